@@ -17,13 +17,13 @@ returns a :class:`ScanResult`:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from .classify import LineKind, adjustment_reason
+from .classify import InvoiceKind, LineKind, adjustment_reason
 from .codes import is_product_code
 from .invoices import Invoice, iter_invoices
 from .reader import InvalidRow, Line, iter_rows
@@ -203,6 +203,8 @@ class ScanResult:
     net_sales: Decimal = Decimal("0.00")
     net_sales_unrounded: Decimal = Decimal("0")
     adjustments_non_stock: int = 0
+    already_imported: int = 0
+    first_pending_at: datetime | None = None
 
     @property
     def opening_stock(self) -> dict[str, Decimal]:
@@ -211,9 +213,18 @@ class ScanResult:
 
 
 def scan(
-    path: str | Path, *, limit_rows: int | None = None, until: date | None = None
+    path: str | Path,
+    *,
+    limit_rows: int | None = None,
+    until: date | None = None,
+    done: Collection[str] = (),
 ) -> ScanResult:
-    """First pass: stream the file and compute catalog, opening plan and figures."""
+    """First pass: stream the file and compute catalog, opening plan and figures.
+
+    Invoices whose number is in ``done`` (already imported) still count for
+    the catalog and the expected totals but not for the opening-stock plan,
+    which then covers only what is left to replay (restarts).
+    """
     builder = CatalogBuilder()
     result = ScanResult(catalog={}, planner=StockPlanner())
     rows_read = 0
@@ -239,6 +250,11 @@ def scan(
                 result.net_sales_unrounded += line.amount
             elif kind in (LineKind.WRITE_OFF, LineKind.FOUND) and not is_product_code(line.code):
                 result.adjustments_non_stock += 1
+        if invoice.number in done:
+            result.already_imported += 1
+            continue
+        if result.first_pending_at is None and invoice.kind is not InvoiceKind.BAD_DEBT:
+            result.first_pending_at = invoice.occurred_at
         result.planner.add(invoice)
     result.rows_read = rows_read
     result.catalog = builder.build()

@@ -1,0 +1,208 @@
+"""Storekeep settings: one module, driven by the environment (SPEC §1).
+
+With no environment set, Storekeep runs on a SQLite file with Celery tasks run
+eagerly. Set ``DATABASE_URL=postgres://…`` and ``REDIS_URL=redis://…`` for
+production.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("STOREKEEP_DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "storekeep-insecure-dev-key-change-me-in-production")
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+DATA_DIR = Path(os.environ.get("STOREKEEP_DATA_DIR", BASE_DIR / "var"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "storekeep.core",
+    "storekeep.tenants",
+    "storekeep.accounts",
+    "storekeep.locations",
+    "storekeep.catalog",
+    "storekeep.inventory",
+    "storekeep.purchasing",
+    "storekeep.pos",
+    "storekeep.reports",
+    "storekeep.importers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "frontend" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("STOREKEEP_SQLITE_PATH", str(DATA_DIR / "storekeep.sqlite3")),
+            "OPTIONS": {
+                # SPEC §1: WAL, IMMEDIATE transactions (writers serialise up front,
+                # so a read-then-write never deadlocks) and a busy timeout.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+                ),
+            },
+        }
+    }
+if os.environ.get("STOREKEEP_TEST_DB_NAME"):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["STOREKEEP_TEST_DB_NAME"]
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -----------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-reservations": {
+        "task": "storekeep.inventory.tasks.release_expired_reservations",
+        "schedule": timedelta(minutes=1),
+    },
+    "expire-lots": {
+        "task": "storekeep.inventory.tasks.expire_lots",
+        "schedule": timedelta(hours=1),
+    },
+}
+
+# Optional Redis lock around reservation flows (SPEC §8); "none" or "redis".
+STOREKEEP_LOCK_BACKEND = os.environ.get("STOREKEEP_LOCK_BACKEND", "none")
+# Tests needing a service fail instead of skipping when it is missing (SPEC §1).
+STOREKEEP_REQUIRE_SERVICES = env_bool("STOREKEEP_REQUIRE_SERVICES", False)
+# Bearer token lifetime.
+STOREKEEP_TOKEN_TTL = timedelta(hours=int(os.environ.get("STOREKEEP_TOKEN_TTL_HOURS", "12")))
+# Deadlock / serialization retries before 409 concurrent_update (SPEC §3.4).
+STOREKEEP_TX_RETRIES = int(os.environ.get("STOREKEEP_TX_RETRIES", "5"))
+
+# --- i18n / static ----------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [p for p in [BASE_DIR / "frontend" / "static"] if p.exists()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+LOGIN_URL = "/admin/login/"
+
+# --- REST framework -------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "storekeep.accounts.authentication.BearerTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["storekeep.core.permissions.IsTenantMember"],
+    "DEFAULT_PAGINATION_CLASS": "storekeep.core.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "storekeep.core.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Storekeep API",
+    "DESCRIPTION": "Multi-tenant inventory and point-of-sale backend.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "Bearer": {"type": "http", "scheme": "bearer"},
+            "Register": {"type": "apiKey", "in": "header", "name": "Authorization",
+                         "description": "`Register <token>` from opening a register session"},
+        }
+    },
+    "SECURITY": [{"Bearer": []}],
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "storekeep": {"handlers": ["console"], "level": os.environ.get("STOREKEEP_LOG_LEVEL", "INFO")},
+    },
+}

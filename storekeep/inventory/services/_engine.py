@@ -1,0 +1,405 @@
+"""The one write path for ``on_hand`` and ``reserved`` (SPEC §3.1, §4).
+
+:func:`apply_moves` is the primitive every stock service calls: it validates
+the moves, locks every stock row of the operation in one ordered query,
+plans the change (FEFO lots, moving-average cost, never-negative checks),
+then writes items, lots and ledger rows with a constant number of queries,
+whatever the number of lines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from storekeep.catalog.models import Variant
+from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
+from storekeep.locations.models import Location
+
+from ..locking import lock_rows
+from ..models import InventoryItem, Lot, LowStockAlert, Reservation, StockLedger
+from ..models.stock import ENGINE_WRITE
+
+logger = logging.getLogger("storekeep.inventory")
+
+ZERO = Decimal("0")
+QTY_STEP = Decimal("0.001")
+COST_STEP = Decimal("0.0001")
+MAX_QTY = Decimal("99999999999.999")  # Decimal(14,3)
+
+
+@dataclass
+class StockMove:
+    """One change at one (location, variant), in the variant's stock unit.
+
+    ``qty`` is the signed on-hand delta, ``reserved`` the signed reserved delta.
+    ``target_on_hand`` (absolute set) replaces ``qty`` by ``target - on_hand``
+    computed under the lock, checked against ``expected_version`` when given.
+    Incoming moves may carry ``unit_cost`` (updates the moving average when
+    ``update_cost``) and a lot (``lot_code``, ``expiry_date``); outgoing moves
+    of lot-tracked variants take FEFO lots unless ``lot_id`` names one.
+    ``line_index`` is copied to the ledger rows this move writes so a caller
+    can map rows back to its own lines.
+    """
+
+    location_id: int
+    variant_id: int
+    qty: Decimal = ZERO
+    reserved: Decimal = ZERO
+    target_on_hand: Decimal | None = None
+    expected_version: int | None = None
+    unit_cost: Decimal | None = None
+    update_cost: bool = False
+    lot_code: str | None = None
+    expiry_date: date | None = None
+    lot_id: int | None = None
+    reason: str = ""
+    note: str = ""
+    ref_type: str | None = None
+    line_index: int | None = None
+    check_available: bool = True
+    skip_lots: bool = False  # on-hand-only correction (reconcile_lots --fix)
+
+
+@dataclass
+class _ItemState:
+    item: InventoryItem
+    on_hand: Decimal
+    reserved: Decimal
+    avg_cost: Decimal
+    touched: bool = False
+    lots: list = field(default_factory=list)
+
+
+def clean_qty(value, *, field_name: str = "qty", allow_zero: bool = False, allow_negative: bool = False) -> Decimal:
+    """Parse a quantity into a Decimal with at most 3 places.
+
+    Raises ValidationFailed (400 ``validation_error``) for non-numbers, NaN or
+    infinities, more than 3 decimals, values beyond ``Decimal(14,3)``, and zero
+    or negative values unless allowed.
+    """
+    try:
+        qty = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed(f"{field_name} must be a number.", details={field_name: [str(value)]}) from None
+    if not qty.is_finite():
+        raise ValidationFailed(f"{field_name} must be a finite number.", details={field_name: [str(value)]})
+    if qty != qty.quantize(QTY_STEP):
+        raise ValidationFailed(f"{field_name} has more than 3 decimal places.", details={field_name: [str(value)]})
+    if abs(qty) > MAX_QTY:
+        raise ValidationFailed(f"{field_name} is too large.", details={field_name: [str(value)]})
+    if qty == 0 and not allow_zero:
+        raise ValidationFailed(f"{field_name} must not be zero.", details={field_name: [str(value)]})
+    if qty < 0 and not allow_negative:
+        raise ValidationFailed(f"{field_name} must be positive.", details={field_name: [str(value)]})
+    return qty.quantize(QTY_STEP)
+
+
+def resolve_threshold(item: InventoryItem, variant: Variant, tenant) -> Decimal:
+    """Low-stock threshold: item override → variant reorder point → tenant default → 0 (SPEC §4)."""
+    for value in (item.reorder_point, variant.reorder_point, tenant.default_reorder_point):
+        if value is not None:
+            return value
+    return ZERO
+
+
+def _load_variants(tenant, variant_ids) -> dict[int, Variant]:
+    variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=variant_ids).only(
+        "id", "sku", "track_inventory", "track_lots", "reorder_point", "cost")}
+    missing = sorted(set(variant_ids) - variants.keys())
+    if missing:
+        raise NotFound("Variant not found.", details={"variant_ids": missing})
+    return variants
+
+
+def _check_locations(tenant, location_ids) -> None:
+    found = set(Location.objects.filter(tenant=tenant, pk__in=location_ids).values_list("pk", flat=True))
+    missing = sorted(set(location_ids) - found)
+    if missing:
+        raise NotFound("Location not found.", details={"location_ids": missing})
+
+
+def lock_items(tenant, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], InventoryItem]:
+    """Lock (creating when missing) the items of ``pairs`` = {(location_id, variant_id)}.
+
+    One ordered ``SELECT … FOR UPDATE``; when some item does not exist yet,
+    one ``INSERT … ON CONFLICT DO NOTHING`` and a second locking select.
+    """
+    location_ids = {loc for loc, _ in pairs}
+    variant_ids = {var for _, var in pairs}
+    queryset = InventoryItem.objects.filter(tenant=tenant, location_id__in=location_ids, variant_id__in=variant_ids)
+    items = {(i.location_id, i.variant_id): i for i in lock_rows(queryset)}
+    missing = pairs - items.keys()
+    if missing:
+        InventoryItem.objects.bulk_create(
+            [InventoryItem(tenant=tenant, location_id=loc, variant_id=var, allow_negative=tenant.allow_negative_stock)
+             for loc, var in sorted(missing)],
+            ignore_conflicts=True,
+        )
+        items = {(i.location_id, i.variant_id): i for i in lock_rows(queryset)}
+    return items
+
+
+def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Decimal]:
+    """Expire PENDING reservations past their expiry on these items; returns qty freed per item."""
+    if not keys:
+        return {}
+    location_ids = {k[0] for k in keys}
+    variant_ids = {k[1] for k in keys}
+    overdue = lock_rows(Reservation.objects.filter(
+        tenant=tenant, status=Reservation.Status.PENDING, expires_at__lte=now,
+        location_id__in=location_ids, variant_id__in=variant_ids))
+    freed: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    expired_ids = []
+    for reservation in overdue:
+        key = (reservation.location_id, reservation.variant_id)
+        if key in keys:
+            freed[key] += reservation.qty
+            expired_ids.append(reservation.pk)
+    if expired_ids:
+        Reservation.objects.filter(pk__in=expired_ids).update(status=Reservation.Status.EXPIRED, released_at=now)
+    return dict(freed)
+
+
+class _Plan:
+    """The computed outcome of an operation, before anything is written."""
+
+    def __init__(self, *, tenant, variants, items, lots_by_item, moves, ref_type, ref_id, actor, when):
+        self.tenant = tenant
+        self.variants = variants
+        self.when = when
+        self.today = timezone.localdate(when) if timezone.is_aware(when) else when.date()
+        self.states = {key: _ItemState(item, item.on_hand, item.reserved, item.avg_unit_cost)
+                       for key, item in items.items()}
+        self.lot_qty = {lot.pk: lot.qty for lots in lots_by_item.values() for lot in lots}
+        self.lots_by_item = lots_by_item
+        self.new_lots: dict[tuple[int, int, str], Lot] = {}
+        self.rows: list[StockLedger] = []
+        self.short: list[dict] = []
+        self.ref_type = ref_type
+        self.ref_id = ref_id
+        self.actor = actor
+        for move in moves:
+            self._apply(move)
+
+    def _row(self, move, state, qty, unit_cost, lot=None):
+        row = StockLedger(
+            tenant=self.tenant, location_id=move.location_id, variant_id=move.variant_id, lot=lot,
+            ref_type=move.ref_type or self.ref_type, ref_id=self.ref_id, qty_delta=qty,
+            balance_after=state.on_hand, unit_cost=unit_cost, reason=move.reason, note=move.note[:255],
+            actor=self.actor, created_at=self.when,
+        )
+        row.line_index = move.line_index
+        self.rows.append(row)
+
+    def _shortage(self, move, state, requested):
+        self.short.append({
+            "location_id": move.location_id, "variant_id": move.variant_id,
+            "sku": self.variants[move.variant_id].sku, "line_index": move.line_index,
+            "requested": str(requested), "on_hand": str(state.on_hand),
+            "available": str(state.on_hand - state.reserved),
+        })
+
+    def _apply(self, move: StockMove) -> None:
+        key = (move.location_id, move.variant_id)
+        state = self.states[key]
+        variant = self.variants[move.variant_id]
+        allow_negative = self.tenant.allow_negative_stock
+        if move.expected_version is not None and move.expected_version != state.item.version:
+            raise VersionConflict(details={"location_id": move.location_id, "variant_id": move.variant_id,
+                                           "expected_version": move.expected_version,
+                                           "current_version": state.item.version})
+        qty = move.qty
+        if move.target_on_hand is not None:
+            qty = move.target_on_hand - state.on_hand
+        state.touched = True
+
+        if move.reserved:
+            new_reserved = state.reserved + move.reserved
+            if new_reserved < 0:
+                raise ValidationFailed("Cannot release more than is reserved.",
+                                       details={"variant_id": move.variant_id, "reserved": str(state.reserved)})
+            if move.reserved > 0 and state.on_hand + qty - new_reserved < 0:
+                self._shortage(move, state, move.reserved)
+                return
+            state.reserved = new_reserved
+
+        if qty > 0:
+            self._incoming(move, state, variant, qty)
+        elif qty < 0:
+            available_before = state.on_hand - state.reserved
+            if not allow_negative and (state.on_hand + qty < 0 or
+                                       (move.check_available and available_before + qty < 0 and move.reserved == 0)):
+                self._shortage(move, state, -qty)
+                return
+            self._outgoing(move, state, variant, qty)
+        elif move.target_on_hand is not None and not move.reserved:
+            state.touched = True  # absolute set to the same value: version still moves
+
+    def _incoming(self, move, state, variant, qty):
+        cost = move.unit_cost if move.unit_cost is not None else state.avg_cost
+        if move.update_cost and move.unit_cost is not None:
+            base = max(state.on_hand, ZERO)
+            total = base + qty
+            state.avg_cost = ((base * state.avg_cost + qty * move.unit_cost) / total).quantize(COST_STEP) if total else cost
+        state.on_hand += qty
+        lot = None
+        if variant.track_lots and not move.skip_lots:
+            lot = self._lot_for(move, cost)
+            if lot.pk is None:
+                lot.qty += qty
+            else:
+                self.lot_qty[lot.pk] += qty
+        self._row(move, state, qty, cost, lot)
+
+    def _lot_for(self, move, cost) -> Lot:
+        code = move.lot_code or f"{move.ref_type or self.ref_type}-{self.today.isoformat()}"
+        for lot in self.lots_by_item.get((move.location_id, move.variant_id), []):
+            if lot.lot_code == code:
+                return lot
+        key = (move.location_id, move.variant_id, code)
+        if key not in self.new_lots:
+            self.new_lots[key] = Lot(tenant=self.tenant, location_id=move.location_id, variant_id=move.variant_id,
+                                     lot_code=code, expiry_date=move.expiry_date, received_at=self.when,
+                                     qty=ZERO, unit_cost=cost)
+        return self.new_lots[key]
+
+    def _outgoing(self, move, state, variant, qty):
+        if not variant.track_lots or move.skip_lots:
+            state.on_hand += qty
+            self._row(move, state, qty, state.avg_cost)
+            return
+        needed = -qty
+        lots = self.lots_by_item.get((move.location_id, move.variant_id), [])
+        if move.lot_id is not None:
+            candidates = [lot for lot in lots if lot.pk == move.lot_id]
+        else:  # FEFO: earliest expiry first (no expiry last), then earliest receipt; never expired lots
+            candidates = sorted(
+                (lot for lot in lots if lot.expiry_date is None or lot.expiry_date >= self.today),
+                key=lambda lot: (lot.expiry_date is None, lot.expiry_date or date.max, lot.received_at, lot.pk))
+        if sum((self.lot_qty[lot.pk] for lot in candidates), ZERO) < needed:
+            self._shortage(move, state, needed)
+            return
+        for lot in candidates:
+            if needed <= 0:
+                break
+            take = min(self.lot_qty[lot.pk], needed)
+            if take <= 0:
+                continue
+            self.lot_qty[lot.pk] -= take
+            needed -= take
+            state.on_hand -= take
+            self._row(move, state, -take, lot.unit_cost, lot)
+
+
+def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = "", actor=None,
+                occurred_at: datetime | None = None) -> list[StockLedger]:
+    """Apply stock moves atomically; return the ledger rows written (in move order).
+
+    Must run inside a transaction (services wrap it with ``atomic_with_retry``).
+    Moves of variants that do not track inventory are skipped (no rows).
+    Raises NotFound (404) for variants/locations of another tenant,
+    InsufficientStock (409 ``insufficient_stock``, every short line in
+    ``details["lines"]``), VersionConflict (409 ``version_conflict``),
+    ValidationFailed (400). SPEC §3.1–§3.4, §4, §7.
+    """
+    if not moves:
+        return []
+    when = occurred_at or timezone.now()
+    variants = _load_variants(tenant, {m.variant_id for m in moves})
+    _check_locations(tenant, {m.location_id for m in moves})
+    moves = [m for m in moves if variants[m.variant_id].track_inventory]
+    if not moves:
+        return []
+    pairs = {(m.location_id, m.variant_id) for m in moves}
+    items = lock_items(tenant, pairs)
+    lot_variant_ids = {v for _, v in pairs if variants[v].track_lots}
+    lots_by_item: dict[tuple[int, int], list[Lot]] = defaultdict(list)
+    if lot_variant_ids:
+        for lot in lock_rows(Lot.objects.filter(tenant=tenant, variant_id__in=lot_variant_ids,
+                                                location_id__in={loc for loc, _ in pairs})):
+            lots_by_item[(lot.location_id, lot.variant_id)].append(lot)
+
+    plan = _Plan(tenant=tenant, variants=variants, items=items, lots_by_item=lots_by_item, moves=moves,
+                 ref_type=ref_type, ref_id=str(ref_id), actor=actor, when=when)
+    if plan.short:
+        freed = _expire_overdue_reservations(tenant, {(s["location_id"], s["variant_id"]) for s in plan.short},
+                                             timezone.now())
+        if freed:
+            for key, qty in freed.items():
+                items[key].reserved -= qty
+            plan = _Plan(tenant=tenant, variants=variants, items=items, lots_by_item=lots_by_item, moves=moves,
+                         ref_type=ref_type, ref_id=str(ref_id), actor=actor, when=when)
+            for key in freed:
+                plan.states[key].touched = True
+        if plan.short:
+            raise InsufficientStock(details={"lines": plan.short})
+    _write(plan, when)
+    return plan.rows
+
+
+def _write(plan: _Plan, when) -> None:
+    tenant = plan.tenant
+    token = ENGINE_WRITE.set(True)
+    try:
+        if plan.new_lots:
+            new_lots = list(plan.new_lots.values())
+            Lot.objects.bulk_create(new_lots)
+        changed_lots = [lot for lots in plan.lots_by_item.values() for lot in lots if lot.qty != plan.lot_qty[lot.pk]]
+        for lot in changed_lots:
+            lot.qty = plan.lot_qty[lot.pk]
+        if changed_lots:
+            Lot.objects.bulk_update(changed_lots, ["qty"])
+
+        alerts = []
+        changed = []
+        for state in plan.states.values():
+            if not state.touched:
+                continue
+            item = state.item
+            item.on_hand, item.reserved, item.avg_unit_cost = state.on_hand, state.reserved, state.avg_cost
+            item.version += 1
+            item.last_movement_at = when
+            item.updated_at = timezone.now()
+            item.allow_negative = tenant.allow_negative_stock
+            threshold = resolve_threshold(item, plan.variants[item.variant_id], tenant)
+            available = item.on_hand - item.reserved
+            if available <= threshold and not item.low_stock_alerted:
+                item.low_stock_alerted = True
+                alerts.append(LowStockAlert(tenant=tenant, item=item, location_id=item.location_id,
+                                            variant_id=item.variant_id, available=available, threshold=threshold))
+            elif available > threshold and item.low_stock_alerted:
+                item.low_stock_alerted = False
+            changed.append(item)
+        if changed:
+            InventoryItem.objects.bulk_update(changed, ["on_hand", "reserved", "avg_unit_cost", "version",
+                                                        "last_movement_at", "updated_at", "allow_negative",
+                                                        "low_stock_alerted"])
+            for item in changed:
+                item._loaded_qty = (item.on_hand, item.reserved)
+        if plan.rows:
+            line_indexes = [row.line_index for row in plan.rows]
+            StockLedger.objects.bulk_create(plan.rows)
+            for row, index in zip(plan.rows, line_indexes, strict=True):
+                row.line_index = index
+        if alerts:
+            LowStockAlert.objects.bulk_create(alerts)
+            alert_ids = [a.pk for a in alerts]
+            transaction.on_commit(lambda: _announce_low_stock(alert_ids))
+    finally:
+        ENGINE_WRITE.reset(token)
+
+
+def _announce_low_stock(alert_ids) -> None:
+    from ..tasks import low_stock_alerts
+
+    try:
+        low_stock_alerts.delay(alert_ids)
+    except Exception:  # the broker being down must not fail a committed sale
+        logger.exception("could not queue low-stock alerts %s", alert_ids)

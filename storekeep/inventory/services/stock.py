@@ -1,0 +1,208 @@
+"""Stock services: receipts, adjustments, write-offs, sales, returns, voids (SPEC §4).
+
+Each function takes keyword-only arguments, runs as one transaction (joining
+the caller's when there is one) and returns the ledger rows it wrote.
+Quantities are Decimals in the variant's stock unit; costs are per stock unit
+in the tenant's currency (4 decimal places).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from storekeep.catalog.models import RecipeComponent
+from storekeep.core.db import atomic_with_retry
+from storekeep.core.errors import ValidationFailed
+
+from ..models import LedgerRefType, StockLedger, StockReason
+from ._engine import StockMove, apply_moves, clean_qty
+
+WRITE_OFF_REASONS = {StockReason.DAMAGE, StockReason.THEFT, StockReason.SPOILAGE, StockReason.EXPIRY,
+                     StockReason.OTHER, StockReason.CORRECTION}
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    variant_id: int
+    qty: Decimal
+    unit_cost: Decimal | None = None
+    lot_code: str | None = None
+    expiry_date: date | None = None
+
+
+@dataclass(frozen=True)
+class AdjustmentLine:
+    """Either ``delta`` (signed) or ``on_hand`` (absolute, optionally with ``expected_version``)."""
+
+    variant_id: int
+    delta: Decimal | None = None
+    on_hand: Decimal | None = None
+    expected_version: int | None = None
+    unit_cost: Decimal | None = None
+    lot_code: str | None = None
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """A quantity of a variant leaving or entering stock (sales, returns, voids, write-offs)."""
+
+    variant_id: int
+    qty: Decimal
+    unit_cost: Decimal | None = None
+    lot_id: int | None = None
+
+
+def _reason(value: str, allowed) -> str:
+    if value and value not in {str(r) for r in allowed}:
+        raise ValidationFailed("Unknown reason.", details={"reason": [value],
+                                                           "allowed": sorted(str(r) for r in allowed)})
+    return value
+
+
+@atomic_with_retry
+def receive_stock(*, tenant, location_id: int, lines: Sequence[ReceiptLine], actor=None, ref_type: str = LedgerRefType.RECEIPT,
+                  ref_id: str = "", reason: str = "", note: str = "",
+                  occurred_at: datetime | None = None) -> list[StockLedger]:
+    """Receive goods into a location: on hand rises, moving-average cost is updated.
+
+    ``lines``: qty > 0 in stock units, ``unit_cost`` per stock unit (defaults to
+    the variant's cost), optional lot code/expiry for lot-tracked variants.
+    ``ref_type`` is RECEIPT or PURCHASE_ORDER_RECEIPT. Raises ValidationFailed (400),
+    NotFound (404). SPEC §4, §6, §7.
+    """
+    if ref_type not in (LedgerRefType.RECEIPT, LedgerRefType.PURCHASE_ORDER_RECEIPT):
+        raise ValidationFailed("receive_stock writes RECEIPT or PURCHASE_ORDER_RECEIPT rows.")
+    _reason(reason, set(StockReason))
+    moves = []
+    for index, line in enumerate(lines):
+        cost = line.unit_cost
+        if cost is not None and (not cost.is_finite() or cost < 0):
+            raise ValidationFailed("unit_cost must be zero or positive.", details={"line_index": index})
+        moves.append(StockMove(location_id=location_id, variant_id=line.variant_id, qty=clean_qty(line.qty),
+                               unit_cost=cost, update_cost=cost is not None, lot_code=line.lot_code,
+                               expiry_date=line.expiry_date, reason=reason, note=note, line_index=index))
+    if not moves:
+        raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
+    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+
+
+@atomic_with_retry
+def adjust_stock(*, tenant, location_id: int, lines: Sequence[AdjustmentLine], reason: str, note: str = "", actor=None,
+                 ref_type: str = LedgerRefType.ADJUSTMENT, ref_id: str = "",
+                 occurred_at: datetime | None = None) -> list[StockLedger]:
+    """Adjust on hand by a signed ``delta`` or set it to ``on_hand`` (absolute).
+
+    An absolute set with ``expected_version`` fails with VersionConflict (409
+    ``version_conflict``) when the item changed meanwhile. A decrease below zero
+    fails with InsufficientStock (409). ``reason`` is one of SPEC §2's reasons.
+    Also used by count reconciliation (``ref_type=COUNT_RECONCILE``). SPEC §4.
+    """
+    _reason(reason, set(StockReason))
+    moves = []
+    for index, line in enumerate(lines):
+        if (line.delta is None) == (line.on_hand is None):
+            raise ValidationFailed("Give either delta or on_hand.", details={"line_index": index})
+        move = StockMove(location_id=location_id, variant_id=line.variant_id, reason=reason, note=note,
+                         line_index=index, expected_version=line.expected_version, unit_cost=line.unit_cost,
+                         lot_code=line.lot_code)
+        if line.delta is not None:
+            move.qty = clean_qty(line.delta, field_name="delta", allow_negative=True)
+        else:
+            move.target_on_hand = clean_qty(line.on_hand, field_name="on_hand", allow_zero=True,
+                                            allow_negative=tenant.allow_negative_stock)
+        moves.append(move)
+    if not moves:
+        raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
+    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+
+
+@atomic_with_retry
+def write_off(*, tenant, location_id: int, lines: Sequence[StockLine], reason: str, note: str = "", actor=None,
+              ref_type: str = LedgerRefType.WASTE, ref_id: str = "",
+              occurred_at: datetime | None = None) -> list[StockLedger]:
+    """Throw stock away (WASTE) or write off expired lots (EXPIRY); qty > 0 leaves stock.
+
+    ``reason``: damage, theft, spoilage, expiry, correction or other. A line may
+    name ``lot_id`` (expiry of one lot). Raises InsufficientStock (409). SPEC §4, §7.
+    """
+    if ref_type not in (LedgerRefType.WASTE, LedgerRefType.EXPIRY):
+        raise ValidationFailed("write_off writes WASTE or EXPIRY rows.")
+    if not reason:
+        raise ValidationFailed("A reason is required.", details={"reason": ["Required."]})
+    _reason(reason, WRITE_OFF_REASONS)
+    moves = [StockMove(location_id=location_id, variant_id=line.variant_id, qty=-clean_qty(line.qty),
+                       lot_id=line.lot_id, reason=reason, note=note, line_index=index)
+             for index, line in enumerate(lines)]
+    if not moves:
+        raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
+    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+
+
+def _expand_recipes(tenant, lines: Sequence[StockLine]) -> tuple[list[tuple[int, StockLine]], list[tuple[int, StockLine]]]:
+    """Split lines into (plain lines, recipe component lines), one query (SPEC §7).
+
+    A variant with recipe components moves its components instead of itself.
+    """
+    components: dict[int, list[RecipeComponent]] = {}
+    for component in RecipeComponent.objects.filter(tenant=tenant, parent_id__in={line.variant_id for line in lines}):
+        components.setdefault(component.parent_id, []).append(component)
+    plain, expanded = [], []
+    for index, line in enumerate(lines):
+        if line.variant_id in components:
+            for component in components[line.variant_id]:
+                expanded.append((index, StockLine(variant_id=component.component_id, qty=line.qty * component.qty)))
+        else:
+            plain.append((index, line))
+    return plain, expanded
+
+
+def _document_moves(tenant, *, location_id, lines, sign, ref_type, recipe_ref_type, cost_from_line=False):
+    plain, expanded = _expand_recipes(tenant, lines)
+    moves = []
+    for index, line in plain:
+        qty = clean_qty(line.qty)
+        moves.append(StockMove(location_id=location_id, variant_id=line.variant_id, qty=sign * qty, line_index=index,
+                               unit_cost=line.unit_cost if cost_from_line else None,
+                               update_cost=cost_from_line and line.unit_cost is not None))
+    for index, line in expanded:
+        moves.append(StockMove(location_id=location_id, variant_id=line.variant_id,
+                               qty=sign * line.qty.quantize(Decimal("0.001")), line_index=index,
+                               ref_type=recipe_ref_type))
+    return moves
+
+
+@atomic_with_retry
+def record_sale(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
+                ref_type: str = LedgerRefType.SALE, occurred_at: datetime | None = None) -> list[StockLedger]:
+    """Deduct sold quantities (SALE rows; recipe components as RECIPE_CONSUMPTION rows).
+
+    Each row carries the unit cost at the time of sale (FIFO lot cost for lots,
+    else the moving average); ``row.line_index`` maps it to ``lines``. Raises
+    InsufficientStock (409) listing every short line, NotFound (404). SPEC §4, §5.
+    """
+    moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=-1, ref_type=ref_type,
+                            recipe_ref_type=LedgerRefType.RECIPE_CONSUMPTION)
+    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+
+
+@atomic_with_retry
+def record_return(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
+                  occurred_at: datetime | None = None) -> list[StockLedger]:
+    """Restock returned quantities (RETURN rows) at the line's ``unit_cost`` when given. SPEC §5."""
+    moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=1, ref_type=LedgerRefType.RETURN,
+                            recipe_ref_type=LedgerRefType.RETURN, cost_from_line=True)
+    return apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.RETURN, ref_id=ref_id, actor=actor,
+                       occurred_at=occurred_at)
+
+
+@atomic_with_retry
+def record_void(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
+                occurred_at: datetime | None = None) -> list[StockLedger]:
+    """Put back a voided sale's quantities (VOID rows), at the cost they left with. SPEC §5."""
+    moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=1, ref_type=LedgerRefType.VOID,
+                            recipe_ref_type=LedgerRefType.VOID, cost_from_line=True)
+    return apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.VOID, ref_id=ref_id, actor=actor,
+                       occurred_at=occurred_at)

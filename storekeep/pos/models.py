@@ -1,0 +1,241 @@
+"""Registers, sessions, sales, payments and returns (SPEC §2, §5)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from storekeep.catalog.models import MONEY, QTY, UNIT_MONEY
+from storekeep.core.models import TenantScopedModel
+
+ZERO = Decimal("0")
+
+
+class Register(TenantScopedModel):
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="registers", db_index=False)
+    code = models.CharField(max_length=32)
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    receipt_counter = models.PositiveBigIntegerField(default=0)
+
+    history = HistoricalRecords(excluded_fields=["receipt_counter"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "location", "code"], name="register_tenant_loc_code_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class RegisterSession(TenantScopedModel):
+    class Status(models.TextChoices):
+        OPEN = "OPEN"
+        CLOSED = "CLOSED"
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="sessions", db_index=False)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False)
+    token_hash = models.CharField(max_length=64)
+    opening_float = models.DecimalField(**MONEY, default=ZERO)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_cash = models.DecimalField(**MONEY, null=True, blank=True)
+    expected_cash = models.DecimalField(**MONEY, null=True, blank=True)
+    variance = models.DecimalField(**MONEY, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "register"], condition=Q(status="OPEN"),
+                                    name="registersession_one_open"),
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="registersession_token_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session #{self.pk} on {self.register_id} ({self.status})"
+
+
+class Sale(TenantScopedModel):
+    class Status(models.TextChoices):
+        COMPLETED = "COMPLETED"
+        VOIDED = "VOIDED"
+
+    class Source(models.TextChoices):
+        POS = "POS"
+        API = "API"
+        IMPORT = "IMPORT"
+        ADMIN = "ADMIN"
+
+    receipt_number = models.CharField(max_length=64)
+    register_session = models.ForeignKey(RegisterSession, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="sales", db_index=False)
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", db_index=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.POS)
+    external_ref = models.CharField(max_length=64, blank=True, default="")
+    customer_ref = models.CharField(max_length=64, blank=True, default="")
+    subtotal = models.DecimalField(**MONEY, default=ZERO)
+    discount_total = models.DecimalField(**MONEY, default=ZERO)
+    tax_total = models.DecimalField(**MONEY, default=ZERO)
+    total = models.DecimalField(**MONEY, default=ZERO)
+    change_due = models.DecimalField(**MONEY, default=ZERO)
+    order_discount_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    order_discount_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    completed_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "receipt_number"], name="sale_tenant_receipt_uniq"),
+            models.UniqueConstraint(fields=["tenant", "external_ref"], condition=~Q(external_ref=""),
+                                    name="sale_tenant_external_ref_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "register_session"], name="sale_tenant_session_idx"),
+            models.Index(fields=["tenant", "completed_at"], name="sale_tenant_time_idx"),
+            models.Index(fields=["tenant", "location", "completed_at"], name="sale_tenant_loc_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+
+class SaleLine(TenantScopedModel):
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    line_no = models.PositiveIntegerField()
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    qty = models.DecimalField(**QTY)
+    unit_price = models.DecimalField(**UNIT_MONEY)
+    gross = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY, default=ZERO)
+    net = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=7, decimal_places=4, default=ZERO)
+    tax = models.DecimalField(**MONEY, default=ZERO)
+    fee = models.DecimalField(**MONEY, default=ZERO)
+    line_total = models.DecimalField(**MONEY)
+    unit_cost = models.DecimalField(**UNIT_MONEY, null=True, blank=True)
+    qty_returned = models.DecimalField(**QTY, default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "sale", "line_no"], name="saleline_uniq"),
+            models.CheckConstraint(condition=Q(qty__gt=0), name="saleline_qty_pos"),
+            models.CheckConstraint(condition=Q(qty_returned__gte=0) & Q(qty_returned__lte=models.F("qty")),
+                                   name="saleline_returned_le_sold"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id}#{self.line_no}: {self.qty} × {self.variant_id}"
+
+
+class Payment(TenantScopedModel):
+    class Method(models.TextChoices):
+        CASH = "CASH"
+        CARD = "CARD"
+        OTHER = "OTHER"
+
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="payments", db_index=False)
+    method = models.CharField(max_length=8, choices=Method.choices)
+    amount = models.DecimalField(**MONEY)
+    tendered = models.DecimalField(**MONEY, null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "sale"], name="payment_tenant_sale_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.amount}"
+
+
+class Return(TenantScopedModel):
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT"
+        FINALIZED = "FINALIZED"
+
+    sale = models.ForeignKey(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="returns", db_index=False)
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
+    register_session = models.ForeignKey(RegisterSession, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="returns", db_index=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    refund_method = models.CharField(max_length=8, choices=Payment.Method.choices, default=Payment.Method.CASH)
+    source = models.CharField(max_length=8, choices=Sale.Source.choices, default=Sale.Source.POS)
+    external_ref = models.CharField(max_length=64, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
+    refund_subtotal = models.DecimalField(**MONEY, default=ZERO)
+    refund_discount = models.DecimalField(**MONEY, default=ZERO)
+    refund_tax = models.DecimalField(**MONEY, default=ZERO)
+    refund_total = models.DecimalField(**MONEY, default=ZERO)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_ref"], condition=~Q(external_ref=""),
+                                    name="return_tenant_external_ref_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "finalized_at"], name="return_tenant_time_idx"),
+            models.Index(fields=["tenant", "sale"], name="return_tenant_sale_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return #{self.pk} ({self.status})"
+
+
+class ReturnLine(TenantScopedModel):
+    class Disposition(models.TextChoices):
+        RESTOCK = "RESTOCK"
+        DISCARD = "DISCARD"
+
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines", db_column="return_id", db_index=False)
+    sale_line = models.ForeignKey(SaleLine, null=True, blank=True, on_delete=models.PROTECT, related_name="return_lines", db_index=False)
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    qty = models.DecimalField(**QTY)
+    disposition = models.CharField(max_length=8, choices=Disposition.choices, default=Disposition.RESTOCK)
+    unit_price = models.DecimalField(**UNIT_MONEY, null=True, blank=True)
+    refund_gross = models.DecimalField(**MONEY, default=ZERO)
+    refund_discount = models.DecimalField(**MONEY, default=ZERO)
+    refund_net = models.DecimalField(**MONEY, default=ZERO)
+    refund_tax = models.DecimalField(**MONEY, default=ZERO)
+    refund_fee = models.DecimalField(**MONEY, default=ZERO)
+    refund_total = models.DecimalField(**MONEY, default=ZERO)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(qty__gt=0), name="returnline_qty_pos")]
+        indexes = [
+            models.Index(fields=["tenant", "ret"], name="returnline_tenant_return_idx"),
+            models.Index(fields=["tenant", "sale_line"], name="returnline_tenant_saleline_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qty} × {self.variant_id} ({self.disposition})"
+
+
+class ReceiptSequence(models.Model):
+    """Receipt numbers of sales made outside a till (API, admin, importer), per location and series.
+
+    Till sales number from their register's ``receipt_counter``.
+    """
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+")
+    series = models.CharField(max_length=16)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "location", "series"], name="receiptseq_tenant_loc_series_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.series}: {self.last_value}"

@@ -1,0 +1,398 @@
+"""Returns (SPEC §5): draft against sale lines or without receipt, then finalize.
+
+The refund of a line is its sale line's persisted amounts pro rata to the
+quantity returned, the last return of a line taking the exact remainder
+(`storekeep.pos.totals.refund_line_amounts`), so the refunds of a fully
+returned sale equal what was paid. RESTOCK lines put stock back through the
+engine (RETURN rows); DISCARD lines write no stock rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError
+from django.utils import timezone
+
+from storekeep.catalog.models import Variant
+from storekeep.core.errors import (
+    Conflict,
+    ErrorCode,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from storekeep.inventory.services.stock import StockLine, record_return
+from storekeep.locations.models import Location
+from storekeep.pos.error_codes import PosErrorCode
+from storekeep.pos.models import Payment, RegisterSession, Return, ReturnLine, Sale, SaleLine
+from storekeep.pos.totals import (
+    ReceiptError,
+    ReceiptLineInput,
+    compute_receipt,
+    refund_line_amounts,
+)
+
+from ._tx import atomic_operation
+from .pricing import currency_exponent, receipt_error_to_domain, tax_rate_of
+
+ZERO = Decimal("0")
+QTY_STEP = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class ReturnLineInput:
+    """One returned quantity: against ``sale_line_id`` (or the sale's line of
+    ``variant_id``), or, without a receipt, ``variant_id`` with ``unit_price``.
+    ``qty`` in the stock unit; ``disposition`` RESTOCK or DISCARD."""
+
+    qty: Decimal
+    sale_line_id: int | None = None
+    variant_id: int | None = None
+    disposition: str = ReturnLine.Disposition.RESTOCK
+    unit_price: Decimal | None = None
+
+
+def _check_qty(qty, index) -> Decimal:
+    if not isinstance(qty, Decimal) or not qty.is_finite() or qty <= 0 or qty != qty.quantize(
+        QTY_STEP
+    ):
+        raise ValidationFailed(
+            "qty must be positive with at most 3 decimals.",
+            code=PosErrorCode.INVALID_QUANTITY,
+            details={"line": index, "qty": str(qty)},
+        )
+    return qty
+
+
+def _exceeds(sale_line: SaleLine, requested: Decimal, index) -> Conflict:
+    return Conflict(
+        "Cannot return more than was sold minus what was already returned.",
+        code=PosErrorCode.RETURN_EXCEEDS_SOLD,
+        details={
+            "line": index,
+            "sale_line_id": sale_line.pk,
+            "sold_qty": str(sale_line.qty),
+            "returned_qty": str(sale_line.qty_returned),
+            "returnable_qty": str(sale_line.qty - sale_line.qty_returned),
+            "requested_qty": str(requested),
+        },
+    )
+
+
+def _no_receipt_amounts(*, tenant, variant: Variant, unit_price: Decimal, qty: Decimal) -> dict:
+    """Refund of a return without receipt: the price given, the variant's tax and fee."""
+    try:
+        receipt = compute_receipt(
+            [ReceiptLineInput(unit_price=unit_price, qty=qty, tax_rate=tax_rate_of(variant),
+                              fee_per_unit=variant.fee)],
+            prices_include_tax=tenant.prices_include_tax,
+            currency=tenant.currency,
+        )
+    except ReceiptError as exc:
+        raise receipt_error_to_domain(exc) from None
+    line = receipt.lines[0]
+    return {"gross": line.gross, "discount": line.discount, "net": line.net, "tax": line.tax,
+            "fee": line.fee, "line_total": line.line_total}
+
+
+def return_create(
+    *,
+    tenant,
+    lines: Sequence[ReturnLineInput],
+    sale_id: int | None = None,
+    reason: str = "",
+    actor=None,
+    location: Location | None = None,
+    register_session: RegisterSession | None = None,
+    manager_approved: bool = False,
+    refund_method: str = Payment.Method.CASH,
+    source: str = Sale.Source.POS,
+    external_ref: str = "",
+) -> Return:
+    """Draft a return; nothing moves until `return_finalize`.
+
+    With ``sale_id`` each line names a ``sale_line_id`` of that sale or a
+    ``variant_id`` sold on it; its qty must not exceed sold − already returned
+    (409 ``return_exceeds_sold``). Without ``sale_id`` (no receipt) every line
+    needs ``variant_id`` and ``unit_price``, and ``manager_approved`` must be
+    true (403 ``receipt_required``). The return happens at the register's store,
+    else ``location``, else the sale's store. A return of a sale outside the
+    tenant's return window also needs ``manager_approved``. Errors: 400
+    (``invalid_quantity``, ``validation_error``), 404 (sale, line or variant not
+    found), 409 ``invalid_state`` (voided sale), 409 ``duplicate``
+    (external_ref). Refund amounts on the draft are a preview. SPEC §5.
+    """
+    if not lines:
+        raise ValidationFailed("A return needs at least one line.", code=PosErrorCode.EMPTY_CART)
+    if refund_method not in Payment.Method.values:
+        raise ValidationFailed("Unknown refund method.", details={"refund_method": [refund_method]})
+    if source not in Sale.Source.values:
+        raise ValidationFailed("Unknown source.", details={"source": [str(source)]})
+    for index, line in enumerate(lines):
+        _check_qty(line.qty, index)
+        if line.disposition not in ReturnLine.Disposition.values:
+            raise ValidationFailed(
+                "disposition must be RESTOCK or DISCARD.",
+                details={"line": index, "disposition": str(line.disposition)},
+            )
+    exponent = currency_exponent(tenant)
+    now = timezone.now()
+
+    def create() -> Return:
+        sale = None
+        sale_lines: dict[int, SaleLine] = {}
+        if sale_id is not None:
+            sale = Sale.objects.filter(tenant=tenant, pk=sale_id).first()
+            if sale is None:
+                raise NotFound("Sale not found.", details={"sale_id": sale_id})
+            if sale.status != Sale.Status.COMPLETED:
+                raise InvalidState("A voided sale cannot be returned.", details={"sale_id": sale.pk})
+            window = tenant.return_window_days
+            if (
+                window is not None
+                and (now - sale.completed_at).days > window
+                and not manager_approved
+            ):
+                raise PermissionDenied(
+                    "This sale is outside the return window; a manager must approve.",
+                    details={"sale_id": sale.pk, "return_window_days": window},
+                )
+            sale_lines = {
+                sl.pk: sl
+                for sl in SaleLine.objects.filter(tenant=tenant, sale=sale)
+                .select_related("variant")
+                .order_by("line_no")
+            }
+        elif not manager_approved:
+            raise PermissionDenied(
+                "A return without a receipt needs a manager.", code=PosErrorCode.RECEIPT_REQUIRED
+            )
+
+        variant_ids = {ln.variant_id for ln in lines if ln.sale_line_id is None and ln.variant_id}
+        variants = {}
+        if sale is None and variant_ids:
+            variants = {
+                v.pk: v
+                for v in Variant.objects.filter(tenant=tenant, pk__in=variant_ids).select_related(
+                    "product__tax_category"
+                )
+            }
+
+        where = (
+            register_session.register.location
+            if register_session is not None
+            else location or (sale.location if sale is not None else None)
+        )
+        if where is None:
+            raise ValidationFailed("A return without a receipt needs a location.",
+                                   details={"location_id": ["Required."]})
+        if where.tenant_id != tenant.pk:
+            raise NotFound("Location not found.")
+
+        pending: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        rows: list[ReturnLine] = []
+        for index, line in enumerate(lines):
+            if sale is not None:
+                sale_line = None
+                if line.sale_line_id is not None:
+                    sale_line = sale_lines.get(line.sale_line_id)
+                elif line.variant_id is not None:
+                    sale_line = next(
+                        (
+                            sl
+                            for sl in sale_lines.values()
+                            if sl.variant_id == line.variant_id
+                            and sl.qty - sl.qty_returned - pending[sl.pk] >= line.qty
+                        ),
+                        None,
+                    ) or next(
+                        (sl for sl in sale_lines.values() if sl.variant_id == line.variant_id), None
+                    )
+                if sale_line is None:
+                    raise NotFound(
+                        "This sale has no such line.",
+                        details={"line": index, "sale_line_id": line.sale_line_id,
+                                 "variant_id": line.variant_id},
+                    )
+                if sale_line.qty_returned + pending[sale_line.pk] + line.qty > sale_line.qty:
+                    raise _exceeds(sale_line, line.qty, index)
+                refund = refund_line_amounts(
+                    gross=sale_line.gross, discount=sale_line.discount, tax=sale_line.tax,
+                    fee=sale_line.fee, prices_include_tax=tenant.prices_include_tax,
+                    sold_qty=sale_line.qty,
+                    already_returned_qty=sale_line.qty_returned + pending[sale_line.pk],
+                    return_qty=line.qty, exponent=exponent,
+                )
+                pending[sale_line.pk] += line.qty
+                amounts = {"gross": refund.gross, "discount": refund.discount, "net": refund.net,
+                           "tax": refund.tax, "fee": refund.fee, "line_total": refund.line_total}
+                variant_id = sale_line.variant_id
+                unit_price = sale_line.unit_price
+            else:
+                variant = variants.get(line.variant_id)
+                if variant is None:
+                    raise NotFound("Variant not found.", code=PosErrorCode.UNKNOWN_VARIANT,
+                                   details={"line": index, "variant_id": line.variant_id})
+                if line.unit_price is None:
+                    raise ValidationFailed(
+                        "A return without a receipt needs the unit_price refunded.",
+                        details={"line": index, "unit_price": ["Required."]},
+                    )
+                amounts = _no_receipt_amounts(tenant=tenant, variant=variant,
+                                              unit_price=line.unit_price, qty=line.qty)
+                sale_line = None
+                variant_id = variant.pk
+                unit_price = line.unit_price
+            rows.append(
+                ReturnLine(
+                    tenant=tenant, sale_line=sale_line, variant_id=variant_id, qty=line.qty,
+                    disposition=line.disposition, unit_price=unit_price,
+                    refund_gross=amounts["gross"], refund_discount=amounts["discount"],
+                    refund_net=amounts["net"], refund_tax=amounts["tax"], refund_fee=amounts["fee"],
+                    refund_total=amounts["line_total"],
+                )
+            )
+        try:
+            ret = Return.objects.create(
+                tenant=tenant, sale=sale, location=where, register_session=register_session,
+                status=Return.Status.DRAFT, reason=(reason or "")[:255], source=source,
+                external_ref=external_ref or "", created_by=actor, refund_method=refund_method,
+                **_totals(rows),
+            )
+        except IntegrityError:
+            raise Conflict("A return with this external_ref already exists.",
+                           code=ErrorCode.DUPLICATE, details={"external_ref": external_ref}) from None
+        for row in rows:
+            row.ret = ret
+        ReturnLine.objects.bulk_create(rows)
+        ret._prefetched_lines = rows
+        return ret
+
+    return atomic_operation(create)
+
+
+def _totals(rows: Sequence[ReturnLine]) -> dict:
+    zero = Decimal("0.00")
+    return {
+        "refund_subtotal": sum((r.refund_gross for r in rows), zero),
+        "refund_discount": sum((r.refund_discount for r in rows), zero),
+        "refund_tax": sum((r.refund_tax for r in rows), zero),
+        "refund_total": sum((r.refund_total for r in rows), zero),
+    }
+
+
+def return_finalize(
+    *, tenant, return_id: int, actor=None, occurred_at: datetime | None = None
+) -> tuple[Return, bool]:
+    """Finalize a DRAFT return; returns (return, applied).
+
+    In one transaction: locks the return (parent), its sale, then the sale
+    lines; recomputes each refund from the sale line's persisted amounts given
+    what is returned by then (409 ``return_exceeds_sold`` if a concurrent
+    return got there first); raises the sale lines' returned qty; restocks the
+    RESTOCK lines through the engine (RETURN rows at the unit cost of the
+    sale). A return already FINALIZED comes back with ``applied=False``.
+    Errors: 404, 409 ``invalid_state`` (the sale was voided). SPEC §5.
+    """
+    exponent = currency_exponent(tenant)
+
+    def finalize() -> tuple[Return, bool]:
+        ret = (
+            Return.objects.select_for_update(of=("self",))
+            .filter(tenant=tenant, pk=return_id)
+            .first()
+        )
+        if ret is None:
+            raise NotFound("Return not found.", details={"return_id": return_id})
+        if ret.status == Return.Status.FINALIZED:
+            return ret, False
+        if ret.sale_id is not None:
+            sale_status = (
+                Sale.objects.select_for_update()
+                .filter(tenant=tenant, pk=ret.sale_id)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if sale_status != Sale.Status.COMPLETED:
+                raise InvalidState("The sale was voided; this return cannot be finalized.",
+                                   details={"sale_id": ret.sale_id})
+        rows = list(ReturnLine.objects.filter(tenant=tenant, ret=ret).order_by("pk"))
+        sale_line_ids = {r.sale_line_id for r in rows if r.sale_line_id is not None}
+        sale_lines = {}
+        if sale_line_ids:
+            sale_lines = {
+                sl.pk: sl
+                for sl in SaleLine.objects.filter(tenant=tenant, pk__in=sale_line_ids)
+                .order_by("pk")
+                .select_for_update()
+            }
+        stock_lines = []
+        for index, row in enumerate(rows):
+            sale_line = sale_lines.get(row.sale_line_id)
+            if sale_line is not None:
+                if sale_line.qty_returned + row.qty > sale_line.qty:
+                    raise _exceeds(sale_line, row.qty, index)
+                refund = refund_line_amounts(
+                    gross=sale_line.gross, discount=sale_line.discount, tax=sale_line.tax,
+                    fee=sale_line.fee, prices_include_tax=tenant.prices_include_tax,
+                    sold_qty=sale_line.qty, already_returned_qty=sale_line.qty_returned,
+                    return_qty=row.qty, exponent=exponent,
+                )
+                sale_line.qty_returned += row.qty
+                row.refund_gross, row.refund_discount, row.refund_net = (
+                    refund.gross, refund.discount, refund.net,
+                )
+                row.refund_tax, row.refund_fee, row.refund_total = (
+                    refund.tax, refund.fee, refund.line_total,
+                )
+            if row.disposition == ReturnLine.Disposition.RESTOCK:
+                stock_lines.append(
+                    StockLine(
+                        variant_id=row.variant_id,
+                        qty=row.qty,
+                        unit_cost=sale_line.unit_cost if sale_line is not None else None,
+                    )
+                )
+        if sale_lines:
+            SaleLine.objects.bulk_update(list(sale_lines.values()), ["qty_returned"])
+        if sale_line_ids:
+            ReturnLine.objects.bulk_update(
+                rows,
+                ["refund_gross", "refund_discount", "refund_net", "refund_tax", "refund_fee",
+                 "refund_total"],
+            )
+        if stock_lines:
+            record_return(tenant=tenant, location_id=ret.location_id, lines=stock_lines,
+                          ref_id=str(ret.pk), actor=actor, occurred_at=occurred_at)
+        for field, value in _totals(rows).items():
+            setattr(ret, field, value)
+        ret.status = Return.Status.FINALIZED
+        ret.finalized_at = occurred_at or timezone.now()
+        ret.save(update_fields=["status", "finalized_at", "refund_subtotal", "refund_discount",
+                                "refund_tax", "refund_total", "updated_at"])
+        ret._prefetched_lines = rows
+        return ret, True
+
+    return atomic_operation(finalize)
+
+
+def return_process(*, tenant, occurred_at: datetime | None = None, **kwargs) -> Return:
+    """Draft and finalize a return in one transaction (importers, back office).
+
+    Takes `return_create`'s arguments; returns the FINALIZED return.
+    """
+
+    def both() -> Return:
+        ret = return_create(tenant=tenant, **kwargs)
+        finalized, _ = return_finalize(
+            tenant=tenant, return_id=ret.pk, actor=kwargs.get("actor"), occurred_at=occurred_at
+        )
+        return finalized
+
+    return atomic_operation(both)

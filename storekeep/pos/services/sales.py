@@ -1,0 +1,89 @@
+"""Voiding a sale (SPEC §5): stock goes back with VOID rows, exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from storekeep.core.errors import InvalidState, NotFound
+from storekeep.inventory.services.stock import StockLine, record_void
+from storekeep.pos.error_codes import PosErrorCode
+from storekeep.pos.models import RegisterSession, Return, Sale, SaleLine
+
+from ._tx import atomic_operation
+
+
+def sale_void(
+    *,
+    tenant,
+    sale_id: int,
+    actor=None,
+    register_session: RegisterSession | None = None,
+    occurred_at: datetime | None = None,
+) -> tuple[Sale, bool]:
+    """Void a COMPLETED sale; returns (sale, applied).
+
+    Locks the sale row first (parent document), so concurrent or repeated
+    voids apply once: a sale already VOIDED comes back with ``applied=False``
+    and nothing written. A till sale can be voided only while its session is
+    open and, when ``register_session`` is given (a register-token call), only
+    from that session. Stock returns through the engine (VOID rows, at the cost
+    the goods left with). Errors: 404 ``not_found``; 409 ``sale_not_voidable``
+    (another session, session closed, or the sale has finalized returns).
+    SPEC §3.8, §5.
+    """
+
+    def void() -> tuple[Sale, bool]:
+        sale = (
+            Sale.objects.select_for_update(of=("self",))
+            .select_related("register_session")
+            .filter(tenant=tenant, pk=sale_id)
+            .first()
+        )
+        if sale is None:
+            raise NotFound("Sale not found.", details={"sale_id": sale_id})
+        if sale.status == Sale.Status.VOIDED:
+            return sale, False
+        if register_session is not None and sale.register_session_id != register_session.pk:
+            raise InvalidState(
+                "Only sales of the current register session can be voided here.",
+                code=PosErrorCode.SALE_NOT_VOIDABLE,
+                details={"sale_id": sale.pk, "session_id": sale.register_session_id},
+            )
+        if (
+            sale.register_session is not None
+            and sale.register_session.status != RegisterSession.Status.OPEN
+        ):
+            raise InvalidState(
+                "The sale's register session is closed; make a return instead.",
+                code=PosErrorCode.SALE_NOT_VOIDABLE,
+                details={"sale_id": sale.pk, "session_id": sale.register_session_id},
+            )
+        if Return.objects.filter(
+            tenant=tenant, sale=sale, status=Return.Status.FINALIZED
+        ).exists():
+            raise InvalidState(
+                "A sale with returns cannot be voided.",
+                code=PosErrorCode.SALE_NOT_VOIDABLE,
+                details={"sale_id": sale.pk},
+            )
+        lines = list(SaleLine.objects.filter(tenant=tenant, sale=sale).order_by("line_no"))
+        record_void(
+            tenant=tenant,
+            location_id=sale.location_id,
+            lines=[
+                StockLine(variant_id=line.variant_id, qty=line.qty, unit_cost=line.unit_cost)
+                for line in lines
+            ],
+            ref_id=str(sale.pk),
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+        sale.status = Sale.Status.VOIDED
+        sale.voided_at = occurred_at or timezone.now()
+        sale.voided_by = actor
+        sale.save(update_fields=["status", "voided_at", "voided_by", "updated_at"])
+        return sale, True
+
+    return atomic_operation(void)

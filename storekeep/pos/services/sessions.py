@@ -1,0 +1,210 @@
+"""Register sessions: open with a float, close with counted cash and a Z report (SPEC §5)."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from storekeep.accounts.models import hash_token
+from storekeep.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
+from storekeep.locations.models import Location
+from storekeep.pos.error_codes import PosErrorCode
+from storekeep.pos.models import Payment, Register, RegisterSession, Return, Sale
+from storekeep.tenants.models import Role
+
+from ._tx import atomic_operation
+
+ZERO = Decimal("0.00")
+TOKEN_PREFIX = "rs"
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+def register_session_open(
+    *, membership, register: Register, opening_float: Decimal = ZERO
+) -> tuple[RegisterSession, str]:
+    """Open a session on ``register`` for the member; returns (session, raw token).
+
+    The raw token ``rs_<tenant_id>_<secret>`` is shown once; only its SHA-256 is
+    stored. Errors: 403 ``permission_denied`` (role below CASHIER, or the member
+    is not assigned to the register's store), 422 ``location_not_a_store``,
+    409 ``invalid_state`` (register inactive), 409 ``session_already_open``,
+    400 ``invalid_amount`` (negative float).
+    """
+    tenant_id = membership.tenant_id
+    if register.tenant_id != tenant_id:
+        raise PermissionDenied("This register belongs to another tenant.")
+    if not membership.has_role(Role.CASHIER):
+        raise PermissionDenied("Only cashiers, managers and owners can open a register session.")
+    if not membership.can_access_location(register.location_id):
+        raise PermissionDenied(
+            "You are not assigned to this store.", details={"location_id": register.location_id}
+        )
+    if register.location.type != Location.Type.STORE:
+        raise ValidationFailed(
+            "Registers can only be used in a STORE location.",
+            code=PosErrorCode.LOCATION_NOT_A_STORE,
+            status_code=422,
+        )
+    if not register.is_active or not register.location.is_active:
+        raise InvalidState("This register is not active.", details={"register_id": register.pk})
+    if opening_float is None or opening_float < 0:
+        raise ValidationFailed(
+            "The opening float cannot be negative.", code=PosErrorCode.INVALID_AMOUNT
+        )
+
+    raw = f"{TOKEN_PREFIX}_{tenant_id}_{secrets.token_urlsafe(32)}"
+
+    def create():
+        try:
+            with transaction.atomic():
+                return RegisterSession.objects.create(
+                    tenant_id=tenant_id,
+                    register=register,
+                    opened_by=membership.user,
+                    token_hash=hash_token(raw),
+                    opening_float=_money(opening_float),
+                )
+        except IntegrityError:
+            open_session = (
+                RegisterSession.objects.filter(
+                    tenant_id=tenant_id, register=register, status=RegisterSession.Status.OPEN
+                )
+                .values_list("pk", flat=True)
+                .first()
+            )
+            raise Conflict(
+                "This register already has an open session.",
+                code=PosErrorCode.SESSION_ALREADY_OPEN,
+                details={"register_id": register.pk, "session_id": open_session},
+            ) from None
+
+    return atomic_operation(create), raw
+
+
+def z_report(session: RegisterSession) -> dict:
+    """The Z report of a session: sales, voids, returns, tenders, cash expectation.
+
+    Cash expected in the drawer = opening float + cash taken on completed sales
+    (net of change) − cash refunded on finalized returns. Amounts in currency.
+    """
+    tenant_id = session.tenant_id
+    sales = Sale.objects.filter(tenant_id=tenant_id, register_session=session).aggregate(
+        sales_count=Count("id", filter=Q(status=Sale.Status.COMPLETED)),
+        gross_sales=Sum("subtotal", filter=Q(status=Sale.Status.COMPLETED)),
+        discounts=Sum("discount_total", filter=Q(status=Sale.Status.COMPLETED)),
+        tax=Sum("tax_total", filter=Q(status=Sale.Status.COMPLETED)),
+        sales_total=Sum("total", filter=Q(status=Sale.Status.COMPLETED)),
+        voids_count=Count("id", filter=Q(status=Sale.Status.VOIDED)),
+        voids_total=Sum("total", filter=Q(status=Sale.Status.VOIDED)),
+    )
+    tenders = {method: ZERO for method in Payment.Method.values}
+    for method, amount in (
+        Payment.objects.filter(
+            tenant_id=tenant_id,
+            sale__register_session=session,
+            sale__status=Sale.Status.COMPLETED,
+        )
+        .values_list("method")
+        .annotate(total=Sum("amount"))
+        .values_list("method", "total")
+    ):
+        tenders[method] = _money(amount)
+    refunds = {method: ZERO for method in Payment.Method.values}
+    returns_count = 0
+    for method, count, amount in (
+        Return.objects.filter(
+            tenant_id=tenant_id, register_session=session, status=Return.Status.FINALIZED
+        )
+        .values_list("refund_method")
+        .annotate(n=Count("id"), total=Sum("refund_total"))
+        .values_list("refund_method", "n", "total")
+    ):
+        refunds[method] = _money(amount)
+        returns_count += count
+    returns_total = sum(refunds.values(), ZERO)
+    expected_cash = _money(session.opening_float) + tenders["CASH"] - refunds["CASH"]
+    report = {
+        "session_id": session.pk,
+        "register_id": session.register_id,
+        "status": session.status,
+        "opened_at": session.opened_at,
+        "closed_at": session.closed_at,
+        "opening_float": _money(session.opening_float),
+        "sales_count": sales["sales_count"],
+        "gross_sales": _money(sales["gross_sales"]),
+        "discounts": _money(sales["discounts"]),
+        "tax": _money(sales["tax"]),
+        "sales_total": _money(sales["sales_total"]),
+        "voids_count": sales["voids_count"],
+        "voids_total": _money(sales["voids_total"]),
+        "returns_count": returns_count,
+        "returns_total": returns_total,
+        "net_sales": _money(sales["sales_total"]) - returns_total,
+        "tenders": [{"method": m, "amount": a} for m, a in tenders.items()],
+        "refunds": [{"method": m, "amount": a} for m, a in refunds.items()],
+        "expected_cash": expected_cash,
+        "counted_cash": session.counted_cash,
+        "variance": session.variance,
+    }
+    return report
+
+
+def register_session_close(
+    *, session: RegisterSession, counted_cash: Decimal, actor
+) -> tuple[RegisterSession, dict]:
+    """Close an OPEN session with the counted cash; returns (session, Z report).
+
+    Locks the register row (the parent every checkout of the register locks
+    first, via its receipt counter) and then the session, so no sale of this
+    session commits after the report is computed. Errors: 409
+    ``session_closed`` when already closed, 400 ``invalid_amount``.
+    """
+    if counted_cash is None or counted_cash < 0:
+        raise ValidationFailed("Counted cash cannot be negative.", code=PosErrorCode.INVALID_AMOUNT)
+
+    def close():
+        list(
+            Register.objects.select_for_update()
+            .filter(tenant_id=session.tenant_id, pk=session.register_id)
+            .values_list("pk", flat=True)
+        )
+        locked = (
+            RegisterSession.objects.select_for_update()
+            .select_related("register")
+            .get(tenant_id=session.tenant_id, pk=session.pk)
+        )
+        if locked.status != RegisterSession.Status.OPEN:
+            raise InvalidState(
+                "This register session is already closed.",
+                code=PosErrorCode.SESSION_CLOSED,
+                details={"session_id": locked.pk},
+            )
+        report = z_report(locked)
+        locked.status = RegisterSession.Status.CLOSED
+        locked.closed_at = timezone.now()
+        locked.closed_by = actor
+        locked.counted_cash = _money(counted_cash)
+        locked.expected_cash = report["expected_cash"]
+        locked.variance = locked.counted_cash - locked.expected_cash
+        locked.save(
+            update_fields=[
+                "status", "closed_at", "closed_by", "counted_cash", "expected_cash", "variance",
+                "updated_at",
+            ]
+        )
+        report.update(
+            status=locked.status,
+            closed_at=locked.closed_at,
+            counted_cash=locked.counted_cash,
+            variance=locked.variance,
+        )
+        return locked, report
+
+    return atomic_operation(close)

@@ -1,0 +1,73 @@
+"""Tenants (merchants) and their staff memberships (SPEC §2)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Tenant(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, default="GBP", help_text="ISO 4217 code")
+    timezone = models.CharField(max_length=64, default="UTC")
+    prices_include_tax = models.BooleanField(default=True)
+    default_reorder_point = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
+    allow_negative_stock = models.BooleanField(default=False)
+    return_window_days = models.PositiveIntegerField(default=30)
+    reservation_ttl_minutes = models.PositiveIntegerField(default=15)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Role(models.TextChoices):
+    OWNER = "OWNER"
+    MANAGER = "MANAGER"
+    CASHIER = "CASHIER"
+    VIEWER = "VIEWER"
+
+
+ROLE_RANK = {Role.VIEWER: 0, Role.CASHIER: 1, Role.MANAGER: 2, Role.OWNER: 3}
+
+
+class Membership(models.Model):
+    """A user's role in one tenant; ``locations`` empty means every location."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CASHIER)
+    locations = models.ManyToManyField("locations.Location", blank=True, related_name="+")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[locations])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_tenant_user_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.tenant} ({self.role})"
+
+    def has_role(self, minimum: str) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
+
+    def allowed_location_ids(self) -> set[int] | None:
+        """Ids of the locations this member may touch, or None for all of them."""
+        cache = getattr(self, "_allowed_location_ids", False)
+        if cache is False:
+            ids = set(self.locations.values_list("id", flat=True))
+            cache = ids or None
+            self._allowed_location_ids = cache
+        return cache
+
+    def can_access_location(self, location_id: int) -> bool:
+        allowed = self.allowed_location_ids()
+        return allowed is None or location_id in allowed

@@ -1,0 +1,1 @@
+"""Shared test support: factories and pytest fixtures (loaded by the root conftest)."""
