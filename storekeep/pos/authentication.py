@@ -54,9 +54,7 @@ class RegisterTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid register token.")
         tenant_id, token_hash = parsed
         session = (
-            RegisterSession.objects.select_related(
-                "register__location", "opened_by", "tenant"
-            )
+            RegisterSession.objects.select_related("register__location", "opened_by", "tenant")
             .filter(tenant_id=tenant_id, token_hash=token_hash)
             .first()
         )

@@ -76,7 +76,8 @@ def tax_rate_of(variant: Variant) -> Decimal:
 def _check_qty(qty, index: int) -> Decimal:
     if not isinstance(qty, Decimal) or not qty.is_finite():
         raise ValidationFailed(
-            "qty must be a decimal number.", code=PosErrorCode.INVALID_QUANTITY,
+            "qty must be a decimal number.",
+            code=PosErrorCode.INVALID_QUANTITY,
             details={"line": index},
         )
     if qty <= 0 or qty != qty.quantize(QTY_STEP) or qty > MAX_QTY:
@@ -94,9 +95,14 @@ def resolve_variants(tenant, lines: Sequence[CartLine]) -> list[Variant]:
     Raises 404 ``unknown_variant`` naming each unresolved line (another
     tenant's id answers the same), 422 ``variant_inactive``.
     """
-    ids = {line.variant_id for line in lines if line.variant is None and line.variant_id is not None}
-    codes = {line.barcode for line in lines if line.variant is None and line.variant_id is None
-             and line.barcode}
+    ids = {
+        line.variant_id for line in lines if line.variant is None and line.variant_id is not None
+    }
+    codes = {
+        line.barcode
+        for line in lines
+        if line.variant is None and line.variant_id is None and line.barcode
+    }
     by_id: dict[int, Variant] = {}
     by_code: dict[str, Variant] = {}
     if ids or codes:
@@ -117,8 +123,10 @@ def resolve_variants(tenant, lines: Sequence[CartLine]) -> list[Variant]:
         if variant is not None and variant.tenant_id != tenant.pk:
             variant = None
         elif variant is None:
-            variant = by_id.get(line.variant_id) if line.variant_id is not None else (
-                by_code.get(line.barcode) if line.barcode else None
+            variant = (
+                by_id.get(line.variant_id)
+                if line.variant_id is not None
+                else (by_code.get(line.barcode) if line.barcode else None)
             )
         if variant is None:
             unknown.append({"line": index, "variant_id": line.variant_id, "barcode": line.barcode})
@@ -127,12 +135,16 @@ def resolve_variants(tenant, lines: Sequence[CartLine]) -> list[Variant]:
             inactive.append({"line": index, "variant_id": variant.pk, "sku": variant.sku})
         resolved.append(variant)
     if unknown:
-        raise NotFound("Unknown variant.", code=PosErrorCode.UNKNOWN_VARIANT,
-                       details={"lines": unknown})
+        raise NotFound(
+            "Unknown variant.", code=PosErrorCode.UNKNOWN_VARIANT, details={"lines": unknown}
+        )
     if inactive:
-        raise ValidationFailed("This variant is not sold any more.",
-                               code=PosErrorCode.VARIANT_INACTIVE, status_code=422,
-                               details={"lines": inactive})
+        raise ValidationFailed(
+            "This variant is not sold any more.",
+            code=PosErrorCode.VARIANT_INACTIVE,
+            status_code=422,
+            details={"lines": inactive},
+        )
     return resolved
 
 
@@ -172,7 +184,12 @@ def price_cart(
     if variants is None:
         variants = resolve_variants(tenant, lines)
     overrides = [
-        {"line": i, "variant_id": v.pk, "catalog_price": str(v.price), "unit_price": str(ln.unit_price)}
+        {
+            "line": i,
+            "variant_id": v.pk,
+            "catalog_price": str(v.price),
+            "unit_price": str(ln.unit_price),
+        }
         for i, (ln, v) in enumerate(zip(lines, variants, strict=True))
         if ln.unit_price is not None and ln.unit_price != v.price
     ]

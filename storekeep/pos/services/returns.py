@@ -59,8 +59,11 @@ class ReturnLineInput:
 
 
 def _check_qty(qty, index) -> Decimal:
-    if not isinstance(qty, Decimal) or not qty.is_finite() or qty <= 0 or qty != qty.quantize(
-        QTY_STEP
+    if (
+        not isinstance(qty, Decimal)
+        or not qty.is_finite()
+        or qty <= 0
+        or qty != qty.quantize(QTY_STEP)
     ):
         raise ValidationFailed(
             "qty must be positive with at most 3 decimals.",
@@ -89,16 +92,28 @@ def _no_receipt_amounts(*, tenant, variant: Variant, unit_price: Decimal, qty: D
     """Refund of a return without receipt: the price given, the variant's tax and fee."""
     try:
         receipt = compute_receipt(
-            [ReceiptLineInput(unit_price=unit_price, qty=qty, tax_rate=tax_rate_of(variant),
-                              fee_per_unit=variant.fee)],
+            [
+                ReceiptLineInput(
+                    unit_price=unit_price,
+                    qty=qty,
+                    tax_rate=tax_rate_of(variant),
+                    fee_per_unit=variant.fee,
+                )
+            ],
             prices_include_tax=tenant.prices_include_tax,
             currency=tenant.currency,
         )
     except ReceiptError as exc:
         raise receipt_error_to_domain(exc) from None
     line = receipt.lines[0]
-    return {"gross": line.gross, "discount": line.discount, "net": line.net, "tax": line.tax,
-            "fee": line.fee, "line_total": line.line_total}
+    return {
+        "gross": line.gross,
+        "discount": line.discount,
+        "net": line.net,
+        "tax": line.tax,
+        "fee": line.fee,
+        "line_total": line.line_total,
+    }
 
 
 def return_create(
@@ -114,6 +129,7 @@ def return_create(
     refund_method: str = Payment.Method.CASH,
     source: str = Sale.Source.POS,
     external_ref: str = "",
+    occurred_at: datetime | None = None,
 ) -> Return:
     """Draft a return; nothing moves until `return_finalize`.
 
@@ -123,7 +139,8 @@ def return_create(
     needs ``variant_id`` and ``unit_price``, and ``manager_approved`` must be
     true (403 ``receipt_required``). The return happens at the register's store,
     else ``location``, else the sale's store. A return of a sale outside the
-    tenant's return window also needs ``manager_approved``. Errors: 400
+    tenant's return window (counted to ``occurred_at``, default now) also needs
+    ``manager_approved``. Errors: 400
     (``invalid_quantity``, ``validation_error``), 404 (sale, line or variant not
     found), 409 ``invalid_state`` (voided sale), 409 ``duplicate``
     (external_ref). Refund amounts on the draft are a preview. SPEC §5.
@@ -142,7 +159,7 @@ def return_create(
                 details={"line": index, "disposition": str(line.disposition)},
             )
     exponent = currency_exponent(tenant)
-    now = timezone.now()
+    now = occurred_at or timezone.now()
 
     def create() -> Return:
         sale = None
@@ -152,7 +169,9 @@ def return_create(
             if sale is None:
                 raise NotFound("Sale not found.", details={"sale_id": sale_id})
             if sale.status != Sale.Status.COMPLETED:
-                raise InvalidState("A voided sale cannot be returned.", details={"sale_id": sale.pk})
+                raise InvalidState(
+                    "A voided sale cannot be returned.", details={"sale_id": sale.pk}
+                )
             window = tenant.return_window_days
             if (
                 window is not None
@@ -190,8 +209,10 @@ def return_create(
             else location or (sale.location if sale is not None else None)
         )
         if where is None:
-            raise ValidationFailed("A return without a receipt needs a location.",
-                                   details={"location_id": ["Required."]})
+            raise ValidationFailed(
+                "A return without a receipt needs a location.",
+                details={"location_id": ["Required."]},
+            )
         if where.tenant_id != tenant.pk:
             raise NotFound("Location not found.")
 
@@ -217,57 +238,91 @@ def return_create(
                 if sale_line is None:
                     raise NotFound(
                         "This sale has no such line.",
-                        details={"line": index, "sale_line_id": line.sale_line_id,
-                                 "variant_id": line.variant_id},
+                        details={
+                            "line": index,
+                            "sale_line_id": line.sale_line_id,
+                            "variant_id": line.variant_id,
+                        },
                     )
                 if sale_line.qty_returned + pending[sale_line.pk] + line.qty > sale_line.qty:
                     raise _exceeds(sale_line, line.qty, index)
                 refund = refund_line_amounts(
-                    gross=sale_line.gross, discount=sale_line.discount, tax=sale_line.tax,
-                    fee=sale_line.fee, prices_include_tax=tenant.prices_include_tax,
+                    gross=sale_line.gross,
+                    discount=sale_line.discount,
+                    tax=sale_line.tax,
+                    fee=sale_line.fee,
+                    prices_include_tax=tenant.prices_include_tax,
                     sold_qty=sale_line.qty,
                     already_returned_qty=sale_line.qty_returned + pending[sale_line.pk],
-                    return_qty=line.qty, exponent=exponent,
+                    return_qty=line.qty,
+                    exponent=exponent,
                 )
                 pending[sale_line.pk] += line.qty
-                amounts = {"gross": refund.gross, "discount": refund.discount, "net": refund.net,
-                           "tax": refund.tax, "fee": refund.fee, "line_total": refund.line_total}
+                amounts = {
+                    "gross": refund.gross,
+                    "discount": refund.discount,
+                    "net": refund.net,
+                    "tax": refund.tax,
+                    "fee": refund.fee,
+                    "line_total": refund.line_total,
+                }
                 variant_id = sale_line.variant_id
                 unit_price = sale_line.unit_price
             else:
                 variant = variants.get(line.variant_id)
                 if variant is None:
-                    raise NotFound("Variant not found.", code=PosErrorCode.UNKNOWN_VARIANT,
-                                   details={"line": index, "variant_id": line.variant_id})
+                    raise NotFound(
+                        "Variant not found.",
+                        code=PosErrorCode.UNKNOWN_VARIANT,
+                        details={"line": index, "variant_id": line.variant_id},
+                    )
                 if line.unit_price is None:
                     raise ValidationFailed(
                         "A return without a receipt needs the unit_price refunded.",
                         details={"line": index, "unit_price": ["Required."]},
                     )
-                amounts = _no_receipt_amounts(tenant=tenant, variant=variant,
-                                              unit_price=line.unit_price, qty=line.qty)
+                amounts = _no_receipt_amounts(
+                    tenant=tenant, variant=variant, unit_price=line.unit_price, qty=line.qty
+                )
                 sale_line = None
                 variant_id = variant.pk
                 unit_price = line.unit_price
             rows.append(
                 ReturnLine(
-                    tenant=tenant, sale_line=sale_line, variant_id=variant_id, qty=line.qty,
-                    disposition=line.disposition, unit_price=unit_price,
-                    refund_gross=amounts["gross"], refund_discount=amounts["discount"],
-                    refund_net=amounts["net"], refund_tax=amounts["tax"], refund_fee=amounts["fee"],
+                    tenant=tenant,
+                    sale_line=sale_line,
+                    variant_id=variant_id,
+                    qty=line.qty,
+                    disposition=line.disposition,
+                    unit_price=unit_price,
+                    refund_gross=amounts["gross"],
+                    refund_discount=amounts["discount"],
+                    refund_net=amounts["net"],
+                    refund_tax=amounts["tax"],
+                    refund_fee=amounts["fee"],
                     refund_total=amounts["line_total"],
                 )
             )
         try:
             ret = Return.objects.create(
-                tenant=tenant, sale=sale, location=where, register_session=register_session,
-                status=Return.Status.DRAFT, reason=(reason or "")[:255], source=source,
-                external_ref=external_ref or "", created_by=actor, refund_method=refund_method,
+                tenant=tenant,
+                sale=sale,
+                location=where,
+                register_session=register_session,
+                status=Return.Status.DRAFT,
+                reason=(reason or "")[:255],
+                source=source,
+                external_ref=external_ref or "",
+                created_by=actor,
+                refund_method=refund_method,
                 **_totals(rows),
             )
         except IntegrityError:
-            raise Conflict("A return with this external_ref already exists.",
-                           code=ErrorCode.DUPLICATE, details={"external_ref": external_ref}) from None
+            raise Conflict(
+                "A return with this external_ref already exists.",
+                code=ErrorCode.DUPLICATE,
+                details={"external_ref": external_ref},
+            ) from None
         for row in rows:
             row.ret = ret
         ReturnLine.objects.bulk_create(rows)
@@ -320,8 +375,10 @@ def return_finalize(
                 .first()
             )
             if sale_status != Sale.Status.COMPLETED:
-                raise InvalidState("The sale was voided; this return cannot be finalized.",
-                                   details={"sale_id": ret.sale_id})
+                raise InvalidState(
+                    "The sale was voided; this return cannot be finalized.",
+                    details={"sale_id": ret.sale_id},
+                )
         rows = list(ReturnLine.objects.filter(tenant=tenant, ret=ret).order_by("pk"))
         sale_line_ids = {r.sale_line_id for r in rows if r.sale_line_id is not None}
         sale_lines = {}
@@ -339,17 +396,26 @@ def return_finalize(
                 if sale_line.qty_returned + row.qty > sale_line.qty:
                     raise _exceeds(sale_line, row.qty, index)
                 refund = refund_line_amounts(
-                    gross=sale_line.gross, discount=sale_line.discount, tax=sale_line.tax,
-                    fee=sale_line.fee, prices_include_tax=tenant.prices_include_tax,
-                    sold_qty=sale_line.qty, already_returned_qty=sale_line.qty_returned,
-                    return_qty=row.qty, exponent=exponent,
+                    gross=sale_line.gross,
+                    discount=sale_line.discount,
+                    tax=sale_line.tax,
+                    fee=sale_line.fee,
+                    prices_include_tax=tenant.prices_include_tax,
+                    sold_qty=sale_line.qty,
+                    already_returned_qty=sale_line.qty_returned,
+                    return_qty=row.qty,
+                    exponent=exponent,
                 )
                 sale_line.qty_returned += row.qty
                 row.refund_gross, row.refund_discount, row.refund_net = (
-                    refund.gross, refund.discount, refund.net,
+                    refund.gross,
+                    refund.discount,
+                    refund.net,
                 )
                 row.refund_tax, row.refund_fee, row.refund_total = (
-                    refund.tax, refund.fee, refund.line_total,
+                    refund.tax,
+                    refund.fee,
+                    refund.line_total,
                 )
             if row.disposition == ReturnLine.Disposition.RESTOCK:
                 stock_lines.append(
@@ -364,18 +430,39 @@ def return_finalize(
         if sale_line_ids:
             ReturnLine.objects.bulk_update(
                 rows,
-                ["refund_gross", "refund_discount", "refund_net", "refund_tax", "refund_fee",
-                 "refund_total"],
+                [
+                    "refund_gross",
+                    "refund_discount",
+                    "refund_net",
+                    "refund_tax",
+                    "refund_fee",
+                    "refund_total",
+                ],
             )
         if stock_lines:
-            record_return(tenant=tenant, location_id=ret.location_id, lines=stock_lines,
-                          ref_id=str(ret.pk), actor=actor, occurred_at=occurred_at)
+            record_return(
+                tenant=tenant,
+                location_id=ret.location_id,
+                lines=stock_lines,
+                ref_id=str(ret.pk),
+                actor=actor,
+                occurred_at=occurred_at,
+            )
         for field, value in _totals(rows).items():
             setattr(ret, field, value)
         ret.status = Return.Status.FINALIZED
         ret.finalized_at = occurred_at or timezone.now()
-        ret.save(update_fields=["status", "finalized_at", "refund_subtotal", "refund_discount",
-                                "refund_tax", "refund_total", "updated_at"])
+        ret.save(
+            update_fields=[
+                "status",
+                "finalized_at",
+                "refund_subtotal",
+                "refund_discount",
+                "refund_tax",
+                "refund_total",
+                "updated_at",
+            ]
+        )
         ret._prefetched_lines = rows
         return ret, True
 
@@ -389,7 +476,7 @@ def return_process(*, tenant, occurred_at: datetime | None = None, **kwargs) -> 
     """
 
     def both() -> Return:
-        ret = return_create(tenant=tenant, **kwargs)
+        ret = return_create(tenant=tenant, occurred_at=occurred_at, **kwargs)
         finalized, _ = return_finalize(
             tenant=tenant, return_id=ret.pk, actor=kwargs.get("actor"), occurred_at=occurred_at
         )

@@ -60,9 +60,7 @@ def sale_void(
                 code=PosErrorCode.SALE_NOT_VOIDABLE,
                 details={"sale_id": sale.pk, "session_id": sale.register_session_id},
             )
-        if Return.objects.filter(
-            tenant=tenant, sale=sale, status=Return.Status.FINALIZED
-        ).exists():
+        if Return.objects.filter(tenant=tenant, sale=sale, status=Return.Status.FINALIZED).exists():
             raise InvalidState(
                 "A sale with returns cannot be voided.",
                 code=PosErrorCode.SALE_NOT_VOIDABLE,

@@ -195,7 +195,12 @@ def register_session_close(
         locked.variance = locked.counted_cash - locked.expected_cash
         locked.save(
             update_fields=[
-                "status", "closed_at", "closed_by", "counted_cash", "expected_cash", "variance",
+                "status",
+                "closed_at",
+                "closed_by",
+                "counted_cash",
+                "expected_cash",
+                "variance",
                 "updated_at",
             ]
         )
