@@ -341,7 +341,7 @@ def carts(draw):
     return lines, kw
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cart=carts(), inclusive=st.booleans())
 def test_receipt_totals_equal_the_sums_of_its_lines(cart, inclusive):
     lines, kw = cart
@@ -364,7 +364,7 @@ def test_receipt_totals_equal_the_sums_of_its_lines(cart, inclusive):
             assert ln.line_total == ln.net + ln.tax + ln.fee
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cart=carts(), inclusive=st.booleans())
 def test_order_discount_allocation_sums_exactly_to_the_order_discount(cart, inclusive):
     lines, kw = cart
@@ -381,7 +381,7 @@ def test_order_discount_allocation_sums_exactly_to_the_order_discount(cart, incl
         assert 0 <= ln.order_discount <= ln.gross - ln.line_discount
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     total_cents=st.integers(0, 10**7),
     weights=st.lists(st.integers(0, 10**6), min_size=1, max_size=30),
@@ -414,7 +414,7 @@ def return_splits(draw):
     return D(sold_thousandths) / 1000, [D(p) / 1000 for p in parts]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     split=return_splits(),
     amounts=st.dictionaries(
@@ -437,7 +437,7 @@ def test_refunds_over_any_split_of_a_line_sum_to_its_amounts_exactly(split, amou
     assert totals == amounts
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(cart=carts(), inclusive=st.booleans(), data=st.data())
 def test_refunds_of_a_fully_returned_sale_equal_what_was_paid(cart, inclusive, data):
     lines, kw = cart

@@ -1,0 +1,295 @@
+"""Request and response bodies of the point-of-sale API (SPEC §5, §10)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from storekeep.pos.models import Payment, Register, RegisterSession, Return, ReturnLine, Sale
+from storekeep.pos.services import CartLine, ReturnLineInput, Tender
+
+MAX_LINES = 500
+
+
+def _money(**kw):
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kw)
+
+
+def _qty(**kw):
+    return serializers.DecimalField(max_digits=14, decimal_places=3, **kw)
+
+
+def _unit_price(**kw):
+    return serializers.DecimalField(max_digits=14, decimal_places=4, **kw)
+
+
+def _percent(**kw):
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=4, min_value=Decimal("0"), max_value=Decimal("100"), **kw
+    )
+
+
+# --------------------------------------------------------------------- registers
+
+
+class RegisterSerializer(serializers.ModelSerializer):
+    location_id = serializers.IntegerField()
+    open_session_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Register
+        fields = ["id", "location_id", "code", "name", "is_active", "receipt_counter",
+                  "open_session_id", "created_at", "updated_at"]
+        read_only_fields = ["id", "receipt_counter", "open_session_id", "created_at", "updated_at"]
+
+    def get_open_session_id(self, obj) -> int | None:
+        opened = getattr(obj, "open_sessions", None)
+        return opened[0].pk if opened else None
+
+
+class SessionOpenInput(serializers.Serializer):
+    opening_float = _money(min_value=Decimal("0"), required=False, default=Decimal("0.00"))
+
+
+class SessionOpenOutput(serializers.Serializer):
+    session_id = serializers.IntegerField()
+    token = serializers.CharField(help_text="Send as `Authorization: Register <token>`; shown once.")
+    register_id = serializers.IntegerField()
+    location_id = serializers.IntegerField()
+    opening_float = _money()
+    opened_at = serializers.DateTimeField()
+
+
+class SessionCloseInput(serializers.Serializer):
+    counted_cash = _money(min_value=Decimal("0"))
+
+
+class TenderTotalSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    amount = _money()
+
+
+class ZReportSerializer(serializers.Serializer):
+    session_id = serializers.IntegerField()
+    register_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=RegisterSession.Status.choices)
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    opening_float = _money()
+    sales_count = serializers.IntegerField()
+    gross_sales = _money()
+    discounts = _money()
+    tax = _money()
+    sales_total = _money()
+    voids_count = serializers.IntegerField()
+    voids_total = _money()
+    returns_count = serializers.IntegerField()
+    returns_total = _money()
+    net_sales = _money()
+    tenders = TenderTotalSerializer(many=True)
+    refunds = TenderTotalSerializer(many=True)
+    expected_cash = _money()
+    counted_cash = _money(allow_null=True)
+    variance = _money(allow_null=True)
+
+
+# ---------------------------------------------------------------- quote / checkout
+
+
+class CartLineInput(serializers.Serializer):
+    variant_id = serializers.IntegerField(required=False, min_value=1)
+    barcode = serializers.CharField(required=False, max_length=64)
+    qty = _qty(min_value=Decimal("0.001"))
+    unit_price = _unit_price(required=False, min_value=Decimal("0"))
+    discount_percent = _percent(required=False)
+    discount_amount = _money(required=False, min_value=Decimal("0"))
+
+    def validate(self, attrs):
+        if ("variant_id" in attrs) == ("barcode" in attrs):
+            raise serializers.ValidationError("Give exactly one of variant_id or barcode.")
+        if "discount_percent" in attrs and "discount_amount" in attrs:
+            raise serializers.ValidationError(
+                "Give at most one of discount_percent or discount_amount."
+            )
+        return attrs
+
+    def to_cart_line(self, attrs) -> CartLine:
+        return CartLine(**attrs)
+
+
+class CartInput(serializers.Serializer):
+    lines = CartLineInput(many=True, allow_empty=False, max_length=MAX_LINES)
+    order_discount_percent = _percent(required=False)
+    order_discount_amount = _money(required=False, min_value=Decimal("0"))
+    location_id = serializers.IntegerField(
+        required=False,
+        help_text="Back-office (Bearer) checkouts only: the store selling. Ignored at the till.",
+    )
+
+    def validate(self, attrs):
+        if "order_discount_percent" in attrs and "order_discount_amount" in attrs:
+            raise serializers.ValidationError(
+                "Give at most one of order_discount_percent or order_discount_amount."
+            )
+        return attrs
+
+    @staticmethod
+    def cart_lines(attrs) -> list[CartLine]:
+        return [CartLine(**line) for line in attrs["lines"]]
+
+
+class TenderInput(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    amount = _money(min_value=Decimal("0.01"))
+
+    @staticmethod
+    def to_tender(attrs) -> Tender:
+        return Tender(method=attrs["method"], amount=attrs["amount"])
+
+
+class CheckoutInput(CartInput):
+    tenders = TenderInput(many=True, required=False, default=list, max_length=20)
+    source = serializers.ChoiceField(
+        choices=[Sale.Source.API, Sale.Source.ADMIN, Sale.Source.IMPORT],
+        required=False,
+        help_text="Back-office (Bearer) checkouts only; till sales are always POS.",
+    )
+    external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    customer_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class ReceiptLineOutput(serializers.Serializer):
+    line_no = serializers.IntegerField()
+    sale_line_id = serializers.IntegerField(required=False)
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    unit_price = _unit_price()
+    qty = _qty()
+    gross = _money()
+    discount = _money()
+    net = _money()
+    tax_rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+    tax = _money()
+    fee = _money()
+    line_total = _money()
+    qty_returned = _qty(required=False)
+
+
+class ReceiptOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    prices_include_tax = serializers.BooleanField()
+    lines = ReceiptLineOutput(many=True)
+    subtotal = _money()
+    discount_total = _money()
+    tax_total = _money()
+    total = _money()
+
+
+class PaymentOutput(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    amount = _money(help_text="Amount applied to the sale (cash net of change).")
+    tendered = _money(allow_null=True)
+
+
+class SaleOutput(ReceiptOutput):
+    sale_id = serializers.IntegerField()
+    receipt_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=Sale.Status.choices)
+    source = serializers.ChoiceField(choices=Sale.Source.choices)
+    location_id = serializers.IntegerField()
+    register_id = serializers.IntegerField(allow_null=True)
+    session_id = serializers.IntegerField(allow_null=True)
+    cashier_id = serializers.IntegerField(allow_null=True)
+    external_ref = serializers.CharField()
+    completed_at = serializers.DateTimeField()
+    voided_at = serializers.DateTimeField(allow_null=True)
+    tenders = PaymentOutput(many=True)
+    change_due = _money()
+
+
+class SaleListOutput(serializers.Serializer):
+    sale_id = serializers.IntegerField(source="pk")
+    receipt_number = serializers.CharField()
+    status = serializers.CharField()
+    source = serializers.CharField()
+    location_id = serializers.IntegerField()
+    register_id = serializers.IntegerField(source="register_session.register_id", allow_null=True,
+                                           default=None)
+    session_id = serializers.IntegerField(source="register_session_id", allow_null=True)
+    external_ref = serializers.CharField()
+    completed_at = serializers.DateTimeField()
+    subtotal = _money()
+    discount_total = _money()
+    tax_total = _money()
+    total = _money()
+
+
+# ---------------------------------------------------------------------- returns
+
+
+class ReturnLineInputSerializer(serializers.Serializer):
+    sale_line_id = serializers.IntegerField(required=False, min_value=1)
+    variant_id = serializers.IntegerField(required=False, min_value=1)
+    qty = _qty(min_value=Decimal("0.001"))
+    disposition = serializers.ChoiceField(choices=ReturnLine.Disposition.choices,
+                                          default=ReturnLine.Disposition.RESTOCK)
+    unit_price = _unit_price(required=False, min_value=Decimal("0"))
+
+    def validate(self, attrs):
+        if "sale_line_id" not in attrs and "variant_id" not in attrs:
+            raise serializers.ValidationError("Give sale_line_id or variant_id.")
+        return attrs
+
+    @staticmethod
+    def to_input(attrs) -> ReturnLineInput:
+        return ReturnLineInput(**attrs)
+
+
+class ReturnInput(serializers.Serializer):
+    sale_id = serializers.IntegerField(required=False, min_value=1)
+    location_id = serializers.IntegerField(
+        required=False, help_text="Back office, no receipt: where the goods come back."
+    )
+    lines = ReturnLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    refund_method = serializers.ChoiceField(choices=Payment.Method.choices,
+                                            default=Payment.Method.CASH)
+
+
+class ReturnLineOutput(serializers.Serializer):
+    return_line_id = serializers.IntegerField(source="pk")
+    sale_line_id = serializers.IntegerField(allow_null=True)
+    variant_id = serializers.IntegerField()
+    qty = _qty()
+    disposition = serializers.CharField()
+    unit_price = _unit_price(allow_null=True)
+    refund_gross = _money()
+    refund_discount = _money()
+    refund_net = _money()
+    refund_tax = _money()
+    refund_fee = _money()
+    refund_total = _money()
+
+
+class ReturnOutput(serializers.Serializer):
+    return_id = serializers.IntegerField(source="pk")
+    sale_id = serializers.IntegerField(allow_null=True)
+    location_id = serializers.IntegerField()
+    session_id = serializers.IntegerField(source="register_session_id", allow_null=True)
+    status = serializers.ChoiceField(choices=Return.Status.choices)
+    reason = serializers.CharField()
+    refund_method = serializers.CharField()
+    refund_subtotal = _money()
+    refund_discount = _money()
+    refund_tax = _money()
+    refund_total = _money()
+    created_at = serializers.DateTimeField()
+    finalized_at = serializers.DateTimeField(allow_null=True)
+    lines = ReturnLineOutput(many=True, source="line_list")
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()

@@ -1,0 +1,505 @@
+"""Point-of-sale API under ``/api/v1/pos/`` (SPEC §5, §10).
+
+Till calls authenticate with ``Authorization: Register <token>`` (from opening
+a register session); back-office calls with ``Authorization: Bearer <token>``.
+Views parse input, call one service or selector, and render its result.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from storekeep.accounts.authentication import BearerTokenAuthentication
+from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
+from storekeep.core.idempotency import idempotent
+from storekeep.core.pagination import PageNumberPagination
+from storekeep.core.views import TenantAPIView, TenantModelViewSet
+from storekeep.locations.models import Location
+from storekeep.pos import selectors, services
+from storekeep.pos.authentication import RegisterAuth, RegisterTokenAuthentication
+from storekeep.pos.error_codes import PosErrorCode
+from storekeep.pos.models import Register, RegisterSession, Sale
+from storekeep.tenants.models import Role
+
+from . import serializers as s
+
+POS_AUTH = [RegisterTokenAuthentication, BearerTokenAuthentication]
+POS_SECURITY = [{"Register": []}, {"Bearer": []}]
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Applies the request at most once; a retry returns the first response.",
+)
+
+
+def errors(*codes: int) -> dict:
+    return {code: OpenApiResponse(s.ErrorSerializer, description="Error") for code in codes}
+
+
+def sale_body(sale: Sale, lines, payments, tenant) -> dict:
+    """The receipt of a persisted sale: exactly the amounts stored on its lines."""
+    session = sale.register_session
+    return {
+        "sale_id": sale.pk,
+        "receipt_number": sale.receipt_number,
+        "status": sale.status,
+        "source": sale.source,
+        "location_id": sale.location_id,
+        "register_id": session.register_id if session is not None else None,
+        "session_id": sale.register_session_id,
+        "cashier_id": sale.cashier_id,
+        "external_ref": sale.external_ref,
+        "completed_at": sale.completed_at,
+        "voided_at": sale.voided_at,
+        "currency": tenant.currency,
+        "prices_include_tax": tenant.prices_include_tax,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sale_line_id": line.pk,
+                "variant_id": line.variant_id,
+                "sku": line.variant.sku,
+                "unit_price": line.unit_price,
+                "qty": line.qty,
+                "gross": line.gross,
+                "discount": line.discount,
+                "net": line.net,
+                "tax_rate": line.tax_rate,
+                "tax": line.tax,
+                "fee": line.fee,
+                "line_total": line.line_total,
+                "qty_returned": line.qty_returned,
+            }
+            for line in lines
+        ],
+        "subtotal": sale.subtotal,
+        "discount_total": sale.discount_total,
+        "tax_total": sale.tax_total,
+        "total": sale.total,
+        "tenders": [
+            {"method": p.method, "amount": p.amount, "tendered": p.tendered} for p in payments
+        ],
+        "change_due": sale.change_due,
+    }
+
+
+def quote_body(priced, tenant) -> dict:
+    receipt = priced.receipt
+    return {
+        "currency": receipt.currency,
+        "prices_include_tax": receipt.prices_include_tax,
+        "lines": [
+            {
+                "line_no": index + 1,
+                "variant_id": variant.pk,
+                "sku": variant.sku,
+                "unit_price": line.unit_price,
+                "qty": line.qty,
+                "gross": line.gross,
+                "discount": line.discount,
+                "net": line.net,
+                "tax_rate": line.tax_rate,
+                "tax": line.tax,
+                "fee": line.fee,
+                "line_total": line.line_total,
+            }
+            for index, (line, variant) in enumerate(zip(receipt.lines, priced.variants, strict=True))
+        ],
+        "subtotal": receipt.subtotal,
+        "discount_total": receipt.discount_total,
+        "tax_total": receipt.tax_total,
+        "total": receipt.total,
+    }
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PosView(TenantAPIView):
+    """Base of till views: accepts a register token or a back-office bearer token."""
+
+    authentication_classes = POS_AUTH
+    read_role = Role.CASHIER
+    write_role = Role.CASHIER
+
+    @property
+    def register_auth(self) -> RegisterAuth | None:
+        auth = self.request.auth
+        return auth if isinstance(auth, RegisterAuth) else None
+
+    def location_from_body(self, location_id) -> Location:
+        if location_id is None:
+            raise ValidationFailed("location_id is required outside a register session.",
+                                   details={"location_id": ["Required."]})
+        location = self.get_tenant_object(Location.objects.all(), location_id)
+        self.check_location_access(location.pk)
+        return location
+
+    def session_for(self, session_id) -> RegisterSession:
+        """A session the caller may act on: its own token's, or (back office) one
+        it opened or, for managers, any of its stores. 404 otherwise."""
+        session = self.get_tenant_object(
+            RegisterSession.objects.select_related("register__location"), session_id
+        )
+        auth = self.register_auth
+        if auth is not None:
+            if auth.session.pk != session.pk:
+                raise NotFound("Register session not found.", details={"pk": str(session_id)})
+            return session
+        self.check_location_access(session.register.location_id)
+        if session.opened_by_id != self.request.user.pk and not self.membership.has_role(
+            Role.MANAGER
+        ):
+            raise PermissionDenied("Only the cashier who opened it or a manager may do this.")
+        return session
+
+
+# ---------------------------------------------------------------------- registers
+
+
+@extend_schema(tags=["pos"])
+class RegisterViewSet(TenantModelViewSet):
+    """Registers of the tenant's stores: list/show (VIEWER), create/update (MANAGER)."""
+
+    serializer_class = s.RegisterSerializer
+    queryset = Register.objects.all()
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    filter_backends: list = []
+    write_role = Role.MANAGER
+
+    def get_queryset(self):
+        qs = selectors.register_list(tenant=self.tenant)
+        location_id = self.request.query_params.get("location_id")
+        if location_id:
+            if not location_id.isdigit():
+                raise ValidationFailed("location_id must be an integer.",
+                                       details={"location_id": [location_id]})
+            qs = qs.filter(location_id=int(location_id))
+        return qs
+
+    def get_object(self):
+        obj = self.get_tenant_object(self.get_queryset(), self.kwargs["pk"])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def _location(self, serializer, instance=None) -> Location:
+        location_id = serializer.validated_data.get(
+            "location_id", instance.location_id if instance else None
+        )
+        location = self.get_tenant_object(Location.objects.all(), location_id, field="pk")
+        if location.type != Location.Type.STORE:
+            raise ValidationFailed("Registers belong to STORE locations.",
+                                   code=PosErrorCode.LOCATION_NOT_A_STORE, status_code=422,
+                                   details={"location_id": location.pk})
+        self.check_location_access(location.pk)
+        return location
+
+    def _unique(self, location, code, exclude=None):
+        clash = Register.objects.filter(tenant=self.tenant, location=location, code=code)
+        if exclude is not None:
+            clash = clash.exclude(pk=exclude.pk)
+        if clash.exists():
+            raise ValidationFailed("This store already has a register with that code.",
+                                   code="duplicate", status_code=409, details={"code": [code]})
+
+    def perform_create(self, serializer):
+        location = self._location(serializer)
+        self._unique(location, serializer.validated_data["code"])
+        serializer.save(tenant=self.tenant, location_id=location.pk)
+
+    def perform_update(self, serializer):
+        location = self._location(serializer, serializer.instance)
+        self._unique(location, serializer.validated_data.get("code", serializer.instance.code),
+                     exclude=serializer.instance)
+        serializer.save(location_id=location.pk)
+
+
+@extend_schema(tags=["pos"])
+class RegisterSessionOpenApi(TenantAPIView):
+    """Open a session on a register; the token answers every later till call."""
+
+    write_role = Role.CASHIER
+
+    @extend_schema(request=s.SessionOpenInput, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: s.SessionOpenOutput, **errors(400, 401, 403, 404, 409, 422)})
+    @idempotent
+    def post(self, request, pk):
+        register = self.get_tenant_object(Register.objects.select_related("location"), pk)
+        data = validated(s.SessionOpenInput, request.data)
+        session, token = services.register_session_open(
+            membership=self.membership, register=register, opening_float=data["opening_float"]
+        )
+        body = {
+            "session_id": session.pk,
+            "token": token,
+            "register_id": register.pk,
+            "location_id": register.location_id,
+            "opening_float": session.opening_float,
+            "opened_at": session.opened_at,
+        }
+        return Response(s.SessionOpenOutput(body).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["pos"])
+class RegisterSessionDetailApi(PosView):
+    """A session with its running Z report (so far, or as closed)."""
+
+    @extend_schema(responses={200: s.ZReportSerializer, **errors(401, 403, 404)})
+    def get(self, request, pk):
+        session = self.session_for(pk)
+        return Response(s.ZReportSerializer(services.z_report(session)).data)
+
+
+@extend_schema(tags=["pos"])
+class RegisterSessionCloseApi(PosView):
+    """Close the session with the counted cash; returns the Z report."""
+
+    @extend_schema(request=s.SessionCloseInput, parameters=[IDEMPOTENCY_HEADER],
+                   responses={200: s.ZReportSerializer, **errors(400, 401, 403, 404, 409)})
+    @idempotent
+    def post(self, request, pk):
+        session = self.session_for(pk)
+        data = validated(s.SessionCloseInput, request.data)
+        _, report = services.register_session_close(
+            session=session, counted_cash=data["counted_cash"], actor=request.user
+        )
+        return Response(s.ZReportSerializer(report).data)
+
+
+# ------------------------------------------------------------------ quote/checkout
+
+
+@extend_schema(tags=["pos"])
+class QuoteApi(PosView):
+    """Price a cart exactly as checkout would (SPEC §5 Totals); writes nothing."""
+
+    @extend_schema(request=s.CartInput, responses={200: s.ReceiptOutput,
+                                                   **errors(400, 401, 403, 404, 422)})
+    def post(self, request):
+        data = validated(s.CartInput, request.data)
+        priced = services.quote(
+            tenant=self.tenant,
+            lines=s.CartInput.cart_lines(data),
+            allow_price_override=self.membership.has_role(Role.MANAGER),
+            order_discount_percent=data.get("order_discount_percent"),
+            order_discount_amount=data.get("order_discount_amount"),
+        )
+        return Response(s.ReceiptOutput(quote_body(priced, self.tenant)).data)
+
+
+@extend_schema(tags=["pos"])
+class CheckoutApi(PosView):
+    """Sell a cart: receipt with totals, tenders and change; 409 on short stock."""
+
+    @extend_schema(
+        request=s.CheckoutInput, parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.SaleOutput, **errors(400, 401, 403, 404, 409, 422)},
+    )
+    @idempotent
+    def post(self, request):
+        data = validated(s.CheckoutInput, request.data)
+        auth = self.register_auth
+        kwargs = {}
+        if auth is not None:
+            kwargs["register_session"] = auth.session
+            source = Sale.Source.POS
+        else:
+            kwargs["location"] = self.location_from_body(data.get("location_id"))
+            source = data.get("source", Sale.Source.API)
+            if source != Sale.Source.API and not self.membership.has_role(Role.MANAGER):
+                raise PermissionDenied(f"Recording {source} sales needs a manager.")
+        result = services.checkout(
+            tenant=self.tenant,
+            lines=s.CartInput.cart_lines(data),
+            tenders=[s.TenderInput.to_tender(t) for t in data.get("tenders", [])],
+            actor=request.user,
+            source=source,
+            external_ref=data.get("external_ref", ""),
+            customer_ref=data.get("customer_ref", ""),
+            order_discount_percent=data.get("order_discount_percent"),
+            order_discount_amount=data.get("order_discount_amount"),
+            allow_price_override=self.membership.has_role(Role.MANAGER),
+            **kwargs,
+        )
+        sale = result.sale
+        sale.register_session = kwargs.get("register_session")
+        body = sale_body(sale, result.lines, result.payments, self.tenant)
+        return Response(s.SaleOutput(body).data, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- sales
+
+
+class SaleFilterInput(serializers.Serializer):
+    location_id = serializers.IntegerField(required=False)
+    register_id = serializers.IntegerField(required=False)
+    session_id = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=Sale.Status.choices, required=False)
+    source = serializers.ChoiceField(choices=Sale.Source.choices, required=False)
+    external_ref = serializers.CharField(required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    search = serializers.CharField(required=False)
+
+
+@extend_schema(tags=["pos"])
+class SaleListApi(PosView):
+    """Sales, newest first; at the till, the register's store only."""
+
+    read_role = Role.VIEWER
+
+    @extend_schema(parameters=[SaleFilterInput], responses={200: s.SaleListOutput(many=True),
+                                                            **errors(400, 401, 403)})
+    def get(self, request):
+        filters = validated(SaleFilterInput, request.query_params)
+        if self.register_auth is not None:
+            filters["location_id"] = self.register_auth.location.pk
+        qs = selectors.sale_list(tenant=self.tenant, filters=filters)
+        allowed = self.membership.allowed_location_ids()
+        if allowed is not None:
+            qs = qs.filter(location_id__in=allowed)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(s.SaleListOutput(page, many=True).data)
+
+
+@extend_schema(tags=["pos"])
+class SaleDetailApi(PosView):
+    read_role = Role.VIEWER
+
+    @extend_schema(responses={200: s.SaleOutput, **errors(401, 403, 404)})
+    def get(self, request, pk):
+        sale = _visible_sale(self, pk)
+        body = sale_body(sale, sale.lines.all(), sale.payments.all(), self.tenant)
+        return Response(s.SaleOutput(body).data)
+
+
+def _visible_sale(view: PosView, pk) -> Sale:
+    try:
+        sale_id = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("Sale not found.") from None
+    sale = selectors.sale_get(tenant=view.tenant, sale_id=sale_id)
+    if view.register_auth is not None and sale.location_id != view.register_auth.location.pk:
+        raise NotFound("Sale not found.", details={"sale_id": sale_id})
+    view.check_location_access(sale.location_id)
+    return sale
+
+
+@extend_schema(tags=["pos"])
+class SaleVoidApi(PosView):
+    """Void a sale of the open session: stock restored once (VOID rows)."""
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER],
+                   responses={200: s.SaleOutput, **errors(401, 403, 404, 409)})
+    @idempotent
+    def post(self, request, pk):
+        auth = self.register_auth
+        if auth is None and not self.membership.has_role(Role.MANAGER):
+            raise PermissionDenied("Voiding from the back office needs a manager.")
+        _visible_sale(self, pk)
+        services.sale_void(
+            tenant=self.tenant, sale_id=int(pk), actor=request.user,
+            register_session=auth.session if auth is not None else None,
+        )
+        sale = selectors.sale_get(tenant=self.tenant, sale_id=int(pk))
+        body = sale_body(sale, sale.lines.all(), sale.payments.all(), self.tenant)
+        return Response(s.SaleOutput(body).data)
+
+
+# ------------------------------------------------------------------------- returns
+
+
+class ReturnFilterInput(serializers.Serializer):
+    sale_id = serializers.IntegerField(required=False)
+    location_id = serializers.IntegerField(required=False)
+    session_id = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=["DRAFT", "FINALIZED"], required=False)
+
+
+@extend_schema(tags=["pos"])
+class ReturnListCreateApi(PosView):
+    """Draft a return (against a sale, or without receipt: MANAGER), or list returns."""
+
+    read_role = Role.VIEWER
+
+    @extend_schema(parameters=[ReturnFilterInput], responses={200: s.ReturnOutput(many=True),
+                                                              **errors(400, 401, 403)})
+    def get(self, request):
+        filters = validated(ReturnFilterInput, request.query_params)
+        if self.register_auth is not None:
+            filters["location_id"] = self.register_auth.location.pk
+        qs = selectors.return_list(tenant=self.tenant, filters=filters)
+        allowed = self.membership.allowed_location_ids()
+        if allowed is not None:
+            qs = qs.filter(location_id__in=allowed)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(s.ReturnOutput(page, many=True).data)
+
+    @extend_schema(request=s.ReturnInput, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: s.ReturnOutput, **errors(400, 401, 403, 404, 409, 422)})
+    @idempotent
+    def post(self, request):
+        data = validated(s.ReturnInput, request.data)
+        auth = self.register_auth
+        location = None
+        if auth is None and data.get("location_id") is not None:
+            location = self.location_from_body(data["location_id"])
+        if data.get("sale_id") is not None and auth is None:
+            _visible_sale(self, data["sale_id"])
+        ret = services.return_create(
+            tenant=self.tenant,
+            lines=[s.ReturnLineInputSerializer.to_input(line) for line in data["lines"]],
+            sale_id=data.get("sale_id"),
+            reason=data.get("reason", ""),
+            actor=request.user,
+            location=location,
+            register_session=auth.session if auth is not None else None,
+            manager_approved=self.membership.has_role(Role.MANAGER),
+            refund_method=data["refund_method"],
+            source=Sale.Source.POS if auth is not None else Sale.Source.API,
+        )
+        ret = selectors.return_get(tenant=self.tenant, return_id=ret.pk)
+        return Response(s.ReturnOutput(ret).data, status=status.HTTP_201_CREATED)
+
+
+def _visible_return(view: PosView, pk):
+    try:
+        return_id = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("Return not found.") from None
+    ret = selectors.return_get(tenant=view.tenant, return_id=return_id)
+    if view.register_auth is not None and ret.location_id != view.register_auth.location.pk:
+        raise NotFound("Return not found.", details={"return_id": return_id})
+    view.check_location_access(ret.location_id)
+    return ret
+
+
+@extend_schema(tags=["pos"])
+class ReturnDetailApi(PosView):
+    read_role = Role.VIEWER
+
+    @extend_schema(responses={200: s.ReturnOutput, **errors(401, 403, 404)})
+    def get(self, request, pk):
+        return Response(s.ReturnOutput(_visible_return(self, pk)).data)
+
+
+@extend_schema(tags=["pos"])
+class ReturnFinalizeApi(PosView):
+    """Finalize a draft: refunds computed from the sale's amounts, RESTOCK lines restocked."""
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER],
+                   responses={200: s.ReturnOutput, **errors(401, 403, 404, 409)})
+    @idempotent
+    def post(self, request, pk):
+        ret = _visible_return(self, pk)
+        services.return_finalize(tenant=self.tenant, return_id=ret.pk, actor=request.user)
+        ret = selectors.return_get(tenant=self.tenant, return_id=ret.pk)
+        return Response(s.ReturnOutput(ret).data)
+
