@@ -9,6 +9,10 @@ IMMEDIATE transactions already serialise writers.
 from django.db.models import QuerySet
 
 
-def lock_rows(queryset: QuerySet) -> list:
-    """Evaluate ``queryset`` with ``SELECT … FOR UPDATE OF <table>`` in pk order."""
-    return list(queryset.order_by("pk").select_for_update(of=("self",)))
+def lock_rows(queryset: QuerySet, *, skip_locked: bool = False) -> list:
+    """Evaluate ``queryset`` with ``SELECT … FOR UPDATE OF <table>`` in pk order.
+
+    ``skip_locked`` leaves out rows another transaction holds (``SKIP LOCKED``),
+    for opportunistic work that must not wait behind their owner.
+    """
+    return list(queryset.order_by("pk").select_for_update(of=("self",), skip_locked=skip_locked))

@@ -4,7 +4,7 @@ Every change of ``InventoryItem.on_hand`` or ``reserved`` goes through these
 functions; each is one transaction and returns the ledger rows it wrote.
 """
 
-from ._engine import StockMove, apply_moves, clean_qty, lock_items, resolve_threshold
+from ._engine import StockMove, apply_moves, clean_cost, clean_qty, lock_items, resolve_threshold
 from .reservations import (
     confirm_reservation,
     release_expired_reservations,
@@ -24,7 +24,7 @@ from .stock import (
 )
 
 __all__ = [
-    "AdjustmentLine", "ReceiptLine", "StockLine", "StockMove", "adjust_stock", "apply_moves", "clean_qty",
+    "AdjustmentLine", "ReceiptLine", "StockLine", "StockMove", "adjust_stock", "apply_moves", "clean_cost", "clean_qty",
     "confirm_reservation", "lock_items", "receive_stock", "record_return", "record_sale", "record_void",
     "release_expired_reservations", "release_reservation", "reserve_stock", "resolve_threshold", "write_off",
 ]

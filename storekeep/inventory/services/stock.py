@@ -18,7 +18,7 @@ from storekeep.core.db import atomic_with_retry
 from storekeep.core.errors import ValidationFailed
 
 from ..models import LedgerRefType, StockLedger, StockReason
-from ._engine import StockMove, apply_moves, clean_qty
+from ._engine import StockMove, apply_moves, clean_cost, clean_qty
 
 WRITE_OFF_REASONS = {StockReason.DAMAGE, StockReason.THEFT, StockReason.SPOILAGE, StockReason.EXPIRY,
                      StockReason.OTHER, StockReason.CORRECTION}
@@ -69,20 +69,19 @@ def receive_stock(*, tenant, location_id: int, lines: Sequence[ReceiptLine], act
     """Receive goods into a location: on hand rises, moving-average cost is updated.
 
     ``lines``: qty > 0 in stock units, ``unit_cost`` per stock unit (defaults to
-    the variant's cost), optional lot code/expiry for lot-tracked variants.
-    ``ref_type`` is RECEIPT or PURCHASE_ORDER_RECEIPT. Raises ValidationFailed (400),
-    NotFound (404). SPEC §4, §6, §7.
+    the variant's cost; every receipt updates the moving average), optional lot
+    code/expiry for lot-tracked variants. ``ref_type`` is RECEIPT or
+    PURCHASE_ORDER_RECEIPT. Raises ValidationFailed (400 ``validation_error``: bad
+    qty or cost, on hand beyond ``Decimal(14,3)``), NotFound (404 ``not_found``).
+    SPEC §4, §6, §7.
     """
     if ref_type not in (LedgerRefType.RECEIPT, LedgerRefType.PURCHASE_ORDER_RECEIPT):
         raise ValidationFailed("receive_stock writes RECEIPT or PURCHASE_ORDER_RECEIPT rows.")
     _reason(reason, set(StockReason))
     moves = []
     for index, line in enumerate(lines):
-        cost = line.unit_cost
-        if cost is not None and (not cost.is_finite() or cost < 0):
-            raise ValidationFailed("unit_cost must be zero or positive.", details={"line_index": index})
         moves.append(StockMove(location_id=location_id, variant_id=line.variant_id, qty=clean_qty(line.qty),
-                               unit_cost=cost, update_cost=cost is not None, lot_code=line.lot_code,
+                               unit_cost=clean_cost(line.unit_cost), update_cost=True, lot_code=line.lot_code,
                                expiry_date=line.expiry_date, reason=reason, note=note, line_index=index))
     if not moves:
         raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
@@ -106,7 +105,8 @@ def adjust_stock(*, tenant, location_id: int, lines: Sequence[AdjustmentLine], r
         if (line.delta is None) == (line.on_hand is None):
             raise ValidationFailed("Give either delta or on_hand.", details={"line_index": index})
         move = StockMove(location_id=location_id, variant_id=line.variant_id, reason=reason, note=note,
-                         line_index=index, expected_version=line.expected_version, unit_cost=line.unit_cost,
+                         line_index=index, expected_version=line.expected_version,
+                         unit_cost=clean_cost(line.unit_cost),
                          lot_code=line.lot_code)
         if line.delta is not None:
             move.qty = clean_qty(line.delta, field_name="delta", allow_negative=True)
@@ -152,8 +152,9 @@ def _expand_recipes(tenant, lines: Sequence[StockLine]) -> tuple[list[tuple[int,
     plain, expanded = [], []
     for index, line in enumerate(lines):
         if line.variant_id in components:
+            qty = clean_qty(line.qty)
             for component in components[line.variant_id]:
-                expanded.append((index, StockLine(variant_id=component.component_id, qty=line.qty * component.qty)))
+                expanded.append((index, StockLine(variant_id=component.component_id, qty=qty * component.qty)))
         else:
             plain.append((index, line))
     return plain, expanded
@@ -164,9 +165,9 @@ def _document_moves(tenant, *, location_id, lines, sign, ref_type, recipe_ref_ty
     moves = []
     for index, line in plain:
         qty = clean_qty(line.qty)
+        cost = clean_cost(line.unit_cost) if cost_from_line else None
         moves.append(StockMove(location_id=location_id, variant_id=line.variant_id, qty=sign * qty, line_index=index,
-                               unit_cost=line.unit_cost if cost_from_line else None,
-                               update_cost=cost_from_line and line.unit_cost is not None))
+                               unit_cost=cost, update_cost=cost is not None))
     for index, line in expanded:
         moves.append(StockMove(location_id=location_id, variant_id=line.variant_id,
                                qty=sign * line.qty.quantize(Decimal("0.001")), line_index=index,
