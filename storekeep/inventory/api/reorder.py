@@ -1,0 +1,148 @@
+"""Reorder suggestions and low-stock alerts API (SPEC §4, §6).
+
+``GET /api/v1/inventory/reorder_suggestions`` (VIEWER+; filters location_id,
+category, vendor_id, search; ``?format=csv``) and
+``GET /api/v1/inventory/low-stock-alerts`` (VIEWER+; filters location_id,
+variant_id, date_from, date_to, acknowledged). Drafting purchase orders from
+the suggestions lives in the purchasing API (``orders/from_suggestions``).
+"""
+
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from storekeep.purchasing.models import Vendor
+from storekeep.reports.csv import list_response
+
+from ..models import LowStockAlert
+from ..services.reorder import reorder_suggestion_list
+from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
+
+QTY = {"max_digits": 14, "decimal_places": 3}
+COST = {"max_digits": 14, "decimal_places": 4}
+
+
+class ReorderQuerySerializer(serializers.Serializer):
+    location_id = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.IntegerField(required=False, min_value=1, help_text="category id")
+    vendor_id = serializers.IntegerField(required=False, min_value=1)
+    search = serializers.CharField(required=False, max_length=100)
+
+
+class ReorderSuggestionSerializer(serializers.Serializer):
+    location_id = serializers.IntegerField()
+    location_code = serializers.CharField()
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    on_hand = serializers.DecimalField(**QTY)
+    reserved = serializers.DecimalField(**QTY)
+    available = serializers.DecimalField(**QTY)
+    threshold = serializers.DecimalField(**QTY)
+    is_low_stock = serializers.BooleanField()
+    reorder_qty = serializers.DecimalField(**QTY, allow_null=True)
+    open_po_qty = serializers.DecimalField(**QTY)
+    suggested_qty = serializers.DecimalField(**QTY)
+    vendor_id = serializers.IntegerField(allow_null=True)
+    vendor_name = serializers.CharField(allow_null=True)
+    unit_cost = serializers.DecimalField(**COST, allow_null=True)
+
+
+def suggestion_rows(tenant, items) -> list[dict]:
+    """Serialize a page of suggestion items (one extra query for vendor names)."""
+    vendors = dict(Vendor.objects.filter(tenant=tenant, pk__in={i.vendor_id_eff for i in items if i.vendor_id_eff})
+                   .values_list("pk", "name")) if items else {}
+    rows = []
+    for item in items:
+        rows.append({
+            "location_id": item.location_id, "location_code": item.location.code, "variant_id": item.variant_id,
+            "sku": item.variant.sku, "name": item.variant.display_name, "on_hand": item.on_hand,
+            "reserved": item.reserved, "available": item.available_qty, "threshold": item.threshold,
+            "is_low_stock": item.is_low_stock, "reorder_qty": item.reorder_qty_eff, "open_po_qty": item.open_po_qty,
+            "suggested_qty": item.suggested_qty, "vendor_id": item.vendor_id_eff,
+            "vendor_name": vendors.get(item.vendor_id_eff),
+            "unit_cost": item.vendor_unit_cost if item.vendor_unit_cost is not None else item.variant.cost,
+        })
+    return ReorderSuggestionSerializer(rows, many=True).data
+
+
+class ReorderSuggestionListApi(TenantListView):
+    csv_columns = list(ReorderSuggestionSerializer().fields)
+
+    @extend_schema(operation_id="inventory_reorder_suggestions", parameters=[ReorderQuerySerializer, FORMAT_PARAM],
+                   responses={200: ReorderSuggestionSerializer(many=True), **READ_ERRORS},
+                   summary="Items at or under their threshold with the quantity to order, net of open POs")
+    def get(self, request):
+        query = parse_query(ReorderQuerySerializer, request)
+        filters = {k: v for k, v in query.items() if k != "location_id"}
+        filters["location_ids"] = self.location_scope(query.get("location_id"))
+        queryset = reorder_suggestion_list(tenant=self.tenant, filters=filters)
+        return list_response(self, queryset, lambda items: suggestion_rows(self.tenant, items),
+                             filename="reorder_suggestions.csv")
+
+
+class LowStockAlertQuerySerializer(serializers.Serializer):
+    location_id = serializers.IntegerField(required=False, min_value=1)
+    variant_id = serializers.IntegerField(required=False, min_value=1)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+        return attrs
+
+
+class LowStockAlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    location_id = serializers.IntegerField()
+    location_code = serializers.CharField(source="location.code")
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField(source="variant.sku")
+    available = serializers.DecimalField(**QTY, help_text="available right after the crossing")
+    threshold = serializers.DecimalField(**QTY)
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+
+
+def day_bounds(tenant, date_from=None, date_to=None):
+    """[start, end) datetimes of the inclusive date range, in the tenant's time zone."""
+    try:
+        zone = zoneinfo.ZoneInfo(tenant.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    start = timezone.make_aware(datetime.combine(date_from, time.min), zone) if date_from else None
+    end = None
+    if date_to:
+        end = timezone.make_aware(datetime.combine(date_to, time.min), zone) + timedelta(days=1)
+    return start, end
+
+
+class LowStockAlertListApi(TenantListView):
+    csv_columns = list(LowStockAlertSerializer().fields)
+
+    @extend_schema(operation_id="inventory_low_stock_alerts", parameters=[LowStockAlertQuerySerializer, FORMAT_PARAM],
+                   responses={200: LowStockAlertSerializer(many=True), **READ_ERRORS},
+                   summary="Low-stock alerts, one per downward crossing of the threshold (newest first)")
+    def get(self, request):
+        query = parse_query(LowStockAlertQuerySerializer, request)
+        queryset = (LowStockAlert.objects.filter(tenant=self.tenant).select_related("location", "variant")
+                    .order_by("-created_at", "-pk"))
+        scope = self.location_scope(query.get("location_id"))
+        if scope is not None:
+            queryset = queryset.filter(location_id__in=scope)
+        if query.get("variant_id"):
+            queryset = queryset.filter(variant_id=query["variant_id"])
+        start, end = day_bounds(self.tenant, query.get("date_from"), query.get("date_to"))
+        if start:
+            queryset = queryset.filter(created_at__gte=start)
+        if end:
+            queryset = queryset.filter(created_at__lt=end)
+        if query.get("acknowledged") is not None:
+            queryset = queryset.filter(acknowledged_at__isnull=not query["acknowledged"])
+        return list_response(self, queryset, lambda objs: LowStockAlertSerializer(objs, many=True).data,
+                             filename="low_stock_alerts.csv")

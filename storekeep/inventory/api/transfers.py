@@ -1,0 +1,213 @@
+"""Transfers API (SPEC §6): list/create, detail, send, receive, cancel.
+
+Reads VIEWER+, commands MANAGER+ except ``receive`` (CASHIER+: staff at the
+destination take deliveries). Create/send/cancel need access to the source
+location, receive to the destination; a restricted member only sees
+transfers touching their locations.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from storekeep.core.idempotency import idempotent
+from storekeep.core.views import TenantAPIView
+from storekeep.reports.csv import list_response
+from storekeep.tenants.models import Role
+
+from ..models import InventoryTransfer, InventoryTransferLine
+from ..services.transfers import (
+    TransferLineInput,
+    TransferReceiveLine,
+    transfer_cancel,
+    transfer_create,
+    transfer_receive,
+    transfer_send,
+)
+from ._shared import (
+    COMMAND_ERRORS,
+    FORMAT_PARAM,
+    IDEMPOTENCY_PARAM,
+    READ_ERRORS,
+    TenantListView,
+    errors,
+    parse_query,
+)
+
+QTY = {"max_digits": 14, "decimal_places": 3}
+
+
+class TransferLineOutputSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField(source="variant.sku")
+    qty = serializers.DecimalField(**QTY)
+    qty_sent = serializers.DecimalField(**QTY)
+    qty_received = serializers.DecimalField(**QTY)
+    qty_remaining = serializers.DecimalField(**QTY)
+
+
+class TransferOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_location_id = serializers.IntegerField()
+    to_location_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=InventoryTransfer.Status.choices)
+    note = serializers.CharField()
+    created_by_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    lines = TransferLineOutputSerializer(many=True)
+
+
+class TransferCreateInputSerializer(serializers.Serializer):
+    class Line(serializers.Serializer):
+        variant_id = serializers.IntegerField(min_value=1)
+        qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+
+    from_location_id = serializers.IntegerField(min_value=1)
+    to_location_id = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    lines = Line(many=True, allow_empty=False)
+
+
+class TransferReceiveInputSerializer(serializers.Serializer):
+    class Line(serializers.Serializer):
+        variant_id = serializers.IntegerField(min_value=1)
+        qty_receive = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+
+    lines = Line(many=True, allow_empty=False)
+
+
+class TransferListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=InventoryTransfer.Status.choices, required=False)
+    location_id = serializers.IntegerField(required=False, min_value=1, help_text="source or destination")
+    from_location_id = serializers.IntegerField(required=False, min_value=1)
+    to_location_id = serializers.IntegerField(required=False, min_value=1)
+
+
+def _transfers(tenant):
+    lines = InventoryTransferLine.objects.select_related("variant").order_by("pk")
+    return (InventoryTransfer.objects.filter(tenant=tenant)
+            .prefetch_related(Prefetch("lines", queryset=lines)).order_by("-pk"))
+
+
+def _render(transfer) -> dict:
+    return TransferOutputSerializer(transfer).data
+
+
+class _TransferMixin:
+    def load(self, pk) -> InventoryTransfer:
+        return self.get_tenant_object(_transfers(self.tenant), pk)
+
+    def check_any_location(self, transfer) -> None:
+        allowed = self.membership.allowed_location_ids()
+        if allowed is not None and not ({transfer.from_location_id, transfer.to_location_id} & allowed):
+            self.check_location_access(transfer.from_location_id)
+
+
+class TransferListCreateApi(_TransferMixin, TenantListView):
+    role_by_method = {"POST": Role.MANAGER}
+
+    @extend_schema(operation_id="inventory_transfers_list", parameters=[TransferListQuerySerializer, FORMAT_PARAM],
+                   responses={200: TransferOutputSerializer(many=True), **READ_ERRORS},
+                   summary="List transfers (paginated; ?format=csv)")
+    def get(self, request):
+        query = parse_query(TransferListQuerySerializer, request)
+        queryset = _transfers(self.tenant)
+        if query.get("status"):
+            queryset = queryset.filter(status=query["status"])
+        if query.get("location_id"):
+            self.check_location_access(query["location_id"])
+            queryset = queryset.filter(Q(from_location_id=query["location_id"]) | Q(to_location_id=query["location_id"]))
+        for key in ("from_location_id", "to_location_id"):
+            if query.get(key):
+                queryset = queryset.filter(**{key: query[key]})
+        allowed = self.membership.allowed_location_ids()
+        if allowed is not None:
+            queryset = queryset.filter(Q(from_location_id__in=allowed) | Q(to_location_id__in=allowed))
+        return list_response(self, queryset, lambda objs: [_render(t) for t in objs], filename="transfers.csv")
+
+    @extend_schema(operation_id="inventory_transfers_create", request=TransferCreateInputSerializer,
+                   parameters=[IDEMPOTENCY_PARAM], responses={201: TransferOutputSerializer, **COMMAND_ERRORS},
+                   summary="Create a DRAFT transfer")
+    @idempotent
+    def post(self, request):
+        serializer = TransferCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        self.check_location_access(data["from_location_id"])
+        transfer = transfer_create(
+            tenant=self.tenant, from_location_id=data["from_location_id"], to_location_id=data["to_location_id"],
+            lines=[TransferLineInput(variant_id=line["variant_id"], qty=line["qty"]) for line in data["lines"]],
+            note=data["note"], actor=request.user)
+        return Response(_render(self.load(transfer.pk)), status=status.HTTP_201_CREATED)
+
+
+class TransferDetailApi(_TransferMixin, TenantAPIView):
+    @extend_schema(operation_id="inventory_transfers_retrieve", responses={200: TransferOutputSerializer,
+                                                                             **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        transfer = self.load(pk)
+        self.check_any_location(transfer)
+        return Response(_render(transfer))
+
+
+class _TransferCommand(_TransferMixin, TenantAPIView):
+    location_attr = "from_location_id"
+
+    def locate(self, pk) -> InventoryTransfer:
+        transfer = self.get_tenant_object(
+            InventoryTransfer.objects.only("pk", "from_location_id", "to_location_id"), pk)
+        self.check_location_access(getattr(transfer, self.location_attr))
+        return transfer
+
+
+class TransferSendApi(_TransferCommand):
+    write_role = Role.MANAGER
+
+    @extend_schema(operation_id="inventory_transfers_send", request=None, parameters=[IDEMPOTENCY_PARAM],
+                   responses={200: TransferOutputSerializer, **COMMAND_ERRORS},
+                   summary="Send a DRAFT transfer (TRANSFER_OUT at the source; short stock → 409)")
+    @idempotent
+    def post(self, request, pk: int):
+        transfer = self.locate(pk)
+        transfer_send(tenant=self.tenant, transfer_id=transfer.pk, actor=request.user)
+        return Response(_render(self.load(transfer.pk)))
+
+
+class TransferReceiveApi(_TransferCommand):
+    write_role = Role.CASHIER
+    location_attr = "to_location_id"
+
+    @extend_schema(operation_id="inventory_transfers_receive", request=TransferReceiveInputSerializer,
+                   parameters=[IDEMPOTENCY_PARAM], responses={200: TransferOutputSerializer, **COMMAND_ERRORS},
+                   summary="Receive sent goods at the destination (TRANSFER_IN; partial allowed)")
+    @idempotent
+    def post(self, request, pk: int):
+        transfer = self.locate(pk)
+        serializer = TransferReceiveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lines = [TransferReceiveLine(variant_id=line["variant_id"], qty_receive=line["qty_receive"])
+                 for line in serializer.validated_data["lines"]]
+        transfer_receive(tenant=self.tenant, transfer_id=transfer.pk, lines=lines, actor=request.user)
+        return Response(_render(self.load(transfer.pk)))
+
+
+class TransferCancelApi(_TransferCommand):
+    write_role = Role.MANAGER
+
+    @extend_schema(operation_id="inventory_transfers_cancel", request=None, parameters=[IDEMPOTENCY_PARAM],
+                   responses={200: TransferOutputSerializer, **COMMAND_ERRORS}, summary="Cancel a DRAFT transfer")
+    @idempotent
+    def post(self, request, pk: int):
+        transfer = self.locate(pk)
+        transfer_cancel(tenant=self.tenant, transfer_id=transfer.pk, actor=request.user)
+        return Response(_render(self.load(transfer.pk)))
+
+
+__all__ = ["TransferCancelApi", "TransferDetailApi", "TransferListCreateApi",
+           "TransferReceiveApi", "TransferSendApi"]

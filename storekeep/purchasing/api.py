@@ -1,0 +1,332 @@
+"""Purchasing API (SPEC §6): vendors, vendor-variant links, purchase orders.
+
+Reads VIEWER+, writes MANAGER+. Orders: list/create, detail/PATCH (DRAFT
+only), submit, receive (partial, lots/expiry, cost), cancel, and
+``from_suggestions`` (one DRAFT per vendor and location from the reorder
+suggestions). Orders need access to their location.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from storekeep.core.idempotency import idempotent
+from storekeep.core.serializers import (
+    TenantModelSerializer,
+    TenantPrimaryKeyRelatedField,
+    crud_schema,
+)
+from storekeep.core.views import TenantAPIView, TenantModelViewSet
+from storekeep.inventory.api._shared import (
+    COMMAND_ERRORS,
+    FORMAT_PARAM,
+    IDEMPOTENCY_PARAM,
+    READ_ERRORS,
+    TenantListView,
+    errors,
+    parse_query,
+)
+from storekeep.inventory.services.reorder import purchase_orders_from_suggestions
+from storekeep.reports.csv import list_response
+from storekeep.tenants.models import Role
+
+from .models import PurchaseOrder, PurchaseOrderLine, Vendor, VendorVariant
+from .services import (
+    OrderLineInput,
+    ReceiveLineInput,
+    purchase_order_cancel,
+    purchase_order_create,
+    purchase_order_receive,
+    purchase_order_submit,
+    purchase_order_update,
+)
+
+QTY = {"max_digits": 14, "decimal_places": 3}
+COST = {"max_digits": 14, "decimal_places": 4}
+
+
+class VendorSerializer(TenantModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "name", "code", "email", "phone", "lead_time_days", "is_active", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class VendorVariantSerializer(TenantModelSerializer):
+    vendor_id = TenantPrimaryKeyRelatedField(Vendor, source="vendor")
+    variant_id = TenantPrimaryKeyRelatedField(VendorVariant._meta.get_field("variant").related_model,
+                                              source="variant")
+    unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False)
+
+    class Meta:
+        model = VendorVariant
+        fields = ["id", "vendor_id", "variant_id", "vendor_sku", "unit_cost", "is_preferred", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class _CsvViewSet(TenantModelViewSet):
+    renderer_classes = TenantListView.renderer_classes
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        return list_response(self, queryset, lambda objs: self.get_serializer(objs, many=True).data,
+                             filename=f"{self.basename or 'rows'}.csv")
+
+
+@crud_schema(VendorSerializer, "vendor")
+class VendorViewSet(_CsvViewSet):
+    queryset = Vendor.objects.order_by("name", "pk")
+    serializer_class = VendorSerializer
+    filterset_fields = ["is_active"]
+    search_fields = ["name", "code", "email"]
+    ordering_fields = ["name", "created_at", "lead_time_days"]
+
+    def perform_destroy(self, instance):
+        from storekeep.core.serializers import destroy_or_conflict
+
+        destroy_or_conflict(instance)
+
+
+@crud_schema(VendorVariantSerializer, "vendor variant")
+class VendorVariantViewSet(_CsvViewSet):
+    queryset = VendorVariant.objects.order_by("vendor_id", "variant_id", "pk")
+    serializer_class = VendorVariantSerializer
+    filterset_fields = ["vendor", "variant", "is_preferred"]
+
+
+class OrderLineOutputSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField(source="variant.sku")
+    qty_ordered = serializers.DecimalField(**QTY)
+    qty_received = serializers.DecimalField(**QTY)
+    qty_remaining = serializers.SerializerMethodField()
+    unit_cost = serializers.DecimalField(**COST)
+    line_total = serializers.SerializerMethodField()
+
+    def get_qty_remaining(self, line) -> str:
+        return str(max(line.qty_ordered - line.qty_received, Decimal("0")))
+
+    def get_line_total(self, line) -> str:
+        return str((line.qty_ordered * line.unit_cost).quantize(Decimal("0.01")))
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    vendor_id = serializers.IntegerField()
+    vendor_name = serializers.CharField(source="vendor.name")
+    location_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=PurchaseOrder.Status.choices)
+    note = serializers.CharField()
+    expected_at = serializers.DateField(allow_null=True)
+    created_by_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    total = serializers.SerializerMethodField()
+    lines = OrderLineOutputSerializer(many=True)
+
+    def get_total(self, order) -> str:
+        total = sum((line.qty_ordered * line.unit_cost for line in order.lines.all()), Decimal("0"))
+        return str(total.quantize(Decimal("0.01")))
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1)
+    qty_ordered = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+    unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
+
+
+class OrderCreateInputSerializer(serializers.Serializer):
+    vendor_id = serializers.IntegerField(min_value=1)
+    location_id = serializers.IntegerField(min_value=1)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    expected_at = serializers.DateField(required=False, allow_null=True, default=None)
+    lines = OrderLineInputSerializer(many=True, allow_empty=False)
+
+
+class OrderUpdateInputSerializer(serializers.Serializer):
+    vendor_id = serializers.IntegerField(min_value=1, required=False)
+    location_id = serializers.IntegerField(min_value=1, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    expected_at = serializers.DateField(required=False, allow_null=True)
+    lines = OrderLineInputSerializer(many=True, allow_empty=False, required=False)
+
+
+class OrderReceiveInputSerializer(serializers.Serializer):
+    class Line(serializers.Serializer):
+        variant_id = serializers.IntegerField(min_value=1)
+        qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+        unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
+        lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
+        expiry_date = serializers.DateField(required=False, allow_null=True)
+
+    lines = Line(many=True, allow_empty=False)
+
+
+class OrderListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PurchaseOrder.Status.choices, required=False)
+    vendor_id = serializers.IntegerField(required=False, min_value=1)
+    location_id = serializers.IntegerField(required=False, min_value=1)
+
+
+class FromSuggestionsInputSerializer(serializers.Serializer):
+    location_id = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.IntegerField(required=False, min_value=1)
+    vendor_id = serializers.IntegerField(required=False, min_value=1)
+    variant_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                        allow_empty=False, max_length=1000)
+
+
+class FromSuggestionsOutputSerializer(serializers.Serializer):
+    class Skipped(serializers.Serializer):
+        location_id = serializers.IntegerField()
+        variant_id = serializers.IntegerField()
+        sku = serializers.CharField()
+        suggested_qty = serializers.DecimalField(**QTY)
+
+    orders = OrderOutputSerializer(many=True)
+    skipped = Skipped(many=True, help_text="suggestions without a vendor")
+
+
+def _orders(tenant):
+    lines = PurchaseOrderLine.objects.select_related("variant").order_by("pk")
+    return (PurchaseOrder.objects.filter(tenant=tenant).select_related("vendor")
+            .prefetch_related(Prefetch("lines", queryset=lines)).order_by("-pk"))
+
+
+class _OrderMixin:
+    def locate(self, pk) -> PurchaseOrder:
+        order = self.get_tenant_object(PurchaseOrder.objects.only("pk", "location_id"), pk)
+        self.check_location_access(order.location_id)
+        return order
+
+    def render(self, pk) -> dict:
+        return OrderOutputSerializer(_orders(self.tenant).get(pk=pk)).data
+
+
+class OrderListCreateApi(_OrderMixin, TenantListView):
+    role_by_method = {"POST": Role.MANAGER}
+
+    @extend_schema(operation_id="purchasing_orders_list", parameters=[OrderListQuerySerializer, FORMAT_PARAM],
+                   responses={200: OrderOutputSerializer(many=True), **READ_ERRORS},
+                   summary="List purchase orders (paginated; ?format=csv)")
+    def get(self, request):
+        query = parse_query(OrderListQuerySerializer, request)
+        queryset = _orders(self.tenant)
+        if query.get("status"):
+            queryset = queryset.filter(status=query["status"])
+        if query.get("vendor_id"):
+            queryset = queryset.filter(vendor_id=query["vendor_id"])
+        scope = self.location_scope(query.get("location_id"))
+        if scope is not None:
+            queryset = queryset.filter(location_id__in=scope)
+        return list_response(self, queryset, lambda objs: OrderOutputSerializer(objs, many=True).data,
+                             filename="purchase_orders.csv")
+
+    @extend_schema(operation_id="purchasing_orders_create", request=OrderCreateInputSerializer,
+                   parameters=[IDEMPOTENCY_PARAM], responses={201: OrderOutputSerializer, **COMMAND_ERRORS},
+                   summary="Draft a purchase order")
+    @idempotent
+    def post(self, request):
+        serializer = OrderCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        self.check_location_access(data["location_id"])
+        order = purchase_order_create(
+            tenant=self.tenant, vendor_id=data["vendor_id"], location_id=data["location_id"],
+            lines=[OrderLineInput(**line) for line in data["lines"]], note=data["note"],
+            expected_at=data["expected_at"], actor=request.user)
+        return Response(self.render(order.pk), status=status.HTTP_201_CREATED)
+
+
+class OrderDetailApi(_OrderMixin, TenantAPIView):
+    write_role = Role.MANAGER
+
+    @extend_schema(operation_id="purchasing_orders_retrieve", responses={200: OrderOutputSerializer,
+                                                                           **errors(401, 403, 404)})
+    def get(self, request, pk):
+        order = self.locate(pk)
+        return Response(self.render(order.pk))
+
+    @extend_schema(operation_id="purchasing_orders_update", request=OrderUpdateInputSerializer,
+                   responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
+                   summary="Edit a DRAFT order (lines replace all lines); submitted → 409 po_not_editable")
+    def patch(self, request, pk):
+        order = self.locate(pk)
+        serializer = OrderUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "location_id" in data:
+            self.check_location_access(data["location_id"])
+        purchase_order_update(
+            tenant=self.tenant, order_id=order.pk, vendor_id=data.get("vendor_id"),
+            location_id=data.get("location_id"), note=data.get("note"),
+            expected_at=data["expected_at"] if "expected_at" in data else ...,
+            lines=[OrderLineInput(**line) for line in data["lines"]] if "lines" in data else None)
+        return Response(self.render(order.pk))
+
+
+class OrderSubmitApi(_OrderMixin, TenantAPIView):
+    write_role = Role.MANAGER
+
+    @extend_schema(operation_id="purchasing_orders_submit", request=None, parameters=[IDEMPOTENCY_PARAM],
+                   responses={200: OrderOutputSerializer, **COMMAND_ERRORS}, summary="Submit a DRAFT order")
+    @idempotent
+    def post(self, request, pk):
+        order = self.locate(pk)
+        purchase_order_submit(tenant=self.tenant, order_id=order.pk, actor=request.user)
+        return Response(self.render(order.pk))
+
+
+class OrderReceiveApi(_OrderMixin, TenantAPIView):
+    write_role = Role.MANAGER
+
+    @extend_schema(operation_id="purchasing_orders_receive", request=OrderReceiveInputSerializer,
+                   parameters=[IDEMPOTENCY_PARAM], responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
+                   summary="Receive a delivery (partial allowed; PURCHASE_ORDER_RECEIPT rows; cost updated)")
+    @idempotent
+    def post(self, request, pk):
+        order = self.locate(pk)
+        serializer = OrderReceiveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lines = [ReceiveLineInput(variant_id=line["variant_id"], qty=line["qty"], unit_cost=line.get("unit_cost"),
+                                  lot_code=line.get("lot_code"), expiry_date=line.get("expiry_date"))
+                 for line in serializer.validated_data["lines"]]
+        purchase_order_receive(tenant=self.tenant, order_id=order.pk, lines=lines, actor=request.user)
+        return Response(self.render(order.pk))
+
+
+class OrderCancelApi(_OrderMixin, TenantAPIView):
+    write_role = Role.MANAGER
+
+    @extend_schema(operation_id="purchasing_orders_cancel", request=None, parameters=[IDEMPOTENCY_PARAM],
+                   responses={200: OrderOutputSerializer, **COMMAND_ERRORS}, summary="Cancel an open order")
+    @idempotent
+    def post(self, request, pk):
+        order = self.locate(pk)
+        purchase_order_cancel(tenant=self.tenant, order_id=order.pk, actor=request.user)
+        return Response(self.render(order.pk))
+
+
+class OrdersFromSuggestionsApi(TenantListView):
+    write_role = Role.MANAGER
+
+    @extend_schema(operation_id="purchasing_orders_from_suggestions", request=FromSuggestionsInputSerializer,
+                   parameters=[IDEMPOTENCY_PARAM],
+                   responses={201: FromSuggestionsOutputSerializer, **COMMAND_ERRORS},
+                   summary="Draft one purchase order per vendor and location from the reorder suggestions")
+    @idempotent
+    def post(self, request):
+        serializer = FromSuggestionsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["location_ids"] = self.location_scope(data.pop("location_id", None))
+        result = purchase_orders_from_suggestions(tenant=self.tenant, filters=data, actor=request.user)
+        orders = list(_orders(self.tenant).filter(pk__in=[o.pk for o in result["orders"]]).order_by("pk"))
+        return Response(FromSuggestionsOutputSerializer({"orders": orders, "skipped": result["skipped"]}).data,
+                        status=status.HTTP_201_CREATED)
+
