@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from storekeep.core.serializers import ErrorSerializer  # noqa: F401  (re-exported for views)
 from storekeep.pos.models import Payment, Register, RegisterSession, Return, ReturnLine, Sale
 from storekeep.pos.services import CartLine, ReturnLineInput, Tender
 
@@ -287,9 +288,3 @@ class ReturnOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     finalized_at = serializers.DateTimeField(allow_null=True)
     lines = ReturnLineOutput(many=True, source="line_list")
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField()
