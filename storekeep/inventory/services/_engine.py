@@ -224,13 +224,28 @@ class _Plan:
         row.line_index = move.line_index
         self.rows.append(row)
 
-    def _shortage(self, move, state, requested):
+    def _shortage(self, move, state, requested, sellable):
         self.short.append({
             "location_id": move.location_id, "variant_id": move.variant_id,
             "sku": self.variants[move.variant_id].sku, "line_index": move.line_index,
             "requested": str(requested), "on_hand": str(state.on_hand),
-            "available": str(state.on_hand - state.reserved),
+            "available": str(sellable - state.reserved),
         })
+
+    def _is_fresh(self, lot) -> bool:
+        return lot.expiry_date is None or lot.expiry_date >= self.today
+
+    def _sellable(self, move, state, variant) -> Decimal:
+        """On hand that sales and reservations may use: for lot-tracked variants, expired lots
+        do not count (SPEC §7), so a reservation is never left to be filled from them."""
+        ref_type = move.ref_type or self.ref_type
+        if not variant.track_lots or move.skip_lots or ref_type in CORRECTIVE_REF_TYPES:
+            return state.on_hand
+        key = (move.location_id, move.variant_id)
+        fresh = sum((self.lot_qty[lot.pk] for lot in self.lots_by_item.get(key, []) if self._is_fresh(lot)), ZERO)
+        fresh += sum((lot.qty for (loc, var, _), lot in self.new_lots.items()
+                      if (loc, var) == key and self._is_fresh(lot)), ZERO)
+        return min(state.on_hand, fresh)
 
     def _apply(self, move: StockMove) -> None:
         key = (move.location_id, move.variant_id)
@@ -245,24 +260,25 @@ class _Plan:
         if move.target_on_hand is not None:
             qty = move.target_on_hand - state.on_hand
         state.touched = True
+        sellable = self._sellable(move, state, variant)
 
         if move.reserved:
             new_reserved = state.reserved + move.reserved
             if new_reserved < 0:
                 raise ValidationFailed("Cannot release more than is reserved.",
                                        details={"variant_id": move.variant_id, "reserved": str(state.reserved)})
-            if move.reserved > 0 and state.on_hand + qty - new_reserved < 0:
-                self._shortage(move, state, move.reserved)
+            if move.reserved > 0 and sellable + qty - new_reserved < 0:
+                self._shortage(move, state, move.reserved, sellable)
                 return
             state.reserved = new_reserved
 
         if qty > 0:
             self._incoming(move, state, variant, qty)
         elif qty < 0:
-            available_before = state.on_hand - state.reserved
+            available_before = sellable - state.reserved
             if not allow_negative and (state.on_hand + qty < 0 or
                                        (move.check_available and available_before + qty < 0 and move.reserved == 0)):
-                self._shortage(move, state, -qty)
+                self._shortage(move, state, -qty, sellable)
                 return
             self._outgoing(move, state, variant, qty)
         elif move.target_on_hand is not None and not move.reserved:
@@ -331,7 +347,7 @@ class _Plan:
         else:
             candidates = self._fefo(lots, move.ref_type or self.ref_type)
         if sum((self.lot_qty[lot.pk] for lot in candidates), ZERO) < needed:
-            self._shortage(move, state, needed)
+            self._shortage(move, state, needed, self._sellable(move, state, variant))
             return
         for lot in candidates:
             if needed <= 0:
@@ -351,11 +367,10 @@ class _Plan:
         def order(lot):
             return (lot.expiry_date is None, lot.expiry_date or date.max, lot.received_at, lot.pk)
 
-        fresh = sorted((lot for lot in lots if lot.expiry_date is None or lot.expiry_date >= self.today), key=order)
+        fresh = sorted((lot for lot in lots if self._is_fresh(lot)), key=order)
         if ref_type not in CORRECTIVE_REF_TYPES:
             return fresh
-        expired = sorted((lot for lot in lots if lot.expiry_date is not None and lot.expiry_date < self.today),
-                         key=order)
+        expired = sorted((lot for lot in lots if not self._is_fresh(lot)), key=order)
         return expired + fresh
 
 
@@ -452,9 +467,11 @@ def _write(plan: _Plan, when) -> None:
             item.version += 1
             item.last_movement_at = when
             item.updated_at = timezone.now()
-            # The CHECK flag: the tenant's setting, kept on while an item is still below zero
-            # after the tenant turned it off (receipts must be able to bring it back up).
-            item.allow_negative = tenant.allow_negative_stock or item.on_hand < 0 or item.reserved > item.on_hand
+            # The CHECK flag follows the tenant's setting, except that an item which went below
+            # zero while it was allowed keeps it until it is back up (receipts must still work
+            # after the tenant turned it off; the plan already refuses to take it lower).
+            item.allow_negative = tenant.allow_negative_stock or (
+                item.allow_negative and (item.on_hand < 0 or item.reserved > item.on_hand))
             threshold = resolve_threshold(item, plan.variants[item.variant_id], tenant)
             available = item.on_hand - item.reserved
             if available <= threshold and not item.low_stock_alerted:
