@@ -84,8 +84,9 @@ def build_tenant(n_variants: int, n_registers: int):
     from storekeep.tenants.models import Membership, Role, Tenant
 
     stamp = f"{int(time.time() * 1000)}"
-    tenant = Tenant.objects.create(slug=f"bench-{stamp}", name="Checkout bench",
-                                   prices_include_tax=True, currency="GBP")
+    tenant = Tenant.objects.create(
+        slug=f"bench-{stamp}", name="Checkout bench", prices_include_tax=True, currency="GBP"
+    )
     store = Location.objects.create(tenant=tenant, code="BENCH", name="Bench store")
     vat = TaxCategory.objects.create(tenant=tenant, name="VAT", rate=D("20"))
     user = get_user_model().objects.create(username=f"bench-{stamp}")
@@ -93,20 +94,33 @@ def build_tenant(n_variants: int, n_registers: int):
     products = Product.objects.bulk_create(
         [Product(tenant=tenant, name=f"P{i}", tax_category=vat) for i in range(n_variants)]
     )
-    variants = Variant.objects.bulk_create([
-        Variant(tenant=tenant, product=p, sku=f"B{i:05d}", price=D("1.25") + D(i % 40) / 4,
-                cost=D("0.50"))
-        for i, p in enumerate(products)
-    ])
+    variants = Variant.objects.bulk_create(
+        [
+            Variant(
+                tenant=tenant,
+                product=p,
+                sku=f"B{i:05d}",
+                price=D("1.25") + D(i % 40) / 4,
+                cost=D("0.50"),
+            )
+            for i, p in enumerate(products)
+        ]
+    )
     for start in range(0, n_variants, 500):
-        receive_stock(tenant=tenant, location_id=store.pk, reason="initial", lines=[
-            ReceiptLine(variant_id=v.pk, qty=D("10000000"), unit_cost=D("0.50"))
-            for v in variants[start:start + 500]
-        ])
+        receive_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="initial",
+            lines=[
+                ReceiptLine(variant_id=v.pk, qty=D("10000000"), unit_cost=D("0.50"))
+                for v in variants[start : start + 500]
+            ],
+        )
     tills = []
     for i in range(n_registers):
-        register = Register.objects.create(tenant=tenant, location=store, code=f"T{i}",
-                                           name=f"Till {i}")
+        register = Register.objects.create(
+            tenant=tenant, location=store, code=f"T{i}", name=f"Till {i}"
+        )
         session, token = register_session_open(membership=membership, register=register)
         tills.append((register, session, token))
     return tenant, store, membership, variants, tills
@@ -130,14 +144,21 @@ def sell_service(ctx, cart, till):
 
     lines = [CartLine(variant=v, qty=q) for v, q in cart]
     total = sum(v.price * q for v, q in cart)
-    checkout(tenant=ctx["tenant"], register_session=till[1], lines=lines,
-             tenders=[Tender("CASH", (total + 1).quantize(D("1")))], actor=ctx["user"])
+    checkout(
+        tenant=ctx["tenant"],
+        register_session=till[1],
+        lines=lines,
+        tenders=[Tender("CASH", (total + 1).quantize(D("1")))],
+        actor=ctx["user"],
+    )
 
 
 def sell_http(ctx, cart, till, client, key):
     total = sum(v.price * q for v, q in cart)
-    body = {"lines": [{"variant_id": v.pk, "qty": str(q)} for v, q in cart],
-            "tenders": [{"method": "CASH", "amount": str((total + 1).quantize(D("1")))}]}
+    body = {
+        "lines": [{"variant_id": v.pk, "qty": str(q)} for v, q in cart],
+        "tenders": [{"method": "CASH", "amount": str((total + 1).quantize(D("1")))}],
+    }
     r = client.post("/api/v1/pos/checkout", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     if r.status_code != 201:
         raise RuntimeError(f"HTTP checkout failed: {r.status_code} {r.content[:300]!r}")
@@ -160,14 +181,29 @@ def sell_sql(ctx, cart, till):
             "SELECT v.id, v.price, v.fee, COALESCE(t.rate, 0) FROM catalog_variant v "
             "JOIN catalog_product p ON p.id = v.product_id "
             "LEFT JOIN catalog_taxcategory t ON t.id = p.tax_category_id "
-            "WHERE v.tenant_id = %s AND v.id = ANY(%s)", [tenant.pk, ids])
+            "WHERE v.tenant_id = %s AND v.id = ANY(%s)",
+            [tenant.pk, ids],
+        )
         info = {row[0]: row[1:] for row in cur.fetchall()}
         receipt = compute_receipt(
-            [ReceiptLineInput(unit_price=info[v.pk][0], qty=q, tax_rate=info[v.pk][2],
-                              fee_per_unit=info[v.pk][1], key=v.pk) for v, q in cart],
-            prices_include_tax=True, currency="GBP")
-        cur.execute("UPDATE pos_register SET receipt_counter = receipt_counter + 1 "
-                    "WHERE id = %s RETURNING receipt_counter", [register.pk])
+            [
+                ReceiptLineInput(
+                    unit_price=info[v.pk][0],
+                    qty=q,
+                    tax_rate=info[v.pk][2],
+                    fee_per_unit=info[v.pk][1],
+                    key=v.pk,
+                )
+                for v, q in cart
+            ],
+            prices_include_tax=True,
+            currency="GBP",
+        )
+        cur.execute(
+            "UPDATE pos_register SET receipt_counter = receipt_counter + 1 "
+            "WHERE id = %s RETURNING receipt_counter",
+            [register.pk],
+        )
         number = cur.fetchone()[0]
         cur.execute("SELECT status FROM pos_registersession WHERE id = %s", [session.pk])
         cur.execute(
@@ -176,14 +212,28 @@ def sell_sql(ctx, cart, till):
             "customer_ref, subtotal, discount_total, tax_total, total, change_due, "
             "completed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'COMPLETED', 'POS', '', '', "
             "%s, %s, %s, %s, 0, %s) RETURNING id",
-            [now, now, tenant.pk, f"SQL-{register.code}-{number:06d}", session.pk, store.pk,
-             ctx["user"].pk, receipt.subtotal, receipt.discount_total, receipt.tax_total,
-             receipt.total, now])
+            [
+                now,
+                now,
+                tenant.pk,
+                f"SQL-{register.code}-{number:06d}",
+                session.pk,
+                store.pk,
+                ctx["user"].pk,
+                receipt.subtotal,
+                receipt.discount_total,
+                receipt.tax_total,
+                receipt.total,
+                now,
+            ],
+        )
         sale_id = cur.fetchone()[0]
         cur.execute(
             "SELECT id, variant_id, on_hand, avg_unit_cost FROM inventory_inventoryitem "
             "WHERE tenant_id = %s AND location_id = %s AND variant_id = ANY(%s) "
-            "ORDER BY id FOR UPDATE", [tenant.pk, store.pk, ids])
+            "ORDER BY id FOR UPDATE",
+            [tenant.pk, store.pk, ids],
+        )
         items = {row[1]: list(row) for row in cur.fetchall()}
         ledger = []
         for v, q in cart:
@@ -191,34 +241,71 @@ def sell_sql(ctx, cart, till):
             if item[2] < q:
                 raise RuntimeError("insufficient stock")
             item[2] -= q
-            ledger.append((tenant.pk, store.pk, v.pk, "SALE", str(sale_id), -q, item[2],
-                           item[3], "", "", ctx["user"].pk, now))
+            ledger.append(
+                (
+                    tenant.pk,
+                    store.pk,
+                    v.pk,
+                    "SALE",
+                    str(sale_id),
+                    -q,
+                    item[2],
+                    item[3],
+                    "",
+                    "",
+                    ctx["user"].pk,
+                    now,
+                )
+            )
         values = ", ".join(["(%s, %s)"] * len(items))
         cur.execute(
             "UPDATE inventory_inventoryitem AS i SET on_hand = v.on_hand::numeric, "
             "version = i.version + 1, last_movement_at = %s, updated_at = %s "
             f"FROM (VALUES {values}) AS v(id, on_hand) WHERE i.id = v.id",
-            [now, now, *[x for item in items.values() for x in (item[0], item[2])]])
+            [now, now, *[x for item in items.values() for x in (item[0], item[2])]],
+        )
         cur.execute(
             "INSERT INTO inventory_stockledger (tenant_id, location_id, variant_id, ref_type, "
             "ref_id, qty_delta, balance_after, unit_cost, reason, note, actor_id, created_at) "
-            "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(ledger)),
-            [x for row in ledger for x in row])
+            "VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(ledger)),
+            [x for row in ledger for x in row],
+        )
         rows = []
         for n, line in enumerate(receipt.lines, start=1):
-            rows.append((now, now, tenant.pk, sale_id, n, line.key, line.qty, line.unit_price,
-                         line.gross, line.discount, line.net, line.tax_rate, line.tax, line.fee,
-                         line.line_total, items[line.key][3], 0))
+            rows.append(
+                (
+                    now,
+                    now,
+                    tenant.pk,
+                    sale_id,
+                    n,
+                    line.key,
+                    line.qty,
+                    line.unit_price,
+                    line.gross,
+                    line.discount,
+                    line.net,
+                    line.tax_rate,
+                    line.tax,
+                    line.fee,
+                    line.line_total,
+                    items[line.key][3],
+                    0,
+                )
+            )
         cur.execute(
             "INSERT INTO pos_saleline (created_at, updated_at, tenant_id, sale_id, line_no, "
             "variant_id, qty, unit_price, gross, discount, net, tax_rate, tax, fee, line_total, "
             "unit_cost, qty_returned) VALUES "
             + ", ".join(["(" + ", ".join(["%s"] * 17) + ")"] * len(rows)),
-            [x for row in rows for x in row])
+            [x for row in rows for x in row],
+        )
         cur.execute(
             "INSERT INTO pos_payment (created_at, updated_at, tenant_id, sale_id, method, amount, "
             "tendered) VALUES (%s, %s, %s, %s, 'CASH', %s, %s)",
-            [now, now, tenant.pk, sale_id, receipt.total, receipt.total])
+            [now, now, tenant.pk, sale_id, receipt.total, receipt.total],
+        )
 
 
 # ----------------------------------------------------------------------- runner
@@ -290,14 +377,20 @@ def main(argv=None):
     from django.db import connection
 
     tenant, store, membership, variants, tills = build_tenant(args.variants, args.threads)
-    variants = list(type(variants[0]).objects.filter(tenant=tenant)
-                    .select_related("product__tax_category").order_by("pk"))
+    variants = list(
+        type(variants[0])
+        .objects.filter(tenant=tenant)
+        .select_related("product__tax_category")
+        .order_by("pk")
+    )
     ctx = {"tenant": tenant, "store": store, "user": membership.user, "tills": tills}
     connection.close()
 
-    print(f"checkout benchmark: PostgreSQL {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]}, "
-          f"{args.lines} lines/cart, {args.threads} threads, {args.checkouts} checkouts/scenario, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"checkout benchmark: PostgreSQL {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]}, "
+        f"{args.lines} lines/cart, {args.threads} threads, {args.checkouts} checkouts/scenario, "
+        f"{os.cpu_count()} CPUs"
+    )
     header = f"{'picks':8} {'mode':8} {'checkouts/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'vs sql':>8}"
     print(header)
     print("-" * len(header))
@@ -310,8 +403,11 @@ def main(argv=None):
             results[(picks, mode)] = res
             base = results.get((picks, "sql"))
             ratio = f"{base['per_s'] / res['per_s']:.2f}x" if base and mode != "sql" else "1.00x"
-            print(f"{picks:8} {mode:8} {res['per_s']:12.1f} {res['p50_ms']:8.1f} "
-                  f"{res['p99_ms']:8.1f} {ratio:>8}", flush=True)
+            print(
+                f"{picks:8} {mode:8} {res['per_s']:12.1f} {res['p50_ms']:8.1f} "
+                f"{res['p99_ms']:8.1f} {ratio:>8}",
+                flush=True,
+            )
     return results
 
 

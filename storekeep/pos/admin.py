@@ -44,8 +44,21 @@ class ReadOnlyInline(admin.TabularInline):
 
 class SaleLineInline(ReadOnlyInline):
     model = SaleLine
-    fields = ["line_no", "variant", "qty", "unit_price", "gross", "discount", "net", "tax_rate",
-              "tax", "fee", "line_total", "unit_cost", "qty_returned"]
+    fields = [
+        "line_no",
+        "variant",
+        "qty",
+        "unit_price",
+        "gross",
+        "discount",
+        "net",
+        "tax_rate",
+        "tax",
+        "fee",
+        "line_total",
+        "unit_cost",
+        "qty_returned",
+    ]
     readonly_fields = fields
 
 
@@ -58,8 +71,19 @@ class PaymentInline(ReadOnlyInline):
 class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
     fk_name = "ret"
-    fields = ["sale_line", "variant", "qty", "disposition", "unit_price", "refund_gross",
-              "refund_discount", "refund_net", "refund_tax", "refund_fee", "refund_total"]
+    fields = [
+        "sale_line",
+        "variant",
+        "qty",
+        "disposition",
+        "unit_price",
+        "refund_gross",
+        "refund_discount",
+        "refund_net",
+        "refund_tax",
+        "refund_fee",
+        "refund_total",
+    ]
     readonly_fields = fields
 
 
@@ -74,13 +98,35 @@ class RegisterAdmin(SimpleHistoryAdmin):
 
 @admin.register(RegisterSession)
 class RegisterSessionAdmin(admin.ModelAdmin):
-    list_display = ["pk", "register", "opened_by", "status", "opened_at", "closed_at",
-                    "opening_float", "expected_cash", "counted_cash", "variance"]
+    list_display = [
+        "pk",
+        "register",
+        "opened_by",
+        "status",
+        "opened_at",
+        "closed_at",
+        "opening_float",
+        "expected_cash",
+        "counted_cash",
+        "variance",
+    ]
     list_filter = ["status", "tenant"]
     exclude = ["token_hash"]
-    readonly_fields = ["tenant", "register", "opened_by", "closed_by", "opening_float", "status",
-                       "opened_at", "closed_at", "counted_cash", "expected_cash", "variance",
-                       "created_at", "updated_at"]
+    readonly_fields = [
+        "tenant",
+        "register",
+        "opened_by",
+        "closed_by",
+        "opening_float",
+        "status",
+        "opened_at",
+        "closed_at",
+        "counted_cash",
+        "expected_cash",
+        "variance",
+        "created_at",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request):
         return False  # sessions are opened at the till (they hand out a token)
@@ -118,12 +164,15 @@ class AdminSaleForm(forms.ModelForm):
                 qty = Decimal(parts[1])
                 price = Decimal(parts[2]) if len(parts) == 3 else None
             except InvalidOperation:
-                raise forms.ValidationError(f"Line {number}: qty and price must be numbers.") from None
+                raise forms.ValidationError(
+                    f"Line {number}: qty and price must be numbers."
+                ) from None
             parsed.append((parts[0], qty, price))
         variants = {
             v.sku: v
-            for v in Variant.objects.filter(tenant=tenant, sku__in=[p[0] for p in parsed])
-            .select_related("product__tax_category")
+            for v in Variant.objects.filter(
+                tenant=tenant, sku__in=[p[0] for p in parsed]
+            ).select_related("product__tax_category")
         }
         missing = [sku for sku, _, _ in parsed if sku not in variants]
         if missing:
@@ -136,8 +185,10 @@ class AdminSaleForm(forms.ModelForm):
                 actor=self.request_user,
                 external_ref=cleaned.get("external_ref") or "",
                 customer_ref=cleaned.get("customer_ref") or "",
-                lines=[CartLine(variant=variants[sku], qty=qty, unit_price=price)
-                       for sku, qty, price in parsed],
+                lines=[
+                    CartLine(variant=variants[sku], qty=qty, unit_price=price)
+                    for sku, qty, price in parsed
+                ],
             )
         except DomainError as exc:
             raise forms.ValidationError(f"{exc.message} ({exc.code}) {exc.details or ''}") from None
@@ -146,8 +197,15 @@ class AdminSaleForm(forms.ModelForm):
 
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
-    list_display = ["receipt_number", "tenant", "location", "status", "source", "total",
-                    "completed_at"]
+    list_display = [
+        "receipt_number",
+        "tenant",
+        "location",
+        "status",
+        "source",
+        "total",
+        "completed_at",
+    ]
     list_filter = ["status", "source", "tenant"]
     search_fields = ["receipt_number", "external_ref"]
     date_hierarchy = "completed_at"

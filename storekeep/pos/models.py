@@ -15,7 +15,9 @@ ZERO = Decimal("0")
 
 
 class Register(TenantScopedModel):
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="registers", db_index=False)
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="registers", db_index=False
+    )
     code = models.CharField(max_length=32)
     name = models.CharField(max_length=100)
     is_active = models.BooleanField(default=True)
@@ -25,7 +27,9 @@ class Register(TenantScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "location", "code"], name="register_tenant_loc_code_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "code"], name="register_tenant_loc_code_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -37,10 +41,20 @@ class RegisterSession(TenantScopedModel):
         OPEN = "OPEN"
         CLOSED = "CLOSED"
 
-    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="sessions", db_index=False)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", db_index=False)
+    register = models.ForeignKey(
+        Register, on_delete=models.PROTECT, related_name="sessions", db_index=False
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     token_hash = models.CharField(max_length=64)
     opening_float = models.DecimalField(**MONEY, default=ZERO)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -52,9 +66,14 @@ class RegisterSession(TenantScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "register"], condition=Q(status="OPEN"),
-                                    name="registersession_one_open"),
-            models.UniqueConstraint(fields=["tenant", "token_hash"], name="registersession_token_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "register"],
+                condition=Q(status="OPEN"),
+                name="registersession_one_open",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "token_hash"], name="registersession_token_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,11 +92,25 @@ class Sale(TenantScopedModel):
         ADMIN = "ADMIN"
 
     receipt_number = models.CharField(max_length=64)
-    register_session = models.ForeignKey(RegisterSession, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="sales", db_index=False)
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
-    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", db_index=False)
+    register_session = models.ForeignKey(
+        RegisterSession,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales",
+        db_index=False,
+    )
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETED)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.POS)
     external_ref = models.CharField(max_length=64, blank=True, default="")
@@ -87,23 +120,38 @@ class Sale(TenantScopedModel):
     tax_total = models.DecimalField(**MONEY, default=ZERO)
     total = models.DecimalField(**MONEY, default=ZERO)
     change_due = models.DecimalField(**MONEY, default=ZERO)
-    order_discount_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    order_discount_percent = models.DecimalField(
+        max_digits=7, decimal_places=4, null=True, blank=True
+    )
     order_discount_amount = models.DecimalField(**MONEY, null=True, blank=True)
     completed_at = models.DateTimeField(default=timezone.now)
     voided_at = models.DateTimeField(null=True, blank=True)
-    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", db_index=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "receipt_number"], name="sale_tenant_receipt_uniq"),
-            models.UniqueConstraint(fields=["tenant", "external_ref"], condition=~Q(external_ref=""),
-                                    name="sale_tenant_external_ref_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "receipt_number"], name="sale_tenant_receipt_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="sale_tenant_external_ref_uniq",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "register_session"], name="sale_tenant_session_idx"),
             models.Index(fields=["tenant", "completed_at"], name="sale_tenant_time_idx"),
-            models.Index(fields=["tenant", "location", "completed_at"], name="sale_tenant_loc_time_idx"),
+            models.Index(
+                fields=["tenant", "location", "completed_at"], name="sale_tenant_loc_time_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,7 +161,9 @@ class Sale(TenantScopedModel):
 class SaleLine(TenantScopedModel):
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_no = models.PositiveIntegerField()
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     qty = models.DecimalField(**QTY)
     unit_price = models.DecimalField(**UNIT_MONEY)
     gross = models.DecimalField(**MONEY)
@@ -130,8 +180,10 @@ class SaleLine(TenantScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "sale", "line_no"], name="saleline_uniq"),
             models.CheckConstraint(condition=Q(qty__gt=0), name="saleline_qty_pos"),
-            models.CheckConstraint(condition=Q(qty_returned__gte=0) & Q(qty_returned__lte=models.F("qty")),
-                                   name="saleline_returned_le_sold"),
+            models.CheckConstraint(
+                condition=Q(qty_returned__gte=0) & Q(qty_returned__lte=models.F("qty")),
+                name="saleline_returned_le_sold",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +196,9 @@ class Payment(TenantScopedModel):
         CARD = "CARD"
         OTHER = "OTHER"
 
-    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="payments", db_index=False)
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, related_name="payments", db_index=False
+    )
     method = models.CharField(max_length=8, choices=Method.choices)
     amount = models.DecimalField(**MONEY)
     tendered = models.DecimalField(**MONEY, null=True, blank=True)
@@ -161,17 +215,40 @@ class Return(TenantScopedModel):
         DRAFT = "DRAFT"
         FINALIZED = "FINALIZED"
 
-    sale = models.ForeignKey(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="returns", db_index=False)
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
-    register_session = models.ForeignKey(RegisterSession, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="returns", db_index=False)
+    sale = models.ForeignKey(
+        Sale,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        db_index=False,
+    )
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    register_session = models.ForeignKey(
+        RegisterSession,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        db_index=False,
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     reason = models.CharField(max_length=255, blank=True, default="")
-    refund_method = models.CharField(max_length=8, choices=Payment.Method.choices, default=Payment.Method.CASH)
+    refund_method = models.CharField(
+        max_length=8, choices=Payment.Method.choices, default=Payment.Method.CASH
+    )
     source = models.CharField(max_length=8, choices=Sale.Source.choices, default=Sale.Source.POS)
     external_ref = models.CharField(max_length=64, blank=True, default="")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     refund_subtotal = models.DecimalField(**MONEY, default=ZERO)
     refund_discount = models.DecimalField(**MONEY, default=ZERO)
     refund_tax = models.DecimalField(**MONEY, default=ZERO)
@@ -180,8 +257,11 @@ class Return(TenantScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "external_ref"], condition=~Q(external_ref=""),
-                                    name="return_tenant_external_ref_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="return_tenant_external_ref_uniq",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "finalized_at"], name="return_tenant_time_idx"),
@@ -197,11 +277,28 @@ class ReturnLine(TenantScopedModel):
         RESTOCK = "RESTOCK"
         DISCARD = "DISCARD"
 
-    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines", db_column="return_id", db_index=False)
-    sale_line = models.ForeignKey(SaleLine, null=True, blank=True, on_delete=models.PROTECT, related_name="return_lines", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    ret = models.ForeignKey(
+        Return,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_column="return_id",
+        db_index=False,
+    )
+    sale_line = models.ForeignKey(
+        SaleLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+        db_index=False,
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     qty = models.DecimalField(**QTY)
-    disposition = models.CharField(max_length=8, choices=Disposition.choices, default=Disposition.RESTOCK)
+    disposition = models.CharField(
+        max_length=8, choices=Disposition.choices, default=Disposition.RESTOCK
+    )
     unit_price = models.DecimalField(**UNIT_MONEY, null=True, blank=True)
     refund_gross = models.DecimalField(**MONEY, default=ZERO)
     refund_discount = models.DecimalField(**MONEY, default=ZERO)
@@ -234,7 +331,9 @@ class ReceiptSequence(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "location", "series"], name="receiptseq_tenant_loc_series_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "series"], name="receiptseq_tenant_loc_series_uniq"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,16 +26,21 @@ def day_bounds(tenant, date_from: dt.date | None, date_to: dt.date | None):
         dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, zone) if date_to else None
     )
     if start and end and start >= end:
-        raise ValidationFailed("date_from must not be after date_to.",
-                               details={"date_from": [str(date_from)], "date_to": [str(date_to)]})
+        raise ValidationFailed(
+            "date_from must not be after date_to.",
+            details={"date_from": [str(date_from)], "date_to": [str(date_to)]},
+        )
     return start, end
 
 
 def register_list(*, tenant) -> QuerySet[Register]:
-    open_sessions = RegisterSession.objects.filter(tenant=tenant, status=RegisterSession.Status.OPEN)
+    open_sessions = RegisterSession.objects.filter(
+        tenant=tenant, status=RegisterSession.Status.OPEN
+    )
     registers = Register.objects.filter(tenant=tenant).order_by("location_id", "code")
-    return registers.prefetch_related(Prefetch("sessions", queryset=open_sessions,
-                                               to_attr="open_sessions"))
+    return registers.prefetch_related(
+        Prefetch("sessions", queryset=open_sessions, to_attr="open_sessions")
+    )
 
 
 def sale_list(*, tenant, filters: dict | None = None) -> QuerySet[Sale]:
@@ -73,7 +78,9 @@ def sale_get(*, tenant, sale_id) -> Sale:
         Sale.objects.filter(tenant=tenant, pk=sale_id)
         .select_related("register_session")
         .prefetch_related(
-            Prefetch("lines", queryset=SaleLine.objects.select_related("variant").order_by("line_no")),
+            Prefetch(
+                "lines", queryset=SaleLine.objects.select_related("variant").order_by("line_no")
+            ),
             "payments",
         )
         .first()
@@ -88,8 +95,12 @@ def return_list(*, tenant, filters: dict | None = None) -> QuerySet[Return]:
     qs = Return.objects.filter(tenant=tenant).prefetch_related(
         Prefetch("lines", queryset=ReturnLine.objects.order_by("pk"), to_attr="line_list")
     )
-    for key, field in (("sale_id", "sale_id"), ("location_id", "location_id"),
-                       ("status", "status"), ("session_id", "register_session_id")):
+    for key, field in (
+        ("sale_id", "sale_id"),
+        ("location_id", "location_id"),
+        ("status", "status"),
+        ("session_id", "register_session_id"),
+    ):
         if filters.get(key):
             qs = qs.filter(**{field: filters[key]})
     return qs.order_by("-created_at", "-id")

@@ -9,11 +9,15 @@ router = SimpleRouter(trailing_slash=False)
 router.register("registers", views.RegisterViewSet, basename="pos-register")
 
 urlpatterns = [
-    path("registers/<int:pk>/sessions", views.RegisterSessionOpenApi.as_view(),
-         name="pos-session-open"),
+    path(
+        "registers/<int:pk>/sessions",
+        views.RegisterSessionOpenApi.as_view(),
+        name="pos-session-open",
+    ),
     path("sessions/<int:pk>", views.RegisterSessionDetailApi.as_view(), name="pos-session-detail"),
-    path("sessions/<int:pk>/close", views.RegisterSessionCloseApi.as_view(),
-         name="pos-session-close"),
+    path(
+        "sessions/<int:pk>/close", views.RegisterSessionCloseApi.as_view(), name="pos-session-close"
+    ),
     path("quote", views.QuoteApi.as_view(), name="pos-quote"),
     path("checkout", views.CheckoutApi.as_view(), name="pos-checkout"),
     path("sales", views.SaleListApi.as_view(), name="pos-sale-list"),
@@ -21,7 +25,8 @@ urlpatterns = [
     path("sales/<int:pk>/void", views.SaleVoidApi.as_view(), name="pos-sale-void"),
     path("returns", views.ReturnListCreateApi.as_view(), name="pos-return-list"),
     path("returns/<int:pk>", views.ReturnDetailApi.as_view(), name="pos-return-detail"),
-    path("returns/<int:pk>/finalize", views.ReturnFinalizeApi.as_view(),
-         name="pos-return-finalize"),
+    path(
+        "returns/<int:pk>/finalize", views.ReturnFinalizeApi.as_view(), name="pos-return-finalize"
+    ),
     *router.urls,
 ]

@@ -40,8 +40,17 @@ class RegisterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Register
-        fields = ["id", "location_id", "code", "name", "is_active", "receipt_counter",
-                  "open_session_id", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "location_id",
+            "code",
+            "name",
+            "is_active",
+            "receipt_counter",
+            "open_session_id",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "receipt_counter", "open_session_id", "created_at", "updated_at"]
 
     def get_open_session_id(self, obj) -> int | None:
@@ -55,7 +64,9 @@ class SessionOpenInput(serializers.Serializer):
 
 class SessionOpenOutput(serializers.Serializer):
     session_id = serializers.IntegerField()
-    token = serializers.CharField(help_text="Send as `Authorization: Register <token>`; shown once.")
+    token = serializers.CharField(
+        help_text="Send as `Authorization: Register <token>`; shown once."
+    )
     register_id = serializers.IntegerField()
     location_id = serializers.IntegerField()
     opening_float = _money()
@@ -215,8 +226,9 @@ class SaleListOutput(serializers.Serializer):
     status = serializers.CharField()
     source = serializers.CharField()
     location_id = serializers.IntegerField()
-    register_id = serializers.IntegerField(source="register_session.register_id", allow_null=True,
-                                           default=None)
+    register_id = serializers.IntegerField(
+        source="register_session.register_id", allow_null=True, default=None
+    )
     session_id = serializers.IntegerField(source="register_session_id", allow_null=True)
     external_ref = serializers.CharField()
     completed_at = serializers.DateTimeField()
@@ -233,8 +245,9 @@ class ReturnLineInputSerializer(serializers.Serializer):
     sale_line_id = serializers.IntegerField(required=False, min_value=1)
     variant_id = serializers.IntegerField(required=False, min_value=1)
     qty = _qty(min_value=Decimal("0.001"))
-    disposition = serializers.ChoiceField(choices=ReturnLine.Disposition.choices,
-                                          default=ReturnLine.Disposition.RESTOCK)
+    disposition = serializers.ChoiceField(
+        choices=ReturnLine.Disposition.choices, default=ReturnLine.Disposition.RESTOCK
+    )
     unit_price = _unit_price(required=False, min_value=Decimal("0"))
 
     def validate(self, attrs):
@@ -254,8 +267,9 @@ class ReturnInput(serializers.Serializer):
     )
     lines = ReturnLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
-    refund_method = serializers.ChoiceField(choices=Payment.Method.choices,
-                                            default=Payment.Method.CASH)
+    refund_method = serializers.ChoiceField(
+        choices=Payment.Method.choices, default=Payment.Method.CASH
+    )
 
 
 class ReturnLineOutput(serializers.Serializer):

@@ -29,7 +29,10 @@ from . import serializers as s
 POS_AUTH = [RegisterTokenAuthentication, BearerTokenAuthentication]
 POS_SECURITY = [{"Register": []}, {"Bearer": []}]
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Applies the request at most once; a retry returns the first response.",
 )
 
@@ -105,7 +108,9 @@ def quote_body(priced, tenant) -> dict:
                 "fee": line.fee,
                 "line_total": line.line_total,
             }
-            for index, (line, variant) in enumerate(zip(receipt.lines, priced.variants, strict=True))
+            for index, (line, variant) in enumerate(
+                zip(receipt.lines, priced.variants, strict=True)
+            )
         ],
         "subtotal": receipt.subtotal,
         "discount_total": receipt.discount_total,
@@ -134,8 +139,10 @@ class PosView(TenantAPIView):
 
     def location_from_body(self, location_id) -> Location:
         if location_id is None:
-            raise ValidationFailed("location_id is required outside a register session.",
-                                   details={"location_id": ["Required."]})
+            raise ValidationFailed(
+                "location_id is required outside a register session.",
+                details={"location_id": ["Required."]},
+            )
         location = self.get_tenant_object(Location.objects.all(), location_id)
         self.check_location_access(location.pk)
         return location
@@ -177,8 +184,9 @@ class RegisterViewSet(TenantModelViewSet):
         location_id = self.request.query_params.get("location_id")
         if location_id:
             if not location_id.isdigit():
-                raise ValidationFailed("location_id must be an integer.",
-                                       details={"location_id": [location_id]})
+                raise ValidationFailed(
+                    "location_id must be an integer.", details={"location_id": [location_id]}
+                )
             qs = qs.filter(location_id=int(location_id))
         return qs
 
@@ -193,9 +201,12 @@ class RegisterViewSet(TenantModelViewSet):
         )
         location = self.get_tenant_object(Location.objects.all(), location_id, field="pk")
         if location.type != Location.Type.STORE:
-            raise ValidationFailed("Registers belong to STORE locations.",
-                                   code=PosErrorCode.LOCATION_NOT_A_STORE, status_code=422,
-                                   details={"location_id": location.pk})
+            raise ValidationFailed(
+                "Registers belong to STORE locations.",
+                code=PosErrorCode.LOCATION_NOT_A_STORE,
+                status_code=422,
+                details={"location_id": location.pk},
+            )
         self.check_location_access(location.pk)
         return location
 
@@ -204,8 +215,12 @@ class RegisterViewSet(TenantModelViewSet):
         if exclude is not None:
             clash = clash.exclude(pk=exclude.pk)
         if clash.exists():
-            raise ValidationFailed("This store already has a register with that code.",
-                                   code="duplicate", status_code=409, details={"code": [code]})
+            raise ValidationFailed(
+                "This store already has a register with that code.",
+                code="duplicate",
+                status_code=409,
+                details={"code": [code]},
+            )
 
     def perform_create(self, serializer):
         location = self._location(serializer)
@@ -214,8 +229,11 @@ class RegisterViewSet(TenantModelViewSet):
 
     def perform_update(self, serializer):
         location = self._location(serializer, serializer.instance)
-        self._unique(location, serializer.validated_data.get("code", serializer.instance.code),
-                     exclude=serializer.instance)
+        self._unique(
+            location,
+            serializer.validated_data.get("code", serializer.instance.code),
+            exclude=serializer.instance,
+        )
         serializer.save(location_id=location.pk)
 
 
@@ -225,8 +243,11 @@ class RegisterSessionOpenApi(TenantAPIView):
 
     write_role = Role.CASHIER
 
-    @extend_schema(request=s.SessionOpenInput, parameters=[IDEMPOTENCY_HEADER],
-                   responses={201: s.SessionOpenOutput, **errors(400, 401, 403, 404, 409, 422)})
+    @extend_schema(
+        request=s.SessionOpenInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.SessionOpenOutput, **errors(400, 401, 403, 404, 409, 422)},
+    )
     @idempotent
     def post(self, request, pk):
         register = self.get_tenant_object(Register.objects.select_related("location"), pk)
@@ -259,8 +280,11 @@ class RegisterSessionDetailApi(PosView):
 class RegisterSessionCloseApi(PosView):
     """Close the session with the counted cash; returns the Z report."""
 
-    @extend_schema(request=s.SessionCloseInput, parameters=[IDEMPOTENCY_HEADER],
-                   responses={200: s.ZReportSerializer, **errors(400, 401, 403, 404, 409)})
+    @extend_schema(
+        request=s.SessionCloseInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: s.ZReportSerializer, **errors(400, 401, 403, 404, 409)},
+    )
     @idempotent
     def post(self, request, pk):
         session = self.session_for(pk)
@@ -278,8 +302,9 @@ class RegisterSessionCloseApi(PosView):
 class QuoteApi(PosView):
     """Price a cart exactly as checkout would (SPEC §5 Totals); writes nothing."""
 
-    @extend_schema(request=s.CartInput, responses={200: s.ReceiptOutput,
-                                                   **errors(400, 401, 403, 404, 422)})
+    @extend_schema(
+        request=s.CartInput, responses={200: s.ReceiptOutput, **errors(400, 401, 403, 404, 422)}
+    )
     def post(self, request):
         data = validated(s.CartInput, request.data)
         priced = services.quote(
@@ -297,7 +322,8 @@ class CheckoutApi(PosView):
     """Sell a cart: receipt with totals, tenders and change; 409 on short stock."""
 
     @extend_schema(
-        request=s.CheckoutInput, parameters=[IDEMPOTENCY_HEADER],
+        request=s.CheckoutInput,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.SaleOutput, **errors(400, 401, 403, 404, 409, 422)},
     )
     @idempotent
@@ -353,8 +379,10 @@ class SaleListApi(PosView):
 
     read_role = Role.VIEWER
 
-    @extend_schema(parameters=[SaleFilterInput], responses={200: s.SaleListOutput(many=True),
-                                                            **errors(400, 401, 403)})
+    @extend_schema(
+        parameters=[SaleFilterInput],
+        responses={200: s.SaleListOutput(many=True), **errors(400, 401, 403)},
+    )
     def get(self, request):
         filters = validated(SaleFilterInput, request.query_params)
         if self.register_auth is not None:
@@ -395,8 +423,11 @@ def _visible_sale(view: PosView, pk) -> Sale:
 class SaleVoidApi(PosView):
     """Void a sale of the open session: stock restored once (VOID rows)."""
 
-    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER],
-                   responses={200: s.SaleOutput, **errors(401, 403, 404, 409)})
+    @extend_schema(
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: s.SaleOutput, **errors(401, 403, 404, 409)},
+    )
     @idempotent
     def post(self, request, pk):
         auth = self.register_auth
@@ -404,7 +435,9 @@ class SaleVoidApi(PosView):
             raise PermissionDenied("Voiding from the back office needs a manager.")
         _visible_sale(self, pk)
         services.sale_void(
-            tenant=self.tenant, sale_id=int(pk), actor=request.user,
+            tenant=self.tenant,
+            sale_id=int(pk),
+            actor=request.user,
             register_session=auth.session if auth is not None else None,
         )
         sale = selectors.sale_get(tenant=self.tenant, sale_id=int(pk))
@@ -428,8 +461,10 @@ class ReturnListCreateApi(PosView):
 
     read_role = Role.VIEWER
 
-    @extend_schema(parameters=[ReturnFilterInput], responses={200: s.ReturnOutput(many=True),
-                                                              **errors(400, 401, 403)})
+    @extend_schema(
+        parameters=[ReturnFilterInput],
+        responses={200: s.ReturnOutput(many=True), **errors(400, 401, 403)},
+    )
     def get(self, request):
         filters = validated(ReturnFilterInput, request.query_params)
         if self.register_auth is not None:
@@ -442,8 +477,11 @@ class ReturnListCreateApi(PosView):
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.ReturnOutput(page, many=True).data)
 
-    @extend_schema(request=s.ReturnInput, parameters=[IDEMPOTENCY_HEADER],
-                   responses={201: s.ReturnOutput, **errors(400, 401, 403, 404, 409, 422)})
+    @extend_schema(
+        request=s.ReturnInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.ReturnOutput, **errors(400, 401, 403, 404, 409, 422)},
+    )
     @idempotent
     def post(self, request):
         data = validated(s.ReturnInput, request.data)
@@ -494,12 +532,14 @@ class ReturnDetailApi(PosView):
 class ReturnFinalizeApi(PosView):
     """Finalize a draft: refunds computed from the sale's amounts, RESTOCK lines restocked."""
 
-    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER],
-                   responses={200: s.ReturnOutput, **errors(401, 403, 404, 409)})
+    @extend_schema(
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: s.ReturnOutput, **errors(401, 403, 404, 409)},
+    )
     @idempotent
     def post(self, request, pk):
         ret = _visible_return(self, pk)
         services.return_finalize(tenant=self.tenant, return_id=ret.pk, actor=request.user)
         ret = selectors.return_get(tenant=self.tenant, return_id=ret.pk)
         return Response(s.ReturnOutput(ret).data)
-

@@ -123,14 +123,16 @@ class World:
 
     def open_session(self, membership=None, opening_float=None):
         session, raw = register_session_open(
-            membership=membership or self.cashier, register=self.register,
+            membership=membership or self.cashier,
+            register=self.register,
             opening_float=D("100.00") if opening_float is None else opening_float,
         )
         return session, f"Register {raw}"
 
 
-def build_world(*, prices_include_tax=True, n_variants=3, on_hand="100", currency="GBP",
-                rate="20") -> World:
+def build_world(
+    *, prices_include_tax=True, n_variants=3, on_hand="100", currency="GBP", rate="20"
+) -> World:
     tenant = TenantFactory(prices_include_tax=prices_include_tax, currency=currency)
     store = LocationFactory(tenant=tenant, code="LON")
     register = RegisterFactory(tenant=tenant, location=store, code="T1")
@@ -144,5 +146,12 @@ def build_world(*, prices_include_tax=True, n_variants=3, on_hand="100", currenc
         variants.append(variant)
     cashier = member(tenant, Role.CASHIER, locations=[store])
     manager = member(tenant, Role.MANAGER)
-    return World(tenant=tenant, store=store, register=register, cashier=cashier,
-                 manager=manager, variants=variants, vat=vat)
+    return World(
+        tenant=tenant,
+        store=store,
+        register=register,
+        cashier=cashier,
+        manager=manager,
+        variants=variants,
+        vat=vat,
+    )

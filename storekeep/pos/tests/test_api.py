@@ -23,14 +23,19 @@ def client(auth=None):
 
 def open_till(world, membership=None, opening_float="100.00"):
     c = client(bearer(membership or world.cashier))
-    r = c.post(f"/api/v1/pos/registers/{world.register.pk}/sessions",
-               {"opening_float": opening_float}, format="json")
+    r = c.post(
+        f"/api/v1/pos/registers/{world.register.pk}/sessions",
+        {"opening_float": opening_float},
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     return r.json()["session_id"], client(f"Register {r.json()['token']}")
 
 
 def on_hand(world, variant):
-    return InventoryItem.objects.get(tenant=world.tenant, location=world.store, variant=variant).on_hand
+    return InventoryItem.objects.get(
+        tenant=world.tenant, location=world.store, variant=variant
+    ).on_hand
 
 
 # ------------------------------------------------------------------ registers
@@ -38,29 +43,44 @@ def on_hand(world, variant):
 
 def test_managers_manage_registers_cashiers_only_read(world):
     manager = client(bearer(world.manager))
-    r = manager.post("/api/v1/pos/registers",
-                     {"location_id": world.store.pk, "code": "T2", "name": "Till 2"}, format="json")
+    r = manager.post(
+        "/api/v1/pos/registers",
+        {"location_id": world.store.pk, "code": "T2", "name": "Till 2"},
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     assert r.json()["location_id"] == world.store.pk
     register_id = r.json()["id"]
     r = manager.patch(f"/api/v1/pos/registers/{register_id}", {"name": "Front"}, format="json")
     assert r.status_code == 200 and r.json()["name"] == "Front"
-    dup = manager.post("/api/v1/pos/registers",
-                       {"location_id": world.store.pk, "code": "T2", "name": "x"}, format="json")
+    dup = manager.post(
+        "/api/v1/pos/registers",
+        {"location_id": world.store.pk, "code": "T2", "name": "x"},
+        format="json",
+    )
     assert dup.status_code == 409
     warehouse = LocationFactory(tenant=world.tenant, type="WAREHOUSE")
-    r = manager.post("/api/v1/pos/registers",
-                     {"location_id": warehouse.pk, "code": "W", "name": "x"}, format="json")
+    r = manager.post(
+        "/api/v1/pos/registers",
+        {"location_id": warehouse.pk, "code": "W", "name": "x"},
+        format="json",
+    )
     assert r.status_code == 422 and r.json()["code"] == "location_not_a_store"
     cashier = client(bearer(world.cashier))
     assert cashier.get("/api/v1/pos/registers").json()["count"] == 2
-    r = cashier.post("/api/v1/pos/registers",
-                     {"location_id": world.store.pk, "code": "T3", "name": "x"}, format="json")
+    r = cashier.post(
+        "/api/v1/pos/registers",
+        {"location_id": world.store.pk, "code": "T3", "name": "x"},
+        format="json",
+    )
     assert r.status_code == 403
     other = build_world(n_variants=0)
     assert manager.get(f"/api/v1/pos/registers/{other.register.pk}").status_code == 404
-    r = manager.post("/api/v1/pos/registers",
-                     {"location_id": other.store.pk, "code": "Z", "name": "x"}, format="json")
+    r = manager.post(
+        "/api/v1/pos/registers",
+        {"location_id": other.store.pk, "code": "Z", "name": "x"},
+        format="json",
+    )
     assert r.status_code == 404
 
 
@@ -71,11 +91,15 @@ def test_open_session_returns_a_token_that_authenticates_till_calls(world):
     session_id, till = open_till(world)
     session = RegisterSession.objects.get(pk=session_id)
     assert session.status == "OPEN" and session.opening_float == D("100.00")
-    r = till.post("/api/v1/pos/quote", {"lines": [{"variant_id": world.variants[0].pk, "qty": "1"}]},
-                  format="json")
+    r = till.post(
+        "/api/v1/pos/quote",
+        {"lines": [{"variant_id": world.variants[0].pk, "qty": "1"}]},
+        format="json",
+    )
     assert r.status_code == 200, r.json()
     again = client(bearer(world.cashier)).post(
-        f"/api/v1/pos/registers/{world.register.pk}/sessions", {}, format="json")
+        f"/api/v1/pos/registers/{world.register.pk}/sessions", {}, format="json"
+    )
     assert again.status_code == 409 and again.json()["code"] == "session_already_open"
 
 
@@ -85,8 +109,9 @@ def test_missing_bad_or_closed_register_token_is_401(world):
     r = client("Register rs_1_nonsense").post("/api/v1/pos/quote", body, format="json")
     assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
     session_id, till = open_till(world)
-    r = till.post(f"/api/v1/pos/sessions/{session_id}/close", {"counted_cash": "100.00"},
-                  format="json")
+    r = till.post(
+        f"/api/v1/pos/sessions/{session_id}/close", {"counted_cash": "100.00"}, format="json"
+    )
     assert r.status_code == 200, r.json()
     assert till.post("/api/v1/pos/quote", body, format="json").status_code == 401
 
@@ -94,18 +119,23 @@ def test_missing_bad_or_closed_register_token_is_401(world):
 def test_store_the_user_is_not_assigned_to_is_403(world):
     elsewhere = LocationFactory(tenant=world.tenant)
     stranger = member(world.tenant, Role.CASHIER, locations=[elsewhere])
-    r = client(bearer(stranger)).post(f"/api/v1/pos/registers/{world.register.pk}/sessions",
-                                      {}, format="json")
+    r = client(bearer(stranger)).post(
+        f"/api/v1/pos/registers/{world.register.pk}/sessions", {}, format="json"
+    )
     assert r.status_code == 403
     viewer = member(world.tenant, Role.VIEWER)
-    r = client(bearer(viewer)).post(f"/api/v1/pos/registers/{world.register.pk}/sessions",
-                                    {}, format="json")
+    r = client(bearer(viewer)).post(
+        f"/api/v1/pos/registers/{world.register.pk}/sessions", {}, format="json"
+    )
     assert r.status_code == 403
     # a cashier removed from the store after opening loses the till
     _, till = open_till(world)
     world.cashier.locations.set([elsewhere])
-    r = till.post("/api/v1/pos/quote", {"lines": [{"variant_id": world.variants[0].pk, "qty": "1"}]},
-                  format="json")
+    r = till.post(
+        "/api/v1/pos/quote",
+        {"lines": [{"variant_id": world.variants[0].pk, "qty": "1"}]},
+        format="json",
+    )
     assert r.status_code == 403
 
 
@@ -116,14 +146,19 @@ def test_quote_and_checkout_return_the_same_receipt(world):
     _, till = open_till(world)
     a, b, _ = world.variants
     cart = {
-        "lines": [{"variant_id": a.pk, "qty": "2", "discount_percent": "10"},
-                  {"barcode": b.barcode, "qty": "0.333"}],
+        "lines": [
+            {"variant_id": a.pk, "qty": "2", "discount_percent": "10"},
+            {"barcode": b.barcode, "qty": "0.333"},
+        ],
         "order_discount_amount": "1.00",
     }
     quoted = till.post("/api/v1/pos/quote", cart, format="json")
     assert quoted.status_code == 200, quoted.json()
-    sold = till.post("/api/v1/pos/checkout", {**cart, "tenders": [{"method": "CASH", "amount": "30.00"}]},
-                     format="json")
+    sold = till.post(
+        "/api/v1/pos/checkout",
+        {**cart, "tenders": [{"method": "CASH", "amount": "30.00"}]},
+        format="json",
+    )
     assert sold.status_code == 201, sold.json()
     q, body = quoted.json(), sold.json()
     for key in ("subtotal", "discount_total", "tax_total", "total"):
@@ -145,10 +180,14 @@ def test_checkout_short_stock_is_409_naming_each_line_and_writes_nothing(world):
     _, till = open_till(world)
     a, b, _ = world.variants
     ledger = StockLedger.objects.count()
-    r = till.post("/api/v1/pos/checkout", {
-        "lines": [{"variant_id": a.pk, "qty": "150"}, {"variant_id": b.pk, "qty": "1"}],
-        "tenders": [{"method": "CARD", "amount": "1510.00"}],
-    }, format="json")
+    r = till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": a.pk, "qty": "150"}, {"variant_id": b.pk, "qty": "1"}],
+            "tenders": [{"method": "CARD", "amount": "1510.00"}],
+        },
+        format="json",
+    )
     assert r.status_code == 409
     body = r.json()
     assert body["code"] == "insufficient_stock"
@@ -166,8 +205,11 @@ def test_checkout_short_stock_is_409_naming_each_line_and_writes_nothing(world):
         ({"lines": [{"variant_id": 1, "qty": "-1"}]}, 400, "validation_error"),
         ({"lines": [{"variant_id": 1, "qty": "1.0001"}]}, 400, "validation_error"),
         ({"lines": [{"variant_id": 1, "qty": "abc"}]}, 400, "validation_error"),
-        ({"lines": [{"variant_id": 1, "qty": "1", "discount_percent": "101"}]}, 400,
-         "validation_error"),
+        (
+            {"lines": [{"variant_id": 1, "qty": "1", "discount_percent": "101"}]},
+            400,
+            "validation_error",
+        ),
         ({"lines": [{"variant_id": 999999, "qty": "1"}]}, 404, "unknown_variant"),
         ({"lines": "x"}, 400, "validation_error"),
     ],
@@ -183,23 +225,28 @@ def test_bad_checkout_input_is_a_clear_4xx(world, body, status, code):
 
 def test_line_discount_larger_than_gross_is_invalid_discount(world):
     _, till = open_till(world)
-    r = till.post("/api/v1/pos/checkout", {
-        "lines": [{"variant_id": world.variants[0].pk, "qty": "1", "discount_amount": "10.01"}],
-        "tenders": [{"method": "CASH", "amount": "100.00"}],
-    }, format="json")
+    r = till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": world.variants[0].pk, "qty": "1", "discount_amount": "10.01"}],
+            "tenders": [{"method": "CASH", "amount": "100.00"}],
+        },
+        format="json",
+    )
     assert r.status_code == 400 and r.json()["code"] == "invalid_discount"
 
 
 def test_cashier_price_override_is_403_manager_allowed(world):
     a = world.variants[0]
     _, till = open_till(world)
-    cart = {"lines": [{"variant_id": a.pk, "qty": "1", "unit_price": "5.00"}],
-            "tenders": [{"method": "CASH", "amount": "5.00"}]}
+    cart = {
+        "lines": [{"variant_id": a.pk, "qty": "1", "unit_price": "5.00"}],
+        "tenders": [{"method": "CASH", "amount": "5.00"}],
+    }
     r = till.post("/api/v1/pos/checkout", cart, format="json")
     assert r.status_code == 403 and r.json()["code"] == "price_override_forbidden"
     manager = client(bearer(world.manager))
-    r = manager.post("/api/v1/pos/checkout", {**cart, "location_id": world.store.pk},
-                     format="json")
+    r = manager.post("/api/v1/pos/checkout", {**cart, "location_id": world.store.pk}, format="json")
     assert r.status_code == 201, r.json()
     assert r.json()["source"] == "API" and r.json()["total"] == "5.00"
 
@@ -207,30 +254,44 @@ def test_cashier_price_override_is_403_manager_allowed(world):
 def test_idempotency_key_applies_a_checkout_once(world):
     _, till = open_till(world)
     a = world.variants[0]
-    cart = {"lines": [{"variant_id": a.pk, "qty": "1"}],
-            "tenders": [{"method": "CARD", "amount": "10.00"}]}
+    cart = {
+        "lines": [{"variant_id": a.pk, "qty": "1"}],
+        "tenders": [{"method": "CARD", "amount": "10.00"}],
+    }
     first = till.post("/api/v1/pos/checkout", cart, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     second = till.post("/api/v1/pos/checkout", cart, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert second["Idempotent-Replayed"] == "true"
     assert Sale.objects.count() == 1 and on_hand(world, a) == D("99")
-    other = till.post("/api/v1/pos/checkout", {**cart, "lines": [{"variant_id": a.pk, "qty": "2"}]},
-                      format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    other = till.post(
+        "/api/v1/pos/checkout",
+        {**cart, "lines": [{"variant_id": a.pk, "qty": "2"}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
 
 
 def test_tax_exclusive_tenant_checkout(world_excl):
     world = world_excl
     _, till = open_till(world)
-    r = till.post("/api/v1/pos/checkout", {
-        "lines": [{"variant_id": world.variants[0].pk, "qty": "3"}],
-        "tenders": [{"method": "CASH", "amount": "40.00"}],
-    }, format="json")
+    r = till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": world.variants[0].pk, "qty": "3"}],
+            "tenders": [{"method": "CASH", "amount": "40.00"}],
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     body = r.json()
     assert (body["subtotal"], body["tax_total"], body["total"], body["change_due"]) == (
-        "30.00", "6.00", "36.00", "4.00")
+        "30.00",
+        "6.00",
+        "36.00",
+        "4.00",
+    )
     assert body["prices_include_tax"] is False
 
 
@@ -240,9 +301,14 @@ def test_tax_exclusive_tenant_checkout(world_excl):
 def test_void_restores_stock_once_however_often_retried(world):
     _, till = open_till(world)
     a = world.variants[0]
-    sale = till.post("/api/v1/pos/checkout", {
-        "lines": [{"variant_id": a.pk, "qty": "4"}],
-        "tenders": [{"method": "CASH", "amount": "40.00"}]}, format="json").json()
+    sale = till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": a.pk, "qty": "4"}],
+            "tenders": [{"method": "CASH", "amount": "40.00"}],
+        },
+        format="json",
+    ).json()
     for _ in range(3):
         r = till.post(f"/api/v1/pos/sales/{sale['sale_id']}/void")
         assert r.status_code == 200, r.json()
@@ -259,16 +325,27 @@ def test_void_restores_stock_once_however_often_retried(world):
 def test_return_flow_refunds_pro_rata_and_restocks(world):
     _, till = open_till(world)
     a = world.variants[0]
-    sale = till.post("/api/v1/pos/checkout", {
-        "lines": [{"variant_id": a.pk, "qty": "3"}], "order_discount_amount": "0.01",
-        "tenders": [{"method": "CASH", "amount": "30.00"}]}, format="json").json()
+    sale = till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": a.pk, "qty": "3"}],
+            "order_discount_amount": "0.01",
+            "tenders": [{"method": "CASH", "amount": "30.00"}],
+        },
+        format="json",
+    ).json()
     line_id = sale["lines"][0]["sale_line_id"]
     refunds = []
     for disposition in ("RESTOCK", "DISCARD", "RESTOCK"):
-        draft = till.post("/api/v1/pos/returns", {
-            "sale_id": sale["sale_id"], "reason": "faulty",
-            "lines": [{"sale_line_id": line_id, "qty": "1", "disposition": disposition}],
-        }, format="json")
+        draft = till.post(
+            "/api/v1/pos/returns",
+            {
+                "sale_id": sale["sale_id"],
+                "reason": "faulty",
+                "lines": [{"sale_line_id": line_id, "qty": "1", "disposition": disposition}],
+            },
+            format="json",
+        )
         assert draft.status_code == 201, draft.json()
         assert draft.json()["status"] == "DRAFT"
         done = till.post(f"/api/v1/pos/returns/{draft.json()['return_id']}/finalize")
@@ -277,9 +354,11 @@ def test_return_flow_refunds_pro_rata_and_restocks(world):
         refunds.append(D(done.json()["refund_total"]))
     assert sum(refunds) == D(sale["total"]) == D("29.99")
     assert on_hand(world, a) == D("99")  # 3 sold, 2 restocked, 1 discarded
-    r = till.post("/api/v1/pos/returns", {
-        "sale_id": sale["sale_id"], "lines": [{"sale_line_id": line_id, "qty": "1"}]},
-        format="json")
+    r = till.post(
+        "/api/v1/pos/returns",
+        {"sale_id": sale["sale_id"], "lines": [{"sale_line_id": line_id, "qty": "1"}]},
+        format="json",
+    )
     assert r.status_code == 409 and r.json()["code"] == "return_exceeds_sold"
 
 
@@ -289,8 +368,9 @@ def test_return_without_receipt_needs_a_manager(world):
     r = till.post("/api/v1/pos/returns", {"lines": [line]}, format="json")
     assert r.status_code == 403 and r.json()["code"] == "receipt_required"
     manager = client(bearer(world.manager))
-    r = manager.post("/api/v1/pos/returns", {"lines": [line], "location_id": world.store.pk},
-                     format="json")
+    r = manager.post(
+        "/api/v1/pos/returns", {"lines": [line], "location_id": world.store.pk}, format="json"
+    )
     assert r.status_code == 201, r.json()
     assert r.json()["refund_total"] == "10.00"
 
@@ -301,18 +381,43 @@ def test_return_without_receipt_needs_a_manager(world):
 def test_close_returns_the_z_report(world):
     session_id, till = open_till(world, opening_float="50.00")
     a, b, _ = world.variants
-    s1 = till.post("/api/v1/pos/checkout", {"lines": [{"variant_id": a.pk, "qty": "2"}],
-                   "tenders": [{"method": "CASH", "amount": "50.00"}]}, format="json").json()
-    till.post("/api/v1/pos/checkout", {"lines": [{"variant_id": b.pk, "qty": "1"}],
-              "tenders": [{"method": "CARD", "amount": "10.00"}]}, format="json")
-    s3 = till.post("/api/v1/pos/checkout", {"lines": [{"variant_id": b.pk, "qty": "3"}],
-                   "tenders": [{"method": "CASH", "amount": "30.00"}]}, format="json").json()
+    s1 = till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": a.pk, "qty": "2"}],
+            "tenders": [{"method": "CASH", "amount": "50.00"}],
+        },
+        format="json",
+    ).json()
+    till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": b.pk, "qty": "1"}],
+            "tenders": [{"method": "CARD", "amount": "10.00"}],
+        },
+        format="json",
+    )
+    s3 = till.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": b.pk, "qty": "3"}],
+            "tenders": [{"method": "CASH", "amount": "30.00"}],
+        },
+        format="json",
+    ).json()
     till.post(f"/api/v1/pos/sales/{s3['sale_id']}/void")
-    draft = till.post("/api/v1/pos/returns", {"sale_id": s1["sale_id"], "lines": [
-        {"sale_line_id": s1["lines"][0]["sale_line_id"], "qty": "1"}]}, format="json").json()
+    draft = till.post(
+        "/api/v1/pos/returns",
+        {
+            "sale_id": s1["sale_id"],
+            "lines": [{"sale_line_id": s1["lines"][0]["sale_line_id"], "qty": "1"}],
+        },
+        format="json",
+    ).json()
     till.post(f"/api/v1/pos/returns/{draft['return_id']}/finalize")
-    r = till.post(f"/api/v1/pos/sessions/{session_id}/close", {"counted_cash": "59.50"},
-                  format="json")
+    r = till.post(
+        f"/api/v1/pos/sessions/{session_id}/close", {"counted_cash": "59.50"}, format="json"
+    )
     assert r.status_code == 200, r.json()
     z = r.json()
     assert z["sales_count"] == 2 and z["sales_total"] == "30.00"
@@ -323,16 +428,23 @@ def test_close_returns_the_z_report(world):
     assert z["expected_cash"] == "60.00"  # 50 float + 20 cash − 10 refunded
     assert z["counted_cash"] == "59.50" and z["variance"] == "-0.50"
     assert z["status"] == "CLOSED"
-    again = client(bearer(world.manager)).post(f"/api/v1/pos/sessions/{session_id}/close",
-                                               {"counted_cash": "1"}, format="json")
+    again = client(bearer(world.manager)).post(
+        f"/api/v1/pos/sessions/{session_id}/close", {"counted_cash": "1"}, format="json"
+    )
     assert again.status_code == 409 and again.json()["code"] == "session_closed"
 
 
 def test_sales_list_filters_and_is_tenant_scoped(world):
     _, till = open_till(world)
     for _ in range(3):
-        till.post("/api/v1/pos/checkout", {"lines": [{"variant_id": world.variants[0].pk, "qty": "1"}],
-                  "tenders": [{"method": "CARD", "amount": "10.00"}]}, format="json")
+        till.post(
+            "/api/v1/pos/checkout",
+            {
+                "lines": [{"variant_id": world.variants[0].pk, "qty": "1"}],
+                "tenders": [{"method": "CARD", "amount": "10.00"}],
+            },
+            format="json",
+        )
     viewer = client(bearer(member(world.tenant, Role.VIEWER)))
     r = viewer.get("/api/v1/pos/sales", {"register_id": world.register.pk, "page_size": 2})
     assert r.status_code == 200
@@ -349,7 +461,8 @@ def test_sales_list_filters_and_is_tenant_scoped(world):
 
 def test_register_counter_not_writable_through_api(world):
     manager = client(bearer(world.manager))
-    r = manager.patch(f"/api/v1/pos/registers/{world.register.pk}", {"receipt_counter": 99},
-                      format="json")
+    r = manager.patch(
+        f"/api/v1/pos/registers/{world.register.pk}", {"receipt_counter": 99}, format="json"
+    )
     assert r.status_code == 200
     assert Register.objects.get(pk=world.register.pk).receipt_counter == 0

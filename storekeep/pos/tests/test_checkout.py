@@ -31,7 +31,9 @@ pytestmark = pytest.mark.django_db
 
 
 def on_hand(world, variant):
-    return InventoryItem.objects.get(tenant=world.tenant, location=world.store, variant=variant).on_hand
+    return InventoryItem.objects.get(
+        tenant=world.tenant, location=world.store, variant=variant
+    ).on_hand
 
 
 def assert_ledger_parity(tenant):
@@ -53,8 +55,10 @@ def test_till_checkout_persists_the_receipt_moves_stock_and_numbers_the_sale(wor
         tenant=world.tenant,
         register_session=session,
         actor=world.cashier.user,
-        lines=[CartLine(variant_id=a.pk, qty=D("3")), CartLine(barcode=b.barcode, qty=D("1.5"),
-                                                                discount_percent=D("10"))],
+        lines=[
+            CartLine(variant_id=a.pk, qty=D("3")),
+            CartLine(barcode=b.barcode, qty=D("1.5"), discount_percent=D("10")),
+        ],
         tenders=[Tender("CASH", D("50.00"))],
     )
     sale = Sale.objects.get(pk=result.sale.pk)
@@ -63,14 +67,22 @@ def test_till_checkout_persists_the_receipt_moves_stock_and_numbers_the_sale(wor
     assert sale.register_session_id == session.pk
     # 3 × 10.00 = 30.00; 1.5 × 10.00 = 15.00 − 1.50 = 13.50; incl. 20 %: 5.00 + 2.25
     assert (sale.subtotal, sale.discount_total, sale.tax_total, sale.total) == (
-        D("45.00"), D("1.50"), D("7.25"), D("43.50"),
+        D("45.00"),
+        D("1.50"),
+        D("7.25"),
+        D("43.50"),
     )
     assert sale.change_due == D("6.50")
     lines = list(SaleLine.objects.filter(sale=sale).order_by("line_no"))
     receipt = result.receipt
     for line, priced in zip(lines, receipt.lines, strict=True):
         assert (line.gross, line.discount, line.net, line.tax, line.fee, line.line_total) == (
-            priced.gross, priced.discount, priced.net, priced.tax, priced.fee, priced.line_total,
+            priced.gross,
+            priced.discount,
+            priced.net,
+            priced.tax,
+            priced.fee,
+            priced.line_total,
         )
         assert line.unit_cost == D("4.0000")
     assert sum(ln.line_total for ln in lines) == sale.total
@@ -81,9 +93,12 @@ def test_till_checkout_persists_the_receipt_moves_stock_and_numbers_the_sale(wor
     rows = StockLedger.objects.filter(tenant=world.tenant, ref_type="SALE", ref_id=str(sale.pk))
     assert sorted(r.qty_delta for r in rows) == [D("-3"), D("-1.5")]
     assert_ledger_parity(world.tenant)
-    second = checkout(tenant=world.tenant, register_session=session,
-                      lines=[CartLine(variant_id=a.pk, qty=D("1"))],
-                      tenders=[Tender("CARD", D("10.00"))])
+    second = checkout(
+        tenant=world.tenant,
+        register_session=session,
+        lines=[CartLine(variant_id=a.pk, qty=D("1"))],
+        tenders=[Tender("CARD", D("10.00"))],
+    )
     assert second.sale.receipt_number == "LON-T1-000002"
     assert Register.objects.get(pk=world.register.pk).receipt_counter == 2
 
@@ -91,8 +106,12 @@ def test_till_checkout_persists_the_receipt_moves_stock_and_numbers_the_sale(wor
 def test_tax_exclusive_tenant_adds_tax_to_the_total():
     world = build_world(prices_include_tax=False)
     a = world.variants[0]
-    result = checkout(tenant=world.tenant, location=world.store, source="API",
-                      lines=[CartLine(variant_id=a.pk, qty=D("2"))])
+    result = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="API",
+        lines=[CartLine(variant_id=a.pk, qty=D("2"))],
+    )
     sale = result.sale
     assert (sale.subtotal, sale.tax_total, sale.total) == (D("20.00"), D("4.00"), D("24.00"))
     assert sale.receipt_number == "LON-API-000001"
@@ -106,9 +125,13 @@ def test_short_stock_fails_whole_with_each_short_line_and_writes_nothing(world):
     ledger_before = StockLedger.objects.count()
     with pytest.raises(InsufficientStock) as exc:
         checkout(
-            tenant=world.tenant, register_session=session,
-            lines=[CartLine(variant_id=a.pk, qty=D("101")), CartLine(variant_id=b.pk, qty=D("1")),
-                   CartLine(variant_id=c.pk, qty=D("100.001"))],
+            tenant=world.tenant,
+            register_session=session,
+            lines=[
+                CartLine(variant_id=a.pk, qty=D("101")),
+                CartLine(variant_id=b.pk, qty=D("1")),
+                CartLine(variant_id=c.pk, qty=D("100.001")),
+            ],
             tenders=[Tender("CARD", D("2020.01"))],
         )
     assert exc.value.status_code == 409
@@ -129,14 +152,25 @@ def test_price_override_needs_permission_except_for_imports(world):
         checkout(tenant=world.tenant, location=world.store, source="API", lines=[line])
     assert exc.value.code == "price_override_forbidden"
     same_price = CartLine(variant_id=a.pk, qty=D("1"), unit_price=D("10.00"))
-    assert checkout(tenant=world.tenant, location=world.store, source="API",
-                    lines=[same_price]).sale.total == D("10.00")
-    imported = checkout(tenant=world.tenant, location=world.store, source="IMPORT",
-                        external_ref="536365", lines=[line])
+    assert checkout(
+        tenant=world.tenant, location=world.store, source="API", lines=[same_price]
+    ).sale.total == D("10.00")
+    imported = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="IMPORT",
+        external_ref="536365",
+        lines=[line],
+    )
     assert imported.sale.total == D("7.50")
     assert imported.sale.receipt_number == "LON-IMPORT-000001"
-    managed = checkout(tenant=world.tenant, location=world.store, source="API", lines=[line],
-                       allow_price_override=True)
+    managed = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="API",
+        lines=[line],
+        allow_price_override=True,
+    )
     assert managed.lines[0].unit_price == D("7.5000")
 
 
@@ -144,21 +178,38 @@ def test_variant_without_tax_category_is_untaxed_and_fee_is_added(world):
     product = ProductFactory(tenant=world.tenant, tax_category=None)
     bag = VariantFactory(tenant=world.tenant, product=product, price=D("0.001"), fee=D("0.05"))
     stock(world.tenant, world.store, bag, "1000")
-    result = checkout(tenant=world.tenant, location=world.store, source="IMPORT",
-                      lines=[CartLine(variant_id=bag.pk, qty=D("12"))])
+    result = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="IMPORT",
+        lines=[CartLine(variant_id=bag.pk, qty=D("12"))],
+    )
     (line,) = result.lines
     assert (line.gross, line.tax, line.fee, line.line_total) == (
-        D("0.01"), D("0.00"), D("0.60"), D("0.61"),
+        D("0.01"),
+        D("0.00"),
+        D("0.60"),
+        D("0.61"),
     )
 
 
 def test_external_ref_is_unique_per_tenant(world):
     a = world.variants[0]
-    checkout(tenant=world.tenant, location=world.store, source="IMPORT", external_ref="X1",
-             lines=[CartLine(variant_id=a.pk, qty=D("1"))])
+    checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="IMPORT",
+        external_ref="X1",
+        lines=[CartLine(variant_id=a.pk, qty=D("1"))],
+    )
     with pytest.raises(Conflict) as exc:
-        checkout(tenant=world.tenant, location=world.store, source="IMPORT", external_ref="X1",
-                 lines=[CartLine(variant_id=a.pk, qty=D("1"))])
+        checkout(
+            tenant=world.tenant,
+            location=world.store,
+            source="IMPORT",
+            external_ref="X1",
+            lines=[CartLine(variant_id=a.pk, qty=D("1"))],
+        )
     assert exc.value.code == "duplicate"
     assert on_hand(world, a) == D("99")
 
@@ -168,8 +219,13 @@ def test_completed_at_backdates_the_sale_and_its_ledger_rows(world):
 
     when = datetime(2011, 1, 4, 10, 0, tzinfo=UTC)
     a = world.variants[0]
-    sale = checkout(tenant=world.tenant, location=world.store, source="IMPORT",
-                    lines=[CartLine(variant_id=a.pk, qty=D("1"))], completed_at=when).sale
+    sale = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="IMPORT",
+        lines=[CartLine(variant_id=a.pk, qty=D("1"))],
+        completed_at=when,
+    ).sale
     assert Sale.objects.get(pk=sale.pk).completed_at == when
     row = StockLedger.objects.get(ref_type="SALE", ref_id=str(sale.pk))
     assert row.created_at == when
@@ -180,8 +236,12 @@ def test_recipe_parent_deducts_its_components(world):
     kit = VariantFactory(tenant=world.tenant, price=D("25.00"))
     RecipeComponent.objects.create(tenant=world.tenant, parent=kit, component=a, qty=D("2"))
     RecipeComponent.objects.create(tenant=world.tenant, parent=kit, component=b, qty=D("0.5"))
-    sale = checkout(tenant=world.tenant, location=world.store, source="API",
-                    lines=[CartLine(variant_id=kit.pk, qty=D("2"))]).sale
+    sale = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="API",
+        lines=[CartLine(variant_id=kit.pk, qty=D("2"))],
+    ).sale
     assert on_hand(world, a) == D("96")
     assert on_hand(world, b) == D("99")
     rows = StockLedger.objects.filter(ref_id=str(sale.pk))
@@ -195,9 +255,12 @@ def test_closed_session_cannot_sell(world):
     session, _ = world.open_session()
     register_session_close(session=session, counted_cash=D("100"), actor=world.cashier.user)
     with pytest.raises(InvalidState) as exc:
-        checkout(tenant=world.tenant, register_session=session,
-                 lines=[CartLine(variant_id=world.variants[0].pk, qty=D("1"))],
-                 tenders=[Tender("CASH", D("10"))])
+        checkout(
+            tenant=world.tenant,
+            register_session=session,
+            lines=[CartLine(variant_id=world.variants[0].pk, qty=D("1"))],
+            tenders=[Tender("CASH", D("10"))],
+        )
     assert exc.value.code == "session_closed"
     assert Sale.objects.count() == 0
 
@@ -216,29 +279,42 @@ def test_closed_session_cannot_sell(world):
 def test_till_tenders_must_cover_the_total(world, tenders, code):
     session, _ = world.open_session()
     with pytest.raises(ValidationFailed) as exc:
-        checkout(tenant=world.tenant, register_session=session,
-                 lines=[CartLine(variant_id=world.variants[0].pk, qty=D("1"))],
-                 tenders=[Tender(m, D(a)) for m, a in tenders])
+        checkout(
+            tenant=world.tenant,
+            register_session=session,
+            lines=[CartLine(variant_id=world.variants[0].pk, qty=D("1"))],
+            tenders=[Tender(m, D(a)) for m, a in tenders],
+        )
     assert exc.value.code == code
     assert Sale.objects.count() == 0
 
 
 def test_split_tender_gives_change_from_cash_only(world):
     session, _ = world.open_session()
-    result = checkout(tenant=world.tenant, register_session=session,
-                      lines=[CartLine(variant_id=world.variants[0].pk, qty=D("3"))],
-                      tenders=[Tender("CARD", D("20.00")), Tender("CASH", D("20.00"))])
+    result = checkout(
+        tenant=world.tenant,
+        register_session=session,
+        lines=[CartLine(variant_id=world.variants[0].pk, qty=D("3"))],
+        tenders=[Tender("CARD", D("20.00")), Tender("CASH", D("20.00"))],
+    )
     assert result.change_due == D("10.00")
-    assert [(p.method, p.amount) for p in result.payments] == [("CARD", D("20.00")),
-                                                                ("CASH", D("10.00"))]
+    assert [(p.method, p.amount) for p in result.payments] == [
+        ("CARD", D("20.00")),
+        ("CASH", D("10.00")),
+    ]
     assert sum(p.amount for p in result.payments) == result.sale.total
 
 
 def test_unknown_and_foreign_variants_are_404(world):
     other = build_world(n_variants=1)
     with pytest.raises(NotFound) as exc:
-        quote(tenant=world.tenant, lines=[CartLine(variant_id=other.variants[0].pk, qty=D("1")),
-                                          CartLine(barcode="nope", qty=D("1"))])
+        quote(
+            tenant=world.tenant,
+            lines=[
+                CartLine(variant_id=other.variants[0].pk, qty=D("1")),
+                CartLine(barcode="nope", qty=D("1")),
+            ],
+        )
     assert exc.value.code == "unknown_variant"
     assert [e["line"] for e in exc.value.details["lines"]] == [0, 1]
 
@@ -247,8 +323,13 @@ def test_quote_prices_like_checkout_without_writing(world):
     lines = [CartLine(variant_id=v.pk, qty=D("1.25")) for v in world.variants]
     quoted = quote(tenant=world.tenant, lines=lines, order_discount_amount=D("1.00"))
     assert Sale.objects.count() == 0
-    sold = checkout(tenant=world.tenant, location=world.store, source="API", lines=lines,
-                    order_discount_amount=D("1.00"))
+    sold = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="API",
+        lines=lines,
+        order_discount_amount=D("1.00"),
+    )
     assert quoted.receipt.lines == sold.receipt.lines
     assert quoted.receipt.total == sold.sale.total
 
@@ -264,8 +345,12 @@ def test_checkout_query_count_does_not_grow_with_lines(register):
         lines = [CartLine(variant_id=v.pk, qty=D("1")) for v in world.variants[:n]]
         with CaptureQueriesContext(connection) as ctx:
             if register:
-                checkout(tenant=world.tenant, register_session=session, lines=lines,
-                         tenders=[Tender("CARD", D("10.00") * n)])
+                checkout(
+                    tenant=world.tenant,
+                    register_session=session,
+                    lines=lines,
+                    tenders=[Tender("CARD", D("10.00") * n)],
+                )
             else:
                 checkout(tenant=world.tenant, location=world.store, source="IMPORT", lines=lines)
         counts[n] = len(ctx.captured_queries)

@@ -53,8 +53,11 @@ def test_200_concurrent_checkouts_on_hot_variants_never_oversell():
     # four tills and the back office sell at the same time
     tills = []
     for i in range(4):
-        register = world.register if i == 0 else RegisterFactory(
-            tenant=world.tenant, location=world.store, code=f"T{i + 1}")
+        register = (
+            world.register
+            if i == 0
+            else RegisterFactory(tenant=world.tenant, location=world.store, code=f"T{i + 1}")
+        )
         _, raw = register_session_open(membership=world.cashier, register=register)
         tills.append(f"Register {raw}")
     back_office = bearer(world.manager)
@@ -84,13 +87,19 @@ def test_200_concurrent_checkouts_on_hot_variants_never_oversell():
     outcomes = [s for batch in run_threads(n_threads, worker) for s in batch]
     counts = Counter(outcomes)
     assert len(outcomes) == 200
-    assert set(counts) <= {(201, None), (409, "insufficient_stock"), (409, "concurrent_update")}, counts
+    assert set(counts) <= {(201, None), (409, "insufficient_stock"), (409, "concurrent_update")}, (
+        counts
+    )
     assert counts[(201, None)] > 0 and counts[(409, "insufficient_stock")] > 0, counts
     completed = Sale.objects.filter(tenant=world.tenant, status="COMPLETED")
     assert completed.count() == counts[(201, None)]
     sold = defaultdict(lambda: D("0"))
-    for variant_id, qty in SaleLine.objects.filter(sale__in=completed).values_list(
-        "variant_id").annotate(q=Sum("qty")).values_list("variant_id", "q"):
+    for variant_id, qty in (
+        SaleLine.objects.filter(sale__in=completed)
+        .values_list("variant_id")
+        .annotate(q=Sum("qty"))
+        .values_list("variant_id", "q")
+    ):
         sold[variant_id] = qty
     for item in InventoryItem.objects.filter(tenant=world.tenant, variant__in=hot):
         assert item.on_hand >= 0
@@ -99,7 +108,8 @@ def test_200_concurrent_checkouts_on_hot_variants_never_oversell():
     assert sum(sold.values()) <= sum(initial.values())
     assert sum(sold.values()) >= sum(initial.values()) - 10
     assert StockLedger.objects.filter(tenant=world.tenant, ref_type="SALE").aggregate(
-        s=Sum("qty_delta"))["s"] == -sum(sold.values())
+        s=Sum("qty_delta")
+    )["s"] == -sum(sold.values())
     assert_ledger_parity(world.tenant)
     receipts = list(completed.values_list("receipt_number", flat=True))
     assert len(receipts) == len(set(receipts))
@@ -108,14 +118,17 @@ def test_200_concurrent_checkouts_on_hot_variants_never_oversell():
 def test_same_idempotency_key_twenty_times_concurrently_creates_one_sale():
     world = build_world(n_variants=1, on_hand="100")
     _, raw = register_session_open(membership=world.cashier, register=world.register)
-    body = {"lines": [{"variant_id": world.variants[0].pk, "qty": "1"}],
-            "tenders": [{"method": "CARD", "amount": "10.00"}]}
+    body = {
+        "lines": [{"variant_id": world.variants[0].pk, "qty": "1"}],
+        "tenders": [{"method": "CARD", "amount": "10.00"}],
+    }
 
     def attempt(_):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Register {raw}")
-        r = client.post("/api/v1/pos/checkout", body, format="json",
-                        HTTP_IDEMPOTENCY_KEY="same-key-20")
+        r = client.post(
+            "/api/v1/pos/checkout", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key-20"
+        )
         return r.status_code, r.json()
 
     results = run_threads(20, attempt)
@@ -133,9 +146,14 @@ def test_concurrent_voids_of_one_sale_restore_stock_once():
     _, raw = register_session_open(membership=world.cashier, register=world.register)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Register {raw}")
-    sale = client.post("/api/v1/pos/checkout", {
-        "lines": [{"variant_id": world.variants[0].pk, "qty": "3"}],
-        "tenders": [{"method": "CARD", "amount": "30.00"}]}, format="json").json()
+    sale = client.post(
+        "/api/v1/pos/checkout",
+        {
+            "lines": [{"variant_id": world.variants[0].pk, "qty": "3"}],
+            "tenders": [{"method": "CARD", "amount": "30.00"}],
+        },
+        format="json",
+    ).json()
 
     def void(_):
         c = APIClient()

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.django_db
 
 
 def on_hand(world, variant):
-    return InventoryItem.objects.get(tenant=world.tenant, location=world.store, variant=variant).on_hand
+    return InventoryItem.objects.get(
+        tenant=world.tenant, location=world.store, variant=variant
+    ).on_hand
 
 
 def sell(world, session=None, lines=None, **kw):
@@ -35,11 +37,21 @@ def sell(world, session=None, lines=None, **kw):
         CartLine(variant_id=b.pk, qty=D("2")),
     ]
     if session is not None:
-        return checkout(tenant=world.tenant, register_session=session, lines=lines,
-                        tenders=[Tender("CASH", D("1000"))],
-                        **kw)
-    return checkout(tenant=world.tenant, location=world.store, source="API", lines=lines,
-                    order_discount_amount=D("0.10"), **kw)
+        return checkout(
+            tenant=world.tenant,
+            register_session=session,
+            lines=lines,
+            tenders=[Tender("CASH", D("1000"))],
+            **kw,
+        )
+    return checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="API",
+        lines=lines,
+        order_discount_amount=D("0.10"),
+        **kw,
+    )
 
 
 # ----------------------------------------------------------------------- voids
@@ -50,11 +62,16 @@ def test_void_restores_stock_with_void_rows_exactly_once(world):
     result = sell(world, session)
     a = world.variants[0]
     assert on_hand(world, a) == D("97")
-    sale, applied = sale_void(tenant=world.tenant, sale_id=result.sale.pk, actor=world.cashier.user,
-                              register_session=session)
+    sale, applied = sale_void(
+        tenant=world.tenant,
+        sale_id=result.sale.pk,
+        actor=world.cashier.user,
+        register_session=session,
+    )
     assert applied and sale.status == Sale.Status.VOIDED
-    again, applied_again = sale_void(tenant=world.tenant, sale_id=result.sale.pk,
-                                     register_session=session)
+    again, applied_again = sale_void(
+        tenant=world.tenant, sale_id=result.sale.pk, register_session=session
+    )
     assert not applied_again and again.status == Sale.Status.VOIDED
     assert on_hand(world, a) == D("100")
     rows = StockLedger.objects.filter(ref_type="VOID", ref_id=str(result.sale.pk))
@@ -69,8 +86,11 @@ def test_void_refused_from_another_session_after_close_or_after_returns(world):
     with pytest.raises(InvalidState) as exc:
         sale_void(tenant=world.tenant, sale_id=other.sale.pk, register_session=session)
     assert exc.value.code == "sale_not_voidable"
-    ret = return_process(tenant=world.tenant, sale_id=other.sale.pk,
-                         lines=[ReturnLineInput(qty=D("1"), sale_line_id=other.lines[0].pk)])
+    ret = return_process(
+        tenant=world.tenant,
+        sale_id=other.sale.pk,
+        lines=[ReturnLineInput(qty=D("1"), sale_line_id=other.lines[0].pk)],
+    )
     assert ret.status == Return.Status.FINALIZED
     with pytest.raises(InvalidState):
         sale_void(tenant=world.tenant, sale_id=other.sale.pk)
@@ -89,8 +109,12 @@ def test_partial_returns_prorate_and_the_last_takes_the_exact_remainder(world):
     paid = SaleLine.objects.get(pk=line.pk)
     refunds = []
     for qty in ("1", "1", "1"):
-        ret = return_process(tenant=world.tenant, sale_id=result.sale.pk, reason="changed mind",
-                             lines=[ReturnLineInput(qty=D(qty), sale_line_id=line.pk)])
+        ret = return_process(
+            tenant=world.tenant,
+            sale_id=result.sale.pk,
+            reason="changed mind",
+            lines=[ReturnLineInput(qty=D(qty), sale_line_id=line.pk)],
+        )
         (rl,) = ret._prefetched_lines
         refunds.append(rl)
     assert sum(r.refund_total for r in refunds) == paid.line_total
@@ -100,18 +124,22 @@ def test_partial_returns_prorate_and_the_last_takes_the_exact_remainder(world):
     assert SaleLine.objects.get(pk=line.pk).qty_returned == D("3")
     assert on_hand(world, world.variants[0]) == D("100")
     with pytest.raises(Conflict) as exc:
-        return_create(tenant=world.tenant, sale_id=result.sale.pk,
-                      lines=[ReturnLineInput(qty=D("0.001"), sale_line_id=line.pk)])
+        return_create(
+            tenant=world.tenant,
+            sale_id=result.sale.pk,
+            lines=[ReturnLineInput(qty=D("0.001"), sale_line_id=line.pk)],
+        )
     assert exc.value.code == "return_exceeds_sold"
     assert_ledger_parity(world.tenant)
 
 
 def test_full_return_of_a_sale_refunds_exactly_what_was_paid(world):
     result = sell(world)
-    lines = [ReturnLineInput(qty=D("1.5"), variant_id=world.variants[0].pk),
-             ReturnLineInput(qty=D("1.5"), variant_id=world.variants[0].pk,
-                             disposition="DISCARD"),
-             ReturnLineInput(qty=D("2"), sale_line_id=result.lines[1].pk)]
+    lines = [
+        ReturnLineInput(qty=D("1.5"), variant_id=world.variants[0].pk),
+        ReturnLineInput(qty=D("1.5"), variant_id=world.variants[0].pk, disposition="DISCARD"),
+        ReturnLineInput(qty=D("2"), sale_line_id=result.lines[1].pk),
+    ]
     ret = return_process(tenant=world.tenant, sale_id=result.sale.pk, lines=lines)
     assert ret.refund_total == result.sale.total
     assert ret.refund_tax == result.sale.tax_total
@@ -124,10 +152,16 @@ def test_full_return_of_a_sale_refunds_exactly_what_was_paid(world):
 def test_return_exceeding_what_remains_is_refused_even_across_drafts(world):
     result = sell(world)
     line = result.lines[1]  # 2 sold
-    first = return_create(tenant=world.tenant, sale_id=result.sale.pk,
-                          lines=[ReturnLineInput(qty=D("2"), sale_line_id=line.pk)])
-    second = return_create(tenant=world.tenant, sale_id=result.sale.pk,
-                           lines=[ReturnLineInput(qty=D("1"), sale_line_id=line.pk)])
+    first = return_create(
+        tenant=world.tenant,
+        sale_id=result.sale.pk,
+        lines=[ReturnLineInput(qty=D("2"), sale_line_id=line.pk)],
+    )
+    second = return_create(
+        tenant=world.tenant,
+        sale_id=result.sale.pk,
+        lines=[ReturnLineInput(qty=D("1"), sale_line_id=line.pk)],
+    )
     _, applied = return_finalize(tenant=world.tenant, return_id=first.pk)
     assert applied
     _, applied_again = return_finalize(tenant=world.tenant, return_id=first.pk)
@@ -145,8 +179,13 @@ def test_return_without_receipt_needs_a_manager_and_a_price(world):
     with pytest.raises(PermissionDenied) as exc:
         return_create(tenant=world.tenant, location=world.store, lines=[line])
     assert exc.value.code == "receipt_required"
-    ret = return_process(tenant=world.tenant, location=world.store, lines=[line],
-                         manager_approved=True, actor=world.manager.user)
+    ret = return_process(
+        tenant=world.tenant,
+        location=world.store,
+        lines=[line],
+        manager_approved=True,
+        actor=world.manager.user,
+    )
     assert ret.sale_id is None
     assert ret.refund_total == D("18.00")
     assert ret.refund_tax == D("3.00")
@@ -156,11 +195,17 @@ def test_return_without_receipt_needs_a_manager_and_a_price(world):
 def test_voided_sale_cannot_be_returned(world):
     session, _ = world.open_session()
     result = sell(world, session)
-    draft = return_create(tenant=world.tenant, sale_id=result.sale.pk,
-                          lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)])
+    draft = return_create(
+        tenant=world.tenant,
+        sale_id=result.sale.pk,
+        lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)],
+    )
     sale_void(tenant=world.tenant, sale_id=result.sale.pk)
     with pytest.raises(InvalidState):
         return_finalize(tenant=world.tenant, return_id=draft.pk)
     with pytest.raises(InvalidState):
-        return_create(tenant=world.tenant, sale_id=result.sale.pk,
-                      lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)])
+        return_create(
+            tenant=world.tenant,
+            sale_id=result.sale.pk,
+            lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)],
+        )

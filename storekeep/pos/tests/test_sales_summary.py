@@ -31,22 +31,45 @@ def sales(world):
     session, _ = world.open_session()
     day1 = datetime(2024, 3, 1, 12, tzinfo=UTC)
     day2 = datetime(2024, 3, 2, 12, tzinfo=UTC)
-    s1 = checkout(tenant=world.tenant, register_session=session, completed_at=day1,
-                  lines=[CartLine(variant_id=a.pk, qty=D("3"))],
-                  tenders=[Tender("CASH", D("30.00"))])
-    checkout(tenant=world.tenant, register_session=session, completed_at=day1,
-             lines=[CartLine(variant_id=b.pk, qty=D("1"), discount_amount=D("1.00"))],
-             tenders=[Tender("CARD", D("9.00"))])
-    s3 = checkout(tenant=world.tenant, register_session=session, completed_at=day2,
-                  lines=[CartLine(variant_id=a.pk, qty=D("1"))], tenders=[Tender("CASH", D("10"))])
+    s1 = checkout(
+        tenant=world.tenant,
+        register_session=session,
+        completed_at=day1,
+        lines=[CartLine(variant_id=a.pk, qty=D("3"))],
+        tenders=[Tender("CASH", D("30.00"))],
+    )
+    checkout(
+        tenant=world.tenant,
+        register_session=session,
+        completed_at=day1,
+        lines=[CartLine(variant_id=b.pk, qty=D("1"), discount_amount=D("1.00"))],
+        tenders=[Tender("CARD", D("9.00"))],
+    )
+    s3 = checkout(
+        tenant=world.tenant,
+        register_session=session,
+        completed_at=day2,
+        lines=[CartLine(variant_id=a.pk, qty=D("1"))],
+        tenders=[Tender("CASH", D("10"))],
+    )
     sale_void(tenant=world.tenant, sale_id=s3.sale.pk)
     other_store = LocationFactory(tenant=world.tenant, code="MAN")
     stock(world.tenant, other_store, a, "10")
-    checkout(tenant=world.tenant, location=other_store, source="API", completed_at=day2,
-             lines=[CartLine(variant_id=a.pk, qty=D("2"))])
-    return_process(tenant=world.tenant, sale_id=s1.sale.pk, occurred_at=day2, register_session=session,
-                   manager_approved=True,
-                   lines=[ReturnLineInput(qty=D("1"), sale_line_id=s1.lines[0].pk)])
+    checkout(
+        tenant=world.tenant,
+        location=other_store,
+        source="API",
+        completed_at=day2,
+        lines=[CartLine(variant_id=a.pk, qty=D("2"))],
+    )
+    return_process(
+        tenant=world.tenant,
+        sale_id=s1.sale.pk,
+        occurred_at=day2,
+        register_session=session,
+        manager_approved=True,
+        lines=[ReturnLineInput(qty=D("1"), sale_line_id=s1.lines[0].pk)],
+    )
     return world
 
 
@@ -63,10 +86,18 @@ def test_by_day_sales_voids_refunds_and_net(sales):
     rows = {row["date"]: row for row in body["results"]}
     d1, d2 = rows["2024-03-01"], rows["2024-03-02"]
     assert (d1["sales_count"], d1["gross_sales"], d1["discounts"], d1["sales_total"]) == (
-        2, "40.00", "1.00", "39.00")
+        2,
+        "40.00",
+        "1.00",
+        "39.00",
+    )
     assert d1["tax"] == "6.50"  # 30.00 → 5.00, 9.00 → 1.50 (20 % included)
     assert (d2["sales_count"], d2["sales_total"], d2["voids_count"], d2["voids_total"]) == (
-        1, "20.00", 1, "10.00")
+        1,
+        "20.00",
+        1,
+        "10.00",
+    )
     assert (d2["returns_count"], d2["refunds"], d2["refund_tax"]) == (1, "10.00", "1.67")
     assert d2["net_sales"] == "10.00"
     totals = body["totals"]
@@ -90,8 +121,9 @@ def test_by_location_and_register_and_filters(sales):
     assert only_reg["totals"]["sales_count"] == 2
     bad = manager.get("/api/v1/reports/sales_summary", {"group_by": "week"})
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
-    bad = manager.get("/api/v1/reports/sales_summary",
-                      {"date_from": "2024-03-05", "date_to": "2024-03-01"})
+    bad = manager.get(
+        "/api/v1/reports/sales_summary", {"date_from": "2024-03-05", "date_to": "2024-03-01"}
+    )
     assert bad.status_code == 400
 
 

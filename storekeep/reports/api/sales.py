@@ -64,8 +64,9 @@ class SalesSummaryRow(serializers.Serializer):
     date = serializers.DateField(required=False, allow_null=True)
     location_id = serializers.IntegerField(required=False, allow_null=True)
     location_code = serializers.CharField(required=False, allow_null=True)
-    register_id = serializers.IntegerField(required=False, allow_null=True,
-                                           help_text="null: sales made outside a till")
+    register_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="null: sales made outside a till"
+    )
     register_code = serializers.CharField(required=False, allow_null=True)
     sales_count = serializers.IntegerField()
     gross_sales = serializers.DecimalField(**MONEY)
@@ -108,8 +109,7 @@ class SalesSummaryPage(serializers.Serializer):
     totals = SalesSummaryTotals()
 
 
-AMOUNTS = ("gross_sales", "discounts", "tax", "sales_total", "voids_total", "refunds",
-           "refund_tax")
+AMOUNTS = ("gross_sales", "discounts", "tax", "sales_total", "voids_total", "refunds", "refund_tax")
 COUNTS = ("sales_count", "voids_count", "returns_count")
 
 
@@ -126,8 +126,9 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def sales_summary(*, tenant, group_by="day", date_from=None, date_to=None, location_ids=None,
-                  register_id=None) -> tuple[list[dict], dict]:
+def sales_summary(
+    *, tenant, group_by="day", date_from=None, date_to=None, location_ids=None, register_id=None
+) -> tuple[list[dict], dict]:
     """(rows, totals) of the sales summary; see the module docstring. Two aggregate queries
     (plus one for location/register codes)."""
     start, end = day_bounds(tenant, date_from, date_to)
@@ -135,7 +136,10 @@ def sales_summary(*, tenant, group_by="day", date_from=None, date_to=None, locat
     sales = Sale.objects.filter(tenant=tenant)
     returns = Return.objects.filter(tenant=tenant, status=Return.Status.FINALIZED)
     if start:
-        sales, returns = sales.filter(completed_at__gte=start), returns.filter(finalized_at__gte=start)
+        sales, returns = (
+            sales.filter(completed_at__gte=start),
+            returns.filter(finalized_at__gte=start),
+        )
     if end:
         sales, returns = sales.filter(completed_at__lt=end), returns.filter(finalized_at__lt=end)
     if location_ids is not None:
@@ -156,22 +160,41 @@ def sales_summary(*, tenant, group_by="day", date_from=None, date_to=None, locat
     completed = Q(status=Sale.Status.COMPLETED)
     voided = Q(status=Sale.Status.VOIDED)
     rows: dict = {}
-    for agg in sales.annotate(**sale_key).values("key").annotate(
-        sales_count=Count("id", filter=completed),
-        gross_sales=Sum("subtotal", filter=completed),
-        discounts=Sum("discount_total", filter=completed),
-        tax=Sum("tax_total", filter=completed),
-        sales_total=Sum("total", filter=completed),
-        voids_count=Count("id", filter=voided),
-        voids_total=Sum("total", filter=voided),
-    ).order_by():
+    for agg in (
+        sales.annotate(**sale_key)
+        .values("key")
+        .annotate(
+            sales_count=Count("id", filter=completed),
+            gross_sales=Sum("subtotal", filter=completed),
+            discounts=Sum("discount_total", filter=completed),
+            tax=Sum("tax_total", filter=completed),
+            sales_total=Sum("total", filter=completed),
+            voids_count=Count("id", filter=voided),
+            voids_total=Sum("total", filter=voided),
+        )
+        .order_by()
+    ):
         row = rows.setdefault(agg["key"], _empty())
-        for field in ("sales_count", "gross_sales", "discounts", "tax", "sales_total",
-                      "voids_count", "voids_total"):
+        for field in (
+            "sales_count",
+            "gross_sales",
+            "discounts",
+            "tax",
+            "sales_total",
+            "voids_count",
+            "voids_total",
+        ):
             row[field] = agg[field] or row[field]
-    for agg in returns.annotate(**return_key).values("key").annotate(
-        returns_count=Count("id"), refunds=Sum("refund_total"), refund_tax=Sum("refund_tax"),
-    ).order_by():
+    for agg in (
+        returns.annotate(**return_key)
+        .values("key")
+        .annotate(
+            returns_count=Count("id"),
+            refunds=Sum("refund_total"),
+            refund_tax=Sum("refund_tax"),
+        )
+        .order_by()
+    ):
         row = rows.setdefault(agg["key"], _empty())
         row["returns_count"] = agg["returns_count"]
         row["refunds"] = agg["refunds"] or ZERO
@@ -182,22 +205,31 @@ def sales_summary(*, tenant, group_by="day", date_from=None, date_to=None, locat
         for key in sorted(rows):
             out.append(_finish({"date": key, **rows[key]}))
     elif group_by == "location":
-        codes = dict(Location.objects.filter(tenant=tenant, pk__in=list(rows)).values_list("pk", "code"))
+        codes = dict(
+            Location.objects.filter(tenant=tenant, pk__in=list(rows)).values_list("pk", "code")
+        )
         for key in sorted(rows, key=lambda k: (codes.get(k, ""), k)):
             out.append(_finish({"location_id": key, "location_code": codes.get(key), **rows[key]}))
     else:
         registers = {
             r["pk"]: r
-            for r in Register.objects.filter(tenant=tenant, pk__in=[k for k in rows if k])
-            .values("pk", "code", "location_id", "location__code")
+            for r in Register.objects.filter(tenant=tenant, pk__in=[k for k in rows if k]).values(
+                "pk", "code", "location_id", "location__code"
+            )
         }
         for key in sorted(rows, key=lambda k: (k is None, k or 0)):
             info = registers.get(key, {})
-            out.append(_finish({
-                "register_id": key, "register_code": info.get("code"),
-                "location_id": info.get("location_id"), "location_code": info.get("location__code"),
-                **rows[key],
-            }))
+            out.append(
+                _finish(
+                    {
+                        "register_id": key,
+                        "register_code": info.get("code"),
+                        "location_id": info.get("location_id"),
+                        "location_code": info.get("location__code"),
+                        **rows[key],
+                    }
+                )
+            )
     totals = _empty()
     for row in out:
         for key in (*AMOUNTS, *COUNTS):
@@ -211,10 +243,16 @@ class SalesSummaryApi(TenantListView):
     """Sales, discounts, tax, voids, refunds and net sales by day, location or register."""
 
     def get_csv_columns(self, group_by):
-        keys = {"day": ["date"], "location": ["location_id", "location_code"],
-                "register": ["register_id", "register_code", "location_id", "location_code"]}
-        fields = [f for f in SalesSummaryRow().fields if f not in
-                  ("date", "location_id", "location_code", "register_id", "register_code")]
+        keys = {
+            "day": ["date"],
+            "location": ["location_id", "location_code"],
+            "register": ["register_id", "register_code", "location_id", "location_code"],
+        }
+        fields = [
+            f
+            for f in SalesSummaryRow().fields
+            if f not in ("date", "location_id", "location_code", "register_id", "register_code")
+        ]
         return keys[group_by] + fields
 
     @extend_schema(
@@ -244,7 +282,10 @@ class SalesSummaryApi(TenantListView):
             ]
 
         return list_response(
-            self, rows, to_rows, filename=f"sales_summary_by_{group_by}.csv",
+            self,
+            rows,
+            to_rows,
+            filename=f"sales_summary_by_{group_by}.csv",
             extra={"group_by": group_by, "totals": SalesSummaryTotals(totals).data},
         )
 
