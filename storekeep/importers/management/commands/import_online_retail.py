@@ -39,9 +39,15 @@ class Command(BaseCommand):
             help="CSV file, gzip or plain (default: ../shared/data/online_retail.csv.gz, else the "
             "slice committed in storekeep/importers/data/)",
         )
-        parser.add_argument("--tenant", default=DEFAULT_TENANT_SLUG, help="tenant slug (created if missing)")
-        parser.add_argument("--limit-rows", type=int, default=None, help="read only the first N data rows")
-        parser.add_argument("--until", type=_date, default=None, help="only rows dated on or before DATE")
+        parser.add_argument(
+            "--tenant", default=DEFAULT_TENANT_SLUG, help="tenant slug (created if missing)"
+        )
+        parser.add_argument(
+            "--limit-rows", type=int, default=None, help="read only the first N data rows"
+        )
+        parser.add_argument(
+            "--until", type=_date, default=None, help="only rows dated on or before DATE"
+        )
         parser.add_argument(
             "--opening-stock",
             choices=("auto", "none"),
