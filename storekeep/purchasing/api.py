@@ -69,17 +69,19 @@ class VendorVariantSerializer(TenantModelSerializer):
 
 class _CsvViewSet(TenantModelViewSet):
     renderer_classes = TenantListView.renderer_classes
+    csv_filename = "rows.csv"
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         return list_response(self, queryset, lambda objs: self.get_serializer(objs, many=True).data,
-                             filename=f"{self.basename or 'rows'}.csv")
+                             filename=self.csv_filename)
 
 
 @crud_schema(VendorSerializer, "vendor")
 class VendorViewSet(_CsvViewSet):
     queryset = Vendor.objects.order_by("name", "pk")
     serializer_class = VendorSerializer
+    csv_filename = "vendors.csv"
     filterset_fields = ["is_active"]
     search_fields = ["name", "code", "email"]
     ordering_fields = ["name", "created_at", "lead_time_days"]
@@ -94,6 +96,7 @@ class VendorViewSet(_CsvViewSet):
 class VendorVariantViewSet(_CsvViewSet):
     queryset = VendorVariant.objects.order_by("vendor_id", "variant_id", "pk")
     serializer_class = VendorVariantSerializer
+    csv_filename = "vendor_variants.csv"
     filterset_fields = ["vendor", "variant", "is_preferred"]
 
 

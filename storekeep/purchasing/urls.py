@@ -1,7 +1,6 @@
 """``/api/v1/purchasing/…``: vendors, vendor-variant links and purchase orders (SPEC §6)."""
 
 from django.urls import re_path
-from rest_framework.routers import SimpleRouter
 
 from .api import (
     OrderCancelApi,
@@ -14,9 +13,8 @@ from .api import (
     VendorViewSet,
 )
 
-router = SimpleRouter(trailing_slash="/?")
-router.register("vendors", VendorViewSet, basename="purchasing-vendors")
-router.register("vendor_variants", VendorVariantViewSet, basename="purchasing-vendor-variants")
+LIST = {"get": "list", "post": "create"}
+DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
 urlpatterns = [
     re_path(r"^orders/?$", OrderListCreateApi.as_view(), name="purchasing-orders"),
@@ -26,5 +24,9 @@ urlpatterns = [
     re_path(r"^orders/(?P<pk>[^/]+?)/receive/?$", OrderReceiveApi.as_view(), name="purchasing-orders-receive"),
     re_path(r"^orders/(?P<pk>[^/]+?)/cancel/?$", OrderCancelApi.as_view(), name="purchasing-orders-cancel"),
     re_path(r"^orders/(?P<pk>[^/]+?)/?$", OrderDetailApi.as_view(), name="purchasing-orders-detail"),
-    *router.urls,
+    re_path(r"^vendors/?$", VendorViewSet.as_view(LIST), name="purchasing-vendors"),
+    re_path(r"^vendors/(?P<pk>[^/]+?)/?$", VendorViewSet.as_view(DETAIL), name="purchasing-vendors-detail"),
+    re_path(r"^vendor_variants/?$", VendorVariantViewSet.as_view(LIST), name="purchasing-vendor-variants"),
+    re_path(r"^vendor_variants/(?P<pk>[^/]+?)/?$", VendorVariantViewSet.as_view(DETAIL),
+            name="purchasing-vendor-variants-detail"),
 ]
