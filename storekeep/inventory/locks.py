@@ -2,21 +2,29 @@
 
 ``STOREKEEP_LOCK_BACKEND=redis`` wraps reservation flows in a redis-py ``Lock``
 (owner token, timeout, blocking timeout, retries with backoff) on
-``inventory:lock:{item}``. It only lowers contention: correctness never
-depends on it, the database row lock is the guarantee.
+``inventory:lock:{tenant}:{location}:{variant}`` (the item may not exist yet).
+It only lowers contention: correctness never depends on it, the database row
+lock is the guarantee — so Redis being down, or a lock that expired before its
+release, never fails an operation that the database accepted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import time
 
 from django.conf import settings
 
+from storekeep.core.errors import ConcurrentUpdate
 
-class LockAcquisitionError(RuntimeError):
-    """The lock could not be acquired within the blocking timeout and retries."""
+logger = logging.getLogger("storekeep.inventory")
+
+
+class LockAcquisitionError(ConcurrentUpdate):
+    """The lock could not be acquired within the blocking timeout and retries
+    (409 ``concurrent_update``: the client may retry)."""
 
 
 class LockTimeoutError(RuntimeError):
@@ -72,9 +80,32 @@ class InventoryLock:
 
 @contextlib.contextmanager
 def inventory_lock(tenant, location_id: int, variant_id: int):
-    """The Redis lock for one item when the backend is redis, else nothing."""
+    """The Redis lock for one item when ``STOREKEEP_LOCK_BACKEND=redis``, else nothing (SPEC §8).
+
+    Raises LockAcquisitionError (409 ``concurrent_update``) when another holder keeps it past
+    ``STOREKEEP_LOCK_BLOCKING_TIMEOUT`` seconds and ``STOREKEEP_LOCK_RETRIES`` retries. An
+    unreachable Redis, or a lock that expired (``STOREKEEP_LOCK_TIMEOUT`` seconds) before its
+    release, is logged and does not fail the operation: the row lock is the guarantee.
+    """
     if settings.STOREKEEP_LOCK_BACKEND != "redis" or not settings.REDIS_URL:
         yield None
         return
-    with InventoryLock(f"{tenant.pk}:{location_id}:{variant_id}") as lock:
+    import redis.exceptions
+
+    lock = InventoryLock(f"{tenant.pk}:{location_id}:{variant_id}",
+                         timeout=getattr(settings, "STOREKEEP_LOCK_TIMEOUT", 10.0),
+                         blocking_timeout=getattr(settings, "STOREKEEP_LOCK_BLOCKING_TIMEOUT", 2.0),
+                         retries=getattr(settings, "STOREKEEP_LOCK_RETRIES", 3))
+    try:
+        lock.acquire()
+    except redis.exceptions.RedisError:
+        logger.warning("redis lock %s unavailable; relying on the row lock", lock.key, exc_info=True)
+        yield None
+        return
+    try:
         yield lock
+    finally:
+        try:
+            lock.release()
+        except (LockTimeoutError, redis.exceptions.RedisError):
+            logger.warning("redis lock %s expired or was lost before release", lock.key, exc_info=True)

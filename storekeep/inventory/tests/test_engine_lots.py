@@ -158,7 +158,7 @@ def test_the_expire_lots_task_runs_for_today(tenant, store, lot_variant):
     from storekeep.inventory.tasks import expire_lots as task
 
     receive(tenant, store, lot_variant, 3, "OLD", TODAY - timedelta(days=1))
-    assert task.delay().get() == 1
+    assert task.apply().get() == 1
     assert item(tenant, store, lot_variant).on_hand == D("0")
 
 
