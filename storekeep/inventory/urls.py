@@ -1,1 +1,53 @@
-urlpatterns: list = []
+"""``/api/v1/inventory/…`` routes: one ``path()`` per endpoint (append new ones below)."""
+
+from django.urls import re_path
+
+from .api.ledger import LedgerListView
+from .api.movements import AdjustmentView, ReceiptView
+from .api.stock import StockDetailView, StockListView
+
+urlpatterns = [
+    re_path(r"^stock/?$", StockListView.as_view(), name="inventory-stock-list"),
+    re_path(r"^stock/(?P<pk>[^/]+?)/?$", StockDetailView.as_view(), name="inventory-stock-detail"),
+    re_path(r"^receipts/?$", ReceiptView.as_view(), name="inventory-receipts"),
+    re_path(r"^adjustments/?$", AdjustmentView.as_view(), name="inventory-adjustments"),
+    re_path(r"^ledger/?$", LedgerListView.as_view(), name="inventory-ledger"),
+]
+
+# --- Operational inventory (issue 5): transfers, counts, reorder, low-stock alerts, overview ---
+from .api.counts import (  # noqa: E402
+    CountCancelApi,
+    CountDetailApi,
+    CountFinalizeApi,
+    CountListCreateApi,
+    CountScanApi,
+    CountVarianceApi,
+)
+from .api.overview import InventoryOverviewApi, StockSummaryApi  # noqa: E402
+from .api.reorder import LowStockAlertListApi, ReorderSuggestionListApi  # noqa: E402
+from .api.transfers import (  # noqa: E402
+    TransferCancelApi,
+    TransferDetailApi,
+    TransferListCreateApi,
+    TransferReceiveApi,
+    TransferSendApi,
+)
+
+urlpatterns += [
+    re_path(r"^transfers/?$", TransferListCreateApi.as_view(), name="inventory-transfers"),
+    re_path(r"^transfers/(?P<pk>[^/]+?)/send/?$", TransferSendApi.as_view(), name="inventory-transfers-send"),
+    re_path(r"^transfers/(?P<pk>[^/]+?)/receive/?$", TransferReceiveApi.as_view(),
+            name="inventory-transfers-receive"),
+    re_path(r"^transfers/(?P<pk>[^/]+?)/cancel/?$", TransferCancelApi.as_view(), name="inventory-transfers-cancel"),
+    re_path(r"^transfers/(?P<pk>[^/]+?)/?$", TransferDetailApi.as_view(), name="inventory-transfers-detail"),
+    re_path(r"^counts/?$", CountListCreateApi.as_view(), name="inventory-counts"),
+    re_path(r"^counts/(?P<pk>[^/]+?)/lines/?$", CountScanApi.as_view(), name="inventory-counts-lines"),
+    re_path(r"^counts/(?P<pk>[^/]+?)/variance/?$", CountVarianceApi.as_view(), name="inventory-counts-variance"),
+    re_path(r"^counts/(?P<pk>[^/]+?)/finalize/?$", CountFinalizeApi.as_view(), name="inventory-counts-finalize"),
+    re_path(r"^counts/(?P<pk>[^/]+?)/cancel/?$", CountCancelApi.as_view(), name="inventory-counts-cancel"),
+    re_path(r"^counts/(?P<pk>[^/]+?)/?$", CountDetailApi.as_view(), name="inventory-counts-detail"),
+    re_path(r"^reorder_suggestions/?$", ReorderSuggestionListApi.as_view(), name="inventory-reorder-suggestions"),
+    re_path(r"^low-stock-alerts/?$", LowStockAlertListApi.as_view(), name="inventory-low-stock-alerts"),
+    re_path(r"^overview/?$", InventoryOverviewApi.as_view(), name="inventory-overview"),
+    re_path(r"^stock_summary/?$", StockSummaryApi.as_view(), name="inventory-stock-summary"),
+]

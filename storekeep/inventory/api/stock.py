@@ -1,0 +1,86 @@
+"""``GET /api/v1/inventory/stock`` and ``/stock/{id}``: stock levels (SPEC §4, §9, §10).
+
+Rows come from ``selectors.stock_level_list`` (available, threshold,
+is_low_stock annotated). A member assigned to some locations sees only
+theirs. ``?format=csv`` streams every matching row. The detail carries
+``ETag: "<version>"`` for ``If-Match`` on absolute adjustments.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from storekeep.core.errors import ValidationFailed
+from storekeep.core.pagination import PageNumberPagination
+from storekeep.core.serializers import error_responses
+from storekeep.core.views import TenantAPIView
+from storekeep.tenants.models import Role
+
+from ..selectors import stock_level_list
+from .exports import StreamingCSVRenderer, stream_csv, wants_csv
+from .serializers import STOCK_COLUMNS, StockQuerySerializer, StockRowSerializer
+
+FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "csv"],
+                                description="`csv` streams every matching row as CSV")
+PAGE_PARAMS = [OpenApiParameter("page", int, description="page number (from 1)"),
+               OpenApiParameter("page_size", int, description="rows per page (≤ 500, default 50)")]
+
+
+def parse_query(serializer_class, request) -> dict:
+    """Validate query parameters with ``serializer_class``; 400 ``validation_error`` on bad ones."""
+    params = {key: value for key, value in request.query_params.items() if key not in ("format", "page", "page_size",
+                                                                                         "cursor")}
+    serializer = serializer_class(data=params)
+    if not serializer.is_valid():
+        raise ValidationFailed("Invalid query parameters.", details=serializer.errors)
+    return serializer.validated_data
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+class StockListView(TenantAPIView):
+    read_role = Role.VIEWER
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, StreamingCSVRenderer]
+
+    @extend_schema(
+        summary="Stock levels by location",
+        parameters=[StockQuerySerializer, FORMAT_PARAM, *PAGE_PARAMS],
+        responses={200: StockRowSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        filters = parse_query(StockQuerySerializer, request)
+        allowed = self.membership.allowed_location_ids()
+        if allowed is not None:
+            filters["location_ids"] = sorted(allowed)
+        queryset = stock_level_list(tenant=self.tenant, filters=filters)
+        if wants_csv(request):
+            return stream_csv(queryset.iterator(chunk_size=2000), STOCK_COLUMNS,
+                              StockRowSerializer().to_representation, "stock.csv")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(StockRowSerializer(page, many=True).data)
+
+
+class StockDetailView(TenantAPIView):
+    read_role = Role.VIEWER
+
+    @extend_schema(
+        summary="One stock level (ETag = version)",
+        responses={200: OpenApiResponse(StockRowSerializer, description='With `ETag: "<version>"`.'),
+                   304: OpenApiResponse(description="`If-None-Match` matched the current version."),
+                   **error_responses(401, 403, 404)},
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    )
+    def get(self, request, pk):
+        item = self.get_tenant_object(stock_level_list(tenant=self.tenant), pk)
+        self.check_location_access(item.location_id)
+        tag = etag(item.version)
+        if request.headers.get("If-None-Match", "").strip() == tag:
+            response = Response(status=304)
+        else:
+            response = Response(StockRowSerializer(item).data)
+        response["ETag"] = tag
+        return response
