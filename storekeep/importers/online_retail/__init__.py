@@ -5,3 +5,17 @@ Pure parts (no database): :mod:`.reader` (streaming CSV + row validation),
 reasons), :mod:`.invoices` (time-ordered invoice grouping), :mod:`.plan`
 (first pass: catalog, opening stock, expected totals).
 """
+
+
+def import_online_retail(**kwargs):
+    """Import the file into a tenant; see :func:`.replay.import_online_retail` (needs Django)."""
+    from .replay import import_online_retail as run
+
+    return run(**kwargs)
+
+
+def load_demo(**kwargs):
+    """Import the committed slice into the demo tenant; see :func:`.replay.load_demo`."""
+    from .replay import load_demo as run
+
+    return run(**kwargs)
