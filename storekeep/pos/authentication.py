@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Subquery
 from rest_framework import authentication, exceptions
 
 from storekeep.accounts.models import parse_tenant_token
@@ -53,8 +54,26 @@ class RegisterTokenAuthentication(authentication.BaseAuthentication):
         if parsed is None:
             raise exceptions.AuthenticationFailed("Invalid register token.")
         tenant_id, token_hash = parsed
+        # One query: the session with its register, store, cashier and tenant, and the
+        # cashier's membership (id, role, active) and assignment to the store.
+        members = Membership.objects.filter(
+            tenant_id=OuterRef("tenant_id"), user_id=OuterRef("opened_by_id")
+        )
+        assignments = Membership.locations.through.objects.filter(
+            membership__tenant_id=OuterRef("tenant_id"),
+            membership__user_id=OuterRef("opened_by_id"),
+        )
         session = (
             RegisterSession.objects.select_related("register__location", "opened_by", "tenant")
+            .annotate(
+                member_id=Subquery(members.values("pk")[:1]),
+                member_role=Subquery(members.values("role")[:1]),
+                member_active=Subquery(members.values("is_active")[:1]),
+                member_anywhere=~Exists(assignments),
+                member_here=Exists(
+                    assignments.filter(location_id=OuterRef("register__location_id"))
+                ),
+            )
             .filter(tenant_id=tenant_id, token_hash=token_hash)
             .first()
         )
@@ -63,19 +82,21 @@ class RegisterTokenAuthentication(authentication.BaseAuthentication):
         if session.status != RegisterSession.Status.OPEN:
             raise exceptions.AuthenticationFailed("This register session is closed.")
         user = session.opened_by
-        membership = (
-            Membership.objects.select_related("tenant")
-            .prefetch_related("locations")
-            .filter(tenant_id=tenant_id, user=user)
-            .first()
-        )
         if not user.is_active or not session.tenant.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
-        if membership is None or not membership.is_active:
+        if session.member_id is None or not session.member_active:
             raise exceptions.PermissionDenied("You are no longer a member of this tenant.")
-        membership._allowed_location_ids = {loc.pk for loc in membership.locations.all()} or None
-        if not membership.can_access_location(session.register.location_id):
+        if not (session.member_anywhere or session.member_here):
             raise exceptions.PermissionDenied("You are not assigned to this store.")
+        membership = Membership(
+            pk=session.member_id,
+            tenant=session.tenant,
+            user=user,
+            role=session.member_role,
+            is_active=True,
+        )
+        membership._state.adding = False
+        membership._state.db = session._state.db
         return user, RegisterAuth(session=session, membership=membership)
 
     def authenticate_header(self, request):

@@ -181,6 +181,9 @@ class RegisterViewSet(TenantModelViewSet):
 
     def get_queryset(self):
         qs = selectors.register_list(tenant=self.tenant)
+        allowed = self.membership.allowed_location_ids()
+        if allowed is not None:
+            qs = qs.filter(location_id__in=allowed)
         location_id = self.request.query_params.get("location_id")
         if location_id:
             if not location_id.isdigit():

@@ -466,3 +466,26 @@ def test_register_counter_not_writable_through_api(world):
     )
     assert r.status_code == 200
     assert Register.objects.get(pk=world.register.pk).receipt_counter == 0
+
+
+def test_http_checkout_query_count_does_not_grow_with_lines():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = build_world(n_variants=50)
+    _, till = open_till(world)
+    counts = {}
+    for n in (1, 10, 50):
+        body = {
+            "lines": [{"variant_id": v.pk, "qty": "1"} for v in world.variants[:n]],
+            "tenders": [{"method": "CASH", "amount": "500.00"}],
+        }
+        with CaptureQueriesContext(connection) as ctx:
+            r = till.post(
+                "/api/v1/pos/checkout", body, format="json", HTTP_IDEMPOTENCY_KEY=f"count-{n}"
+            )
+        assert r.status_code == 201, r.json()
+        counts[n] = len(ctx.captured_queries)
+    assert counts[1] == counts[10] == counts[50], counts
+    print("http checkout queries", counts)
+    assert counts[50] <= 22, counts
