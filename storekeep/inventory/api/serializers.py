@@ -66,7 +66,7 @@ class LedgerRowSerializer(serializers.ModelSerializer):
 LEDGER_COLUMNS = list(LedgerRowSerializer().fields)
 
 
-class MovementRowSerializer(LedgerRowSerializer):
+class LedgerMovementSerializer(LedgerRowSerializer):
     line_index = serializers.IntegerField(read_only=True, allow_null=True,
                                           help_text="Index of the request line this row came from.")
 
@@ -76,7 +76,7 @@ class MovementRowSerializer(LedgerRowSerializer):
 
 
 class MovementResultSerializer(serializers.Serializer):
-    ledger = MovementRowSerializer(many=True, help_text="The ledger rows written, in line order.")
+    ledger = LedgerMovementSerializer(many=True, help_text="The ledger rows written, in line order.")
     items = StockRowSerializer(many=True, help_text="The stock levels after the operation.")
 
 
