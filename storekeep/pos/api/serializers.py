@@ -11,6 +11,11 @@ from storekeep.pos.models import Payment, Register, RegisterSession, Return, Ret
 from storekeep.pos.services import CartLine, ReturnLineInput, Tender
 
 MAX_LINES = 500
+MAX_ID = 2**63 - 1  # BIGINT primary keys; larger ids cannot exist (and must not reach the DB)
+
+
+def id_field(**kw):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kw)
 
 
 def _money(**kw):
@@ -35,7 +40,7 @@ def _percent(**kw):
 
 
 class RegisterSerializer(serializers.ModelSerializer):
-    location_id = serializers.IntegerField()
+    location_id = id_field()
     open_session_id = serializers.SerializerMethodField()
 
     class Meta:
@@ -110,7 +115,7 @@ class ZReportSerializer(serializers.Serializer):
 
 
 class CartLineInput(serializers.Serializer):
-    variant_id = serializers.IntegerField(required=False, min_value=1)
+    variant_id = id_field(required=False)
     barcode = serializers.CharField(required=False, max_length=64)
     qty = _qty(min_value=Decimal("0.001"))
     unit_price = _unit_price(required=False, min_value=Decimal("0"))
@@ -134,7 +139,7 @@ class CartInput(serializers.Serializer):
     lines = CartLineInput(many=True, allow_empty=False, max_length=MAX_LINES)
     order_discount_percent = _percent(required=False)
     order_discount_amount = _money(required=False, min_value=Decimal("0"))
-    location_id = serializers.IntegerField(
+    location_id = id_field(
         required=False,
         help_text="Back-office (Bearer) checkouts only: the store selling. Ignored at the till.",
     )
@@ -242,8 +247,8 @@ class SaleListOutput(serializers.Serializer):
 
 
 class ReturnLineInputSerializer(serializers.Serializer):
-    sale_line_id = serializers.IntegerField(required=False, min_value=1)
-    variant_id = serializers.IntegerField(required=False, min_value=1)
+    sale_line_id = id_field(required=False)
+    variant_id = id_field(required=False)
     qty = _qty(min_value=Decimal("0.001"))
     disposition = serializers.ChoiceField(
         choices=ReturnLine.Disposition.choices, default=ReturnLine.Disposition.RESTOCK
@@ -261,8 +266,8 @@ class ReturnLineInputSerializer(serializers.Serializer):
 
 
 class ReturnInput(serializers.Serializer):
-    sale_id = serializers.IntegerField(required=False, min_value=1)
-    location_id = serializers.IntegerField(
+    sale_id = id_field(required=False)
+    location_id = id_field(
         required=False, help_text="Back office, no receipt: where the goods come back."
     )
     lines = ReturnLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)

@@ -365,9 +365,9 @@ class CheckoutApi(PosView):
 
 
 class SaleFilterInput(serializers.Serializer):
-    location_id = serializers.IntegerField(required=False)
-    register_id = serializers.IntegerField(required=False)
-    session_id = serializers.IntegerField(required=False)
+    location_id = s.id_field(required=False)
+    register_id = s.id_field(required=False)
+    session_id = s.id_field(required=False)
     status = serializers.ChoiceField(choices=Sale.Status.choices, required=False)
     source = serializers.ChoiceField(choices=Sale.Source.choices, required=False)
     external_ref = serializers.CharField(required=False)
@@ -452,9 +452,9 @@ class SaleVoidApi(PosView):
 
 
 class ReturnFilterInput(serializers.Serializer):
-    sale_id = serializers.IntegerField(required=False)
-    location_id = serializers.IntegerField(required=False)
-    session_id = serializers.IntegerField(required=False)
+    sale_id = s.id_field(required=False)
+    location_id = s.id_field(required=False)
+    session_id = s.id_field(required=False)
     status = serializers.ChoiceField(choices=["DRAFT", "FINALIZED"], required=False)
 
 

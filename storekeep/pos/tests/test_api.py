@@ -489,3 +489,77 @@ def test_http_checkout_query_count_does_not_grow_with_lines():
     assert counts[1] == counts[10] == counts[50], counts
     print("http checkout queries", counts)
     assert counts[50] <= 22, counts
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "nonsense",
+        {"lines": ["x"]},
+        {"lines": [{"variant_id": "a", "qty": "1"}]},
+        {"lines": [{"variant_id": 1, "barcode": "x", "qty": "1"}]},
+        {"lines": [{"variant_id": 1, "qty": "1e400"}]},
+        {"lines": [{"variant_id": 1, "qty": "NaN"}]},
+        {"lines": [{"variant_id": 1, "qty": "1", "unit_price": "1.00001"}]},
+        {"lines": [{"variant_id": 1, "qty": "1", "discount_percent": "5", "discount_amount": "1"}]},
+        {
+            "lines": [{"variant_id": 1, "qty": "1"}],
+            "order_discount_percent": "5",
+            "order_discount_amount": "1",
+        },
+        {
+            "lines": [{"variant_id": 1, "qty": "1"}],
+            "tenders": [{"method": "BITCOIN", "amount": "1"}],
+        },
+        {"lines": [{"variant_id": 1, "qty": "1"}], "tenders": [{"method": "CASH", "amount": "0"}]},
+        {"lines": [{"variant_id": 1, "qty": "1"}], "tenders": "cash"},
+        {"lines": [{"variant_id": 2**63, "qty": "1"}]},
+    ],
+)
+def test_malformed_checkouts_get_a_4xx_error_body_never_a_500(world, body):
+    _, till = open_till(world)
+    r = till.post("/api/v1/pos/checkout", body, format="json")
+    assert 400 <= r.status_code < 500, r.content
+    assert set(r.json()) == {"code", "message", "details"}
+    assert Sale.objects.count() == 0
+
+
+def test_malformed_json_and_oversized_idempotency_key(world):
+    _, till = open_till(world)
+    r = till.post("/api/v1/pos/checkout", "{not json", content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "malformed_request"
+    r = till.post(
+        "/api/v1/pos/checkout", {"lines": []}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 300
+    )
+    assert r.status_code == 400
+
+
+def test_sessions_of_other_registers_or_tenants_are_404_to_a_register_token(world):
+    session_id, till = open_till(world)
+    other = build_world(n_variants=0)
+    other_session, _ = other.open_session()
+    assert till.get(f"/api/v1/pos/sessions/{other_session.pk}").status_code == 404
+    assert till.get(f"/api/v1/pos/sessions/{session_id}").json()["sales_count"] == 0
+    assert (
+        till.post(
+            f"/api/v1/pos/sessions/{other_session.pk}/close", {"counted_cash": "0"}, format="json"
+        ).status_code
+        == 404
+    )
+
+
+def test_ids_too_large_for_the_database_are_404_or_400(world):
+    manager = client(bearer(world.manager))
+    huge = "9" * 25
+    for url in (
+        f"/api/v1/pos/sales/{huge}",
+        f"/api/v1/pos/registers/{huge}",
+        f"/api/v1/pos/returns/{huge}",
+        f"/api/v1/pos/sessions/{huge}",
+    ):
+        assert manager.get(url).status_code == 404, url
+    r = manager.get("/api/v1/pos/sales", {"location_id": huge})
+    assert r.status_code == 400
+    r = manager.get("/api/v1/reports/sales_summary", {"register_id": huge})
+    assert r.status_code == 400

@@ -44,8 +44,8 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class SalesSummaryQuery(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    location_id = serializers.IntegerField(required=False, min_value=1)
-    register_id = serializers.IntegerField(required=False, min_value=1)
+    location_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    register_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     group_by = serializers.ChoiceField(choices=GROUPS, required=False, default="day")
 
     def validate(self, attrs):
