@@ -155,19 +155,28 @@ def lock_items(tenant, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Inv
     One ordered ``SELECT … FOR UPDATE``; when some item does not exist yet,
     one ``INSERT … ON CONFLICT DO NOTHING`` and a second locking select.
     """
-    location_ids = {loc for loc, _ in pairs}
-    variant_ids = {var for _, var in pairs}
-    queryset = InventoryItem.objects.filter(tenant=tenant, location_id__in=location_ids, variant_id__in=variant_ids)
-    items = {(i.location_id, i.variant_id): i for i in lock_rows(queryset)}
-    missing = pairs - items.keys()
-    if missing:
-        InventoryItem.objects.bulk_create(
-            [InventoryItem(tenant=tenant, location_id=loc, variant_id=var, allow_negative=tenant.allow_negative_stock)
-             for loc, var in sorted(missing)],
-            ignore_conflicts=True,
-        )
-        items = {(i.location_id, i.variant_id): i for i in lock_rows(queryset)}
+    items = _lock_existing(tenant, pairs)
+    if pairs - items.keys():
+        items = _create_and_lock(tenant, pairs, items)
     return items
+
+
+def _items_queryset(tenant, pairs):
+    return InventoryItem.objects.filter(tenant=tenant, location_id__in={loc for loc, _ in pairs},
+                                        variant_id__in={var for _, var in pairs})
+
+
+def _lock_existing(tenant, pairs) -> dict[tuple[int, int], InventoryItem]:
+    return {(i.location_id, i.variant_id): i for i in lock_rows(_items_queryset(tenant, pairs))}
+
+
+def _create_and_lock(tenant, pairs, items) -> dict[tuple[int, int], InventoryItem]:
+    InventoryItem.objects.bulk_create(
+        [InventoryItem(tenant=tenant, location_id=loc, variant_id=var, allow_negative=tenant.allow_negative_stock)
+         for loc, var in sorted(pairs - items.keys())],
+        ignore_conflicts=True,
+    )
+    return _lock_existing(tenant, pairs)
 
 
 def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Decimal]:
@@ -394,7 +403,17 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
     if not moves:
         return []
     pairs = {(m.location_id, m.variant_id) for m in moves}
-    items = lock_items(tenant, pairs)
+    items = _lock_existing(tenant, pairs)
+    if pairs <= items.keys():
+        return _apply_locked(tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when)
+    # A savepoint: an operation that fails leaves no empty items behind, even when the caller
+    # catches the error inside its own transaction ("changes nothing", SPEC §3.3).
+    with transaction.atomic():
+        items = _create_and_lock(tenant, pairs, items)
+        return _apply_locked(tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when)
+
+
+def _apply_locked(tenant, variants, items, pairs, moves, ref_type, ref_id, actor, when) -> list[StockLedger]:
     lot_variant_ids = {v for _, v in pairs if variants[v].track_lots}
     lots_by_item: dict[tuple[int, int], list[Lot]] = defaultdict(list)
     if lot_variant_ids:
@@ -403,7 +422,7 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
             lots_by_item[(lot.location_id, lot.variant_id)].append(lot)
 
     plan = _Plan(tenant=tenant, variants=variants, items=items, lots_by_item=lots_by_item, moves=moves,
-                 ref_type=ref_type, ref_id=str(ref_id), actor=actor, when=when)
+                 ref_type=ref_type, ref_id=ref_id, actor=actor, when=when)
     if plan.short:
         # A savepoint: when the operation is still short, the reservations it expired are
         # restored even if a caller catches the error inside its own transaction.
@@ -414,7 +433,7 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
                 for key, qty in freed.items():
                     items[key].reserved -= qty
                 plan = _Plan(tenant=tenant, variants=variants, items=items, lots_by_item=lots_by_item, moves=moves,
-                             ref_type=ref_type, ref_id=str(ref_id), actor=actor, when=when)
+                             ref_type=ref_type, ref_id=ref_id, actor=actor, when=when)
                 for key in freed:
                     plan.states[key].touched = True
             if plan.short:

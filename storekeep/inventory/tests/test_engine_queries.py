@@ -49,7 +49,7 @@ def test_receipts_creating_items_take_a_constant_number_of_queries(tenant, catal
     locations = [factories.LocationFactory(tenant=tenant) for _ in SIZES]
     counts = {n: _count(lambda n=n, loc=loc: _receive(tenant, loc, catalog[:n])) for n, loc in zip(SIZES, locations)}
     assert len(set(counts.values())) == 1, counts
-    assert counts[1] <= 8, counts
+    assert counts[1] <= 10, counts  # incl. the SAVEPOINT pair around item creation
 
 
 @pytest.mark.parametrize("operation", ["receive", "sale", "adjust_delta", "adjust_absolute", "write_off"])
