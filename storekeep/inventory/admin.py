@@ -67,3 +67,70 @@ class CountSessionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Stock, ledger, lots, reservations, low-stock alerts (issue 2) ------------------------------
+# Quantities are never editable here: they change only through storekeep.inventory.services.
+
+from storekeep.core.admin import ReadOnlyAdmin  # noqa: E402
+
+from .models import InventoryItem, Lot, LowStockAlert, Reservation, StockLedger  # noqa: E402
+
+
+@admin.register(InventoryItem)
+class InventoryItemAdmin(admin.ModelAdmin):
+    list_display = ["variant", "location", "on_hand", "reserved", "available", "reorder_point", "version",
+                    "low_stock_alerted", "last_movement_at", "tenant"]
+    list_filter = ["tenant", "location", "low_stock_alerted", "allow_negative"]
+    search_fields = ["variant__sku", "variant__barcode", "variant__product__name"]
+    list_select_related = ["variant__product", "location", "tenant"]
+    fields = ["tenant", "location", "variant", "on_hand", "reserved", "avg_unit_cost", "version",
+              "reorder_point", "reorder_qty", "low_stock_alerted", "allow_negative", "last_movement_at",
+              "last_counted_at"]
+    readonly_fields = [f for f in fields if f not in ("reorder_point", "reorder_qty")]
+
+    @admin.display(description="available")
+    def available(self, obj):
+        return obj.available
+
+    def has_add_permission(self, request):
+        return False  # items are created by the engine on the first movement
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting an item would break ledger parity (SPEC §3.2)
+
+
+@admin.register(StockLedger)
+class StockLedgerAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "ref_type", "ref_id", "location", "variant", "qty_delta", "balance_after",
+                    "unit_cost", "reason", "actor", "tenant"]
+    list_filter = ["ref_type", "reason", "location", "tenant"]
+    date_hierarchy = "created_at"
+    search_fields = ["ref_id", "note", "variant__sku"]
+    list_select_related = ["location", "variant__product", "actor", "tenant"]
+    show_full_result_count = False  # the ledger is large: no extra COUNT(*) per page
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    list_display = ["lot_code", "variant", "location", "qty", "expiry_date", "received_at", "unit_cost", "tenant"]
+    list_filter = ["tenant", "location", "expiry_date"]
+    search_fields = ["lot_code", "variant__sku"]
+    list_select_related = ["variant__product", "location", "tenant"]
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "variant", "location", "qty", "status", "order_ref", "expires_at", "tenant"]
+    list_filter = ["status", "tenant", "location"]
+    search_fields = ["order_ref", "variant__sku"]
+    list_select_related = ["variant__product", "location", "tenant"]
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "variant", "location", "available", "threshold", "acknowledged_at", "tenant"]
+    list_filter = ["tenant", "location", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    date_hierarchy = "created_at"
+    search_fields = ["variant__sku"]
+    list_select_related = ["variant__product", "location", "tenant"]
