@@ -159,15 +159,16 @@ class OrderUpdateInputSerializer(serializers.Serializer):
     lines = OrderLineInputSerializer(many=True, allow_empty=False, required=False)
 
 
-class OrderReceiveInputSerializer(serializers.Serializer):
-    class Line(serializers.Serializer):
-        variant_id = serializers.IntegerField(min_value=1)
-        qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
-        unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
-        lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
-        expiry_date = serializers.DateField(required=False, allow_null=True)
+class OrderReceiveLineSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1)
+    qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+    unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
+    lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
+    expiry_date = serializers.DateField(required=False, allow_null=True)
 
-    lines = Line(many=True, allow_empty=False)
+
+class OrderReceiveInputSerializer(serializers.Serializer):
+    lines = OrderReceiveLineSerializer(many=True, allow_empty=False)
 
 
 class OrderListQuerySerializer(serializers.Serializer):
@@ -184,15 +185,16 @@ class FromSuggestionsInputSerializer(serializers.Serializer):
                                         allow_empty=False, max_length=1000)
 
 
-class FromSuggestionsOutputSerializer(serializers.Serializer):
-    class Skipped(serializers.Serializer):
-        location_id = serializers.IntegerField()
-        variant_id = serializers.IntegerField()
-        sku = serializers.CharField()
-        suggested_qty = serializers.DecimalField(**QTY)
+class SkippedSuggestionSerializer(serializers.Serializer):
+    location_id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    suggested_qty = serializers.DecimalField(**QTY)
 
+
+class FromSuggestionsOutputSerializer(serializers.Serializer):
     orders = OrderOutputSerializer(many=True)
-    skipped = Skipped(many=True, help_text="suggestions without a vendor")
+    skipped = SkippedSuggestionSerializer(many=True, help_text="suggestions without a vendor")
 
 
 def _orders(tenant):

@@ -44,6 +44,7 @@ class TenantListView(TenantContextMixin, generics.GenericAPIView):
     """A paginated list/report that also renders ``?format=csv``."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    filter_backends: list = []  # filters are parsed explicitly (query serializers)
 
     def location_scope(self, location_id=None) -> list[int] | None:
         """Location ids the request may read: the one asked for (403 if not allowed),

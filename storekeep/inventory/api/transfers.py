@@ -63,23 +63,26 @@ class TransferOutputSerializer(serializers.Serializer):
     lines = TransferLineOutputSerializer(many=True)
 
 
+class TransferCreateLineSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1)
+    qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+
+
 class TransferCreateInputSerializer(serializers.Serializer):
-    class Line(serializers.Serializer):
-        variant_id = serializers.IntegerField(min_value=1)
-        qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
 
     from_location_id = serializers.IntegerField(min_value=1)
     to_location_id = serializers.IntegerField(min_value=1)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    lines = Line(many=True, allow_empty=False)
+    lines = TransferCreateLineSerializer(many=True, allow_empty=False)
+
+
+class TransferReceiveLineSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1)
+    qty_receive = serializers.DecimalField(**QTY, min_value=Decimal("0"))
 
 
 class TransferReceiveInputSerializer(serializers.Serializer):
-    class Line(serializers.Serializer):
-        variant_id = serializers.IntegerField(min_value=1)
-        qty_receive = serializers.DecimalField(**QTY, min_value=Decimal("0"))
-
-    lines = Line(many=True, allow_empty=False)
+    lines = TransferReceiveLineSerializer(many=True, allow_empty=False)
 
 
 class TransferListQuerySerializer(serializers.Serializer):

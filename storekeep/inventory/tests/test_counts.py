@@ -10,8 +10,8 @@ from storekeep.inventory.models import CountSession, InventoryItem, LedgerRefTyp
 from storekeep.inventory.selectors import ledger_parity_mismatches
 from storekeep.inventory.services import StockLine, record_sale
 from storekeep.inventory.services.counts import count_create, count_record_scan
-from storekeep.testing import factories
 from storekeep.tenants.models import Role
+from storekeep.testing import factories
 
 D = Decimal
 URL = "/api/v1/inventory/counts"

@@ -12,8 +12,8 @@ from storekeep.inventory.services import StockLine, record_sale
 from storekeep.inventory.services.counts import count_create, count_finalize, count_record_scan
 from storekeep.inventory.services.transfers import TransferLineInput, transfer_create, transfer_send
 from storekeep.inventory.tasks import low_stock_alerts
-from storekeep.testing import factories
 from storekeep.tenants.models import Role
+from storekeep.testing import factories
 
 D = Decimal
 URL = "/api/v1/inventory/low-stock-alerts"

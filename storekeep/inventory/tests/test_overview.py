@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from storekeep.inventory.services import StockLine, record_sale, reserve_stock
 from storekeep.inventory.services.transfers import TransferLineInput, transfer_create, transfer_send
-from storekeep.testing import factories
 from storekeep.tenants.models import Role
+from storekeep.testing import factories
 
 D = Decimal
 OVERVIEW = "/api/v1/inventory/overview"

@@ -7,7 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from storekeep.inventory.models import InventoryItem, InventoryTransfer, LedgerRefType, Lot, StockLedger
+from storekeep.inventory.models import (
+    InventoryItem,
+    InventoryTransfer,
+    LedgerRefType,
+    Lot,
+    StockLedger,
+)
 from storekeep.inventory.selectors import ledger_parity_mismatches
 from storekeep.inventory.services.transfers import (
     TransferLineInput,
@@ -16,8 +22,8 @@ from storekeep.inventory.services.transfers import (
     transfer_receive,
     transfer_send,
 )
-from storekeep.testing import factories
 from storekeep.tenants.models import Role
+from storekeep.testing import factories
 
 D = Decimal
 URL = "/api/v1/inventory/transfers"

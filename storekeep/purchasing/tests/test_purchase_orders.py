@@ -17,8 +17,8 @@ from storekeep.purchasing.services import (
     purchase_order_receive,
     purchase_order_submit,
 )
-from storekeep.testing import factories
 from storekeep.tenants.models import Role
+from storekeep.testing import factories
 
 D = Decimal
 URL = "/api/v1/purchasing/orders"

@@ -1,7 +1,6 @@
 """Inventory reports: movements per variant (must equal the ledger) and valuation (SPEC §9)."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -31,8 +30,8 @@ from storekeep.inventory.services.transfers import (
     transfer_receive,
     transfer_send,
 )
-from storekeep.testing import factories
 from storekeep.tenants.models import Role
+from storekeep.testing import factories
 
 D = Decimal
 MOVEMENTS = "/api/v1/reports/movements"
@@ -47,7 +46,7 @@ def _fast_password_hashing(settings):
 
 
 def at(day, hour=12):
-    return datetime(2020, 1, day, hour, tzinfo=dt_timezone.utc)
+    return datetime(2020, 1, day, hour, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -110,7 +109,7 @@ def test_movements_columns_and_net_change_equal_the_ledger(manager_client, histo
 
 
 def test_movements_over_everything_close_at_on_hand(manager_client, history, store, warehouse):
-    today = datetime.now(dt_timezone.utc).date()
+    today = datetime.now(UTC).date()
     response = manager_client.get(MOVEMENTS, {"date_from": "2019-12-01", "date_to": str(today + timedelta(days=1))})
     (row,) = [r for r in response.json()["results"] if r["sku"] == "MUG"]
     on_hand = sum(i.on_hand for i in InventoryItem.objects.filter(variant=history))
