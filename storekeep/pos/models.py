@@ -325,7 +325,7 @@ class ReceiptSequence(models.Model):
     """
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+")
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
     series = models.CharField(max_length=16)
     last_value = models.PositiveBigIntegerField(default=0)
 
