@@ -345,11 +345,11 @@ class OnlineRetailImporter:
                 needs[self.variants[line.code].pk] += abs(line.quantity)
         return needs
 
-    def _replay_sale(self, invoice: Invoice, session: RegisterSession) -> None:
+    def _replay_sale(self, invoice: Invoice, session: RegisterSession) -> bool:
         needs = self._needs(invoice, (LineKind.SALE,))
         if self._short(needs):
             self.summary.skipped["insufficient_stock"] += len(invoice.lines)
-            return
+            return False
         cart = [
             CartLine(
                 qty=line.quantity, variant=self.variants[line.code], unit_price=line.unit_price
@@ -375,8 +375,9 @@ class OnlineRetailImporter:
         self.summary.sales += 1
         self.summary.sale_lines += len(invoice.lines)
         self.summary.net_sales_run += result.sale.total
+        return True
 
-    def _replay_cancellation(self, invoice: Invoice, session: RegisterSession) -> None:
+    def _replay_cancellation(self, invoice: Invoice, session: RegisterSession) -> bool:
         by_sale: dict[int, list[ReturnLineInput]] = defaultdict(list)
         unmatched: list[ReturnLineInput] = []
         for line in invoice.lines:
@@ -433,15 +434,16 @@ class OnlineRetailImporter:
             self.summary.return_lines += len(lines)
         self._take(self._needs(invoice, (LineKind.CANCELLATION,)), +1)
         self.summary.returns += 1
+        return True
 
-    def _replay_adjustment(self, invoice: Invoice) -> None:
+    def _replay_adjustment(self, invoice: Invoice) -> bool:
         when = aware(invoice.occurred_at)
         moves = [(line, kind) for line, kind, _ in invoice.stock_movements()]
         non_stock = len(invoice.lines) - len(moves)
         if non_stock:
             self.summary.skipped["adjustment_non_stock"] += non_stock
         if not moves:
-            return
+            return False
         found = self._needs(invoice, (LineKind.FOUND,))
         lost = self._needs(invoice, (LineKind.WRITE_OFF,))
         balance = dict(self.stock)
@@ -449,7 +451,7 @@ class OnlineRetailImporter:
             balance[variant_id] = balance.get(variant_id, ZERO) + qty
         if any(balance.get(variant_id, ZERO) < qty for variant_id, qty in lost.items()):
             self.summary.skipped["insufficient_stock"] += len(moves)
-            return
+            return False
         # One call per (kind, note): the engine takes one reason and note per call.
         groups: dict[tuple[LineKind, str], list] = defaultdict(list)
         for line, kind in moves:
@@ -487,6 +489,7 @@ class OnlineRetailImporter:
         self._take(lost, -1)
         self.summary.adjustments += 1
         self.summary.adjustment_lines += len(moves)
+        return True
 
     def _replay_day(self, invoices: list[Invoice], bar) -> None:
         todo = []
@@ -513,13 +516,14 @@ class OnlineRetailImporter:
             for invoice in invoices:
                 if id(invoice) in pending:
                     if invoice.kind is InvoiceKind.SALE:
-                        self._replay_sale(invoice, session)
+                        imported = self._replay_sale(invoice, session)
                     elif invoice.kind is InvoiceKind.CANCELLATION:
-                        self._replay_cancellation(invoice, session)
+                        imported = self._replay_cancellation(invoice, session)
                     else:
-                        self._replay_adjustment(invoice)
-                    self.done.add(invoice.number)
-                    self.summary.invoices += 1
+                        imported = self._replay_adjustment(invoice)
+                    if imported:
+                        self.done.add(invoice.number)
+                        self.summary.invoices += 1
                 bar.update(len(invoice.lines))
             # The web shop takes no cash: every payment and refund is OTHER, so
             # the day's drawer expects and counts exactly the (zero) float.

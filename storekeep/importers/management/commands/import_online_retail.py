@@ -1,5 +1,6 @@
 """``manage.py import_online_retail [PATH] [--tenant SLUG] [--limit-rows N] [--until DATE]
-[--opening-stock auto|none]`` (issue 4, SPEC §13)."""
+[--opening-stock auto|none] [--replenish weekly [--lead-days N]]`` (issue 4, SPEC §13;
+``--replenish``: issue 5, see ``online_retail/replenish.py``)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,17 @@ class Command(BaseCommand):
             "none: receive nothing, invoices that would run short are skipped",
         )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        # --- issue 5 (operational inventory): weekly replenishment instead of an opening stock
+        parser.add_argument(
+            "--replenish",
+            choices=("weekly",),
+            default=None,
+            help="weekly: no opening stock; each week draft, submit and (after --lead-days) receive "
+            "purchase orders from the reorder suggestions; the summary adds stock-outs and fill rate",
+        )
+        parser.add_argument(
+            "--lead-days", type=int, default=3, help="with --replenish: days from order to receipt"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"]) if options["path"] else default_path()
@@ -63,6 +75,23 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         if options["limit_rows"] is not None and options["limit_rows"] < 0:
             raise CommandError("--limit-rows must be zero or positive")
+        if options["replenish"]:
+            from storekeep.importers.online_retail.replenish import import_with_replenishment
+
+            try:
+                summary = import_with_replenishment(
+                    tenant=options["tenant"],
+                    path=path,
+                    limit_rows=options["limit_rows"],
+                    until=options["until"],
+                    lead_days=options["lead_days"],
+                    progress=not options["no_progress"],
+                    log=lambda message: self.stderr.write(message),
+                )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(summary.line())
+            return
         try:
             summary = import_online_retail(
                 tenant=options["tenant"],
