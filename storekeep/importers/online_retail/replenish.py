@@ -38,7 +38,11 @@ from storekeep.core.errors import Unprocessable
 from storekeep.inventory.models import InventoryItem
 from storekeep.inventory.services.reorder import purchase_orders_from_suggestions
 from storekeep.purchasing.models import PurchaseOrder, Vendor, VendorVariant
-from storekeep.purchasing.services import ReceiveLineInput, purchase_order_receive, purchase_order_submit
+from storekeep.purchasing.services import (
+    ReceiveLineInput,
+    purchase_order_receive,
+    purchase_order_submit,
+)
 
 from .classify import LineKind
 from .replay import ImportSummary, OnlineRetailImporter, aware, default_path, get_or_create_tenant
