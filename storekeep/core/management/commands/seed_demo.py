@@ -82,7 +82,9 @@ def stock_store_and_warehouse(tenant, store, warehouse) -> int:
     if not variant_ids:  # no replayed sales (e.g. --until before the first day): any stocked variants
         variant_ids = list(Variant.objects.filter(tenant=tenant, track_inventory=True)
                            .order_by("pk").values_list("pk", flat=True)[:STOCKED_PRODUCTS])
-    costs = dict(Variant.objects.filter(pk__in=variant_ids).values_list("pk", "cost"))
+    # The real data has sale prices only: cost a product at 60 % of its price when it has no cost.
+    costs = {pk: cost if cost > 0 else (price * Decimal("0.6")).quantize(Decimal("0.0001"))
+             for pk, cost, price in Variant.objects.filter(pk__in=variant_ids).values_list("pk", "cost", "price")}
     receive_stock(tenant=tenant, location_id=warehouse.pk, ref_id=SEED_REF, reason="initial",
                   note="demo opening stock", lines=[ReceiptLine(variant_id=v, qty=Decimal(48 + 12 * (i % 5)),
                                                                 unit_cost=costs[v] or None)
