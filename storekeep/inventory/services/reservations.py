@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from storekeep.core.db import atomic_with_retry, run_atomic
-from storekeep.core.errors import InvalidState, NotFound
+from storekeep.core.errors import InvalidState, NotFound, ValidationFailed
 
 from ..locking import lock_rows
 from ..locks import inventory_lock
@@ -23,17 +23,25 @@ from ..models import InventoryItem, LedgerRefType, Reservation, StockLedger
 from ._engine import StockMove, apply_moves, clean_qty
 
 
+MAX_TTL_MINUTES = 60 * 24 * 30
+
+
 def reserve_stock(*, tenant, location_id: int, variant_id: int, qty: Decimal, order_ref: str = "",
                   ttl_minutes: int | None = None, actor=None) -> Reservation:
     """Reserve ``qty`` (stock units) of a variant at a location for ``ttl_minutes``
     (default: the tenant's ``reservation_ttl_minutes``).
 
-    Raises InsufficientStock (409) when available < qty, NotFound (404),
-    ValidationFailed (400). Wrapped in the optional Redis lock when
-    ``STOREKEEP_LOCK_BACKEND=redis``; the row lock is the guarantee.
+    Raises InsufficientStock (409 ``insufficient_stock``) when available < qty (expired lots
+    do not count), NotFound (404), ValidationFailed (400: bad qty, ``ttl_minutes`` not a whole
+    number of minutes in 1..MAX_TTL_MINUTES). Wrapped in the optional Redis lock when
+    ``STOREKEEP_LOCK_BACKEND=redis`` (LockAcquisitionError, 409 ``concurrent_update``); the
+    row lock is the guarantee. SPEC §8.
     """
     qty = clean_qty(qty)
     ttl = tenant.reservation_ttl_minutes if ttl_minutes is None else ttl_minutes
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= MAX_TTL_MINUTES:
+        raise ValidationFailed("ttl_minutes must be a whole number of minutes from 1 to "
+                               f"{MAX_TTL_MINUTES}.", details={"ttl_minutes": [str(ttl_minutes)]})
 
     def work() -> Reservation:
         apply_moves(tenant=tenant, moves=[StockMove(location_id=location_id, variant_id=variant_id, reserved=qty)],
@@ -77,16 +85,21 @@ def confirm_reservation(*, tenant, reservation_id: int, actor=None) -> list[Stoc
     return rows
 
 
-@atomic_with_retry
 def release_reservation(*, tenant, reservation_id: int, actor=None, expire: bool = False) -> Reservation:
-    """Release a PENDING reservation (``reserved`` falls; no ledger row: on hand is unchanged).
+    """Release a PENDING reservation (``reserved`` falls; no ledger row: on hand is unchanged);
+    ``expire=True`` marks it EXPIRED instead of RELEASED.
 
-    Releasing an already released/expired reservation returns it unchanged;
-    a CONFIRMED one → 409 ``invalid_state``.
+    Releasing an already released/expired reservation returns it unchanged (at most once,
+    SPEC §3.8); a CONFIRMED one → 409 ``invalid_state``; another tenant's id → 404. SPEC §8.
     """
+    return run_atomic(lambda: _release(tenant, reservation_id, actor=actor, expire=expire))[0]
+
+
+def _release(tenant, reservation_id, *, actor, expire) -> tuple[Reservation, bool]:
+    """Returns (reservation, whether this call released it)."""
     reservation = _locked_reservation(tenant, reservation_id)
     if reservation.status in (Reservation.Status.RELEASED, Reservation.Status.EXPIRED):
-        return reservation
+        return reservation, False
     if reservation.status == Reservation.Status.CONFIRMED:
         raise InvalidState("A confirmed reservation cannot be released.", details={"status": reservation.status})
     apply_moves(tenant=tenant, actor=actor, ref_type=LedgerRefType.RESERVATION_CONFIRM, ref_id=str(reservation.pk),
@@ -95,19 +108,20 @@ def release_reservation(*, tenant, reservation_id: int, actor=None, expire: bool
     reservation.status = Reservation.Status.EXPIRED if expire else Reservation.Status.RELEASED
     reservation.released_at = timezone.now()
     reservation.save(update_fields=["status", "released_at", "updated_at"])
-    return reservation
+    return reservation, True
 
 
 def release_expired_reservations(*, tenant=None, now=None, limit: int = 1000) -> int:
-    """Expire overdue PENDING reservations (the beat job, every minute); returns how many."""
+    """Expire overdue PENDING reservations (the beat job, every minute), one transaction each;
+    returns how many this call expired (not those another process handled first). SPEC §8."""
     now = now or timezone.now()
     queryset = Reservation.objects.filter(status=Reservation.Status.PENDING, expires_at__lte=now)
     if tenant is not None:
         queryset = queryset.filter(tenant=tenant)
     count = 0
     for reservation in queryset.select_related("tenant").order_by("expires_at")[:limit]:
-        result = release_reservation(tenant=reservation.tenant, reservation_id=reservation.pk, expire=True)
-        count += result.status == Reservation.Status.EXPIRED and result.released_at is not None
+        _, released = run_atomic(lambda r=reservation: _release(r.tenant, r.pk, actor=None, expire=True))
+        count += released
     return count
 
 

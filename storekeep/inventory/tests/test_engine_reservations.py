@@ -282,3 +282,56 @@ def test_concurrent_confirms_write_one_ledger_row(tenant, store, variant, stock)
     row = item(tenant, store, variant)
     assert (row.on_hand, row.reserved) == (D("3"), D("0"))
     assert_invariants(tenant)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_short_sale_does_not_wait_for_an_overdue_reservation_another_transaction_holds(
+        tenant, store, variant, stock):
+    """Bug (deadlock): release/confirm lock the reservation, then the item; a short sale held the
+    item and then waited for that reservation. Now it skips reservations locked elsewhere."""
+    from django.db import connection
+
+    from storekeep.inventory.locking import lock_rows
+
+    stock(variant, store, 5)
+    stale = reserve(tenant, store, variant, "4")
+    overdue(stale)
+    locked, done = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                lock_rows(Reservation.objects.filter(pk=stale.pk))
+                locked.set()
+                done.wait(timeout=15)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder, daemon=True)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10)
+        started = time.monotonic()
+        with pytest.raises(InsufficientStock):
+            record_sale(tenant=tenant, location_id=store.pk, ref_id="S1",
+                        lines=[StockLine(variant_id=variant.pk, qty=D("3"))])
+        assert time.monotonic() - started < 3
+    finally:
+        done.set()
+        thread.join(timeout=15)
+    assert not thread.is_alive()
+    record_sale(tenant=tenant, location_id=store.pk, ref_id="S1", lines=[StockLine(variant_id=variant.pk, qty=D("3"))])
+    assert Reservation.objects.get(pk=stale.pk).status == "EXPIRED"
+    assert (item(tenant, store, variant).on_hand, item(tenant, store, variant).reserved) == (D("2"), D("0"))
+    assert_invariants(tenant)
+
+
+@pytest.mark.parametrize("ttl", [0, -5, "15", 1.5, True, 10**9])
+def test_a_bad_reservation_ttl_is_a_validation_error(ttl, tenant, store, variant, stock):
+    stock(variant, store, 5)
+    before = snapshot(tenant)
+    with pytest.raises(ValidationFailed):
+        reserve(tenant, store, variant, "1", ttl_minutes=ttl)
+    assert snapshot(tenant) == before
+    assert reserve(tenant, store, variant, "1", ttl_minutes=2).expires_at <= timezone.now() + timedelta(minutes=2)
