@@ -16,10 +16,12 @@ Policy (periodic review, order-up-to), for the import location ``WEB``:
   quantity is ``threshold − available`` net of open orders (SPEC §6);
 * ``purchase_orders_from_suggestions`` drafts the week's order, which is
   submitted at once and received ``lead_days`` later (PURCHASE_ORDER_RECEIPT
-  rows dated that morning, moving-average cost);
+  rows dated 06:00 that day, moving-average cost);
+* the first week has no history: its demand is read ahead in the file (the
+  only look-ahead) and an initial order, placed ``lead_days`` before trading
+  starts, is in stock on the first morning;
 * a sale invoice that would run short is refused whole (as with
-  ``--opening-stock none``): these are the stock-outs. The first week has no
-  demand history, so it only records demand.
+  ``--opening-stock none``): these are the stock-outs.
 
 The summary adds weeks, orders, units received, refused (stock-out) sale
 lines and the fill rate (sale lines served / sale lines asked for; and in units).
@@ -44,7 +46,9 @@ from storekeep.purchasing.services import (
     purchase_order_submit,
 )
 
-from .classify import LineKind
+from .classify import InvoiceKind, LineKind
+from .plan import read_invoices
+from .reader import InvalidRow
 from .replay import ImportSummary, OnlineRetailImporter, aware, default_path, get_or_create_tenant
 
 ZERO = Decimal("0")
@@ -129,16 +133,33 @@ class ReplenishingImporter(OnlineRetailImporter):
     def _replay_day(self, invoices, bar) -> None:
         if invoices:
             day = invoices[0].day
-            self._receive_due(day)
             week = tuple(day.isocalendar())[:2]
             if week != self.week:
-                if self.week is not None:
+                if self.week is None:  # first week: an initial order, in stock when trading starts
+                    self._order(day, arrive=day, history=[self._first_week_demand(day)])
+                else:
                     self.history.append(dict(self.week_demand))
+                    self._order(day, arrive=day + timedelta(days=self.lead_days), history=list(self.history))
                 self.week_demand = defaultdict(lambda: ZERO)
                 self.week = week
                 self.summary.weeks += 1
-                self._order(day)
+            self._receive_due(day)
         super()._replay_day(invoices, bar)
+
+    def _first_week_demand(self, first_day: date) -> dict[int, Decimal]:
+        """Units asked for by the sale invoices of ``first_day``'s ISO week (a forecast for the
+        initial order, read ahead in the file: streams only those days)."""
+        horizon = first_day + timedelta(days=7 - first_day.weekday())
+        demand: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for item in read_invoices(self.path, limit_rows=self.limit_rows, until=self.until):
+            if isinstance(item, InvalidRow) or item.day < first_day:
+                continue
+            if item.day >= horizon:
+                break
+            if item.kind is InvoiceKind.SALE and item.number not in self.done:
+                for variant_id, qty in self._needs(item, (LineKind.SALE,)).items():
+                    demand[variant_id] += qty
+        return dict(demand)
 
     def _receive_due(self, day: date) -> None:
         due, self.due = [d for d in self.due if d[0] <= day], [d for d in self.due if d[0] > day]
@@ -155,15 +176,17 @@ class ReplenishingImporter(OnlineRetailImporter):
                 self.stock[line.variant_id] = self.stock.get(line.variant_id, ZERO) + line.qty
                 self.summary.units_received += line.qty
 
-    def _order(self, day: date) -> None:
-        if not self.history:
+    def _order(self, day: date, *, arrive: date, history: list[dict[int, Decimal]]) -> None:
+        """Set reorder points from ``history`` (weekly demand maps), draft the suggested
+        order, submit it and schedule its receipt on ``arrive``."""
+        if not history:
             return
         totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for week in self.history:
+        for week in history:
             for variant_id, qty in week.items():
                 totals[variant_id] += qty
         cover = Decimal(self.lead_days + 7) / 7
-        points = {variant_id: Decimal(math.ceil(total / len(self.history) * cover))
+        points = {variant_id: Decimal(math.ceil(total / len(history) * cover))
                   for variant_id, total in totals.items()}
         variants = list(Variant.objects.filter(tenant=self.tenant, pk__in=self.variants_ids()))
         for variant in variants:
@@ -182,10 +205,10 @@ class ReplenishingImporter(OnlineRetailImporter):
             return  # nothing to order this week
         for order in result["orders"]:
             order.note = f"Weekly replenishment, week of {day.isoformat()}"
-            order.expected_at = day + timedelta(days=self.lead_days)
+            order.expected_at = arrive
             order.save(update_fields=["note", "expected_at", "updated_at"])
             purchase_order_submit(tenant=self.tenant, order_id=order.pk, actor=self.user)
-            self.due.append((day + timedelta(days=self.lead_days), order.pk))
+            self.due.append((arrive, order.pk))
             self.summary.purchase_orders += 1
             self.summary.po_lines += order.lines.count()
 
