@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import JsonResponse
+from django.views import defaults
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,3 +19,21 @@ urlpatterns = [
     path("api/v1/pos/", include("storekeep.pos.urls")),
     path("api/v1/reports/", include("storekeep.reports.urls")),
 ]
+
+
+def api_aware_404(request, exception=None):
+    """Unknown URLs under /api/ answer the JSON error shape (SPEC §10); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": "No such endpoint.", "details": {"path": request.path}},
+                            status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def api_aware_500(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "message": "Internal error.", "details": {}}, status=500)
+    return defaults.server_error(request)
+
+
+handler404 = api_aware_404
+handler500 = api_aware_500

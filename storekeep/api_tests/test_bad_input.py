@@ -230,3 +230,17 @@ def test_crud_create_with_malformed_json(manager_client, world):
     assert_rejected(response, before, 400)
     response = manager_client.post("/api/v1/locations", {"code": "X", "name": "n", "settings": [1]}, format="json")
     assert_rejected(response, before, 400)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/variants/{}", "/api/v1/locations/{}", "/api/v1/inventory/stock/{}",
+                                 "/api/v1/products/{}"])
+@pytest.mark.parametrize("pk", ["99999999999999999999999", "-1", "abc", "1.5", "0", "%20"])
+def test_unknown_or_malformed_ids_in_urls_are_404(manager_client, world, url, pk):
+    response = manager_client.get(url.format(pk))
+    assert response.status_code == 404, (url.format(pk), response.status_code)
+    assert response.json()["code"] == "not_found"
+
+
+def test_unknown_api_urls_answer_the_json_error_shape(manager_client):
+    response = manager_client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

@@ -25,6 +25,7 @@ class CatalogViewSet(TenantModelViewSet):
     """Tenant CRUD whose delete answers 409 ``conflict`` when the row is still referenced."""
 
     ordering = ["id"]
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 in the error shape
 
     def perform_destroy(self, instance):
         destroy_or_conflict(instance)

@@ -29,6 +29,7 @@ class LocationViewSet(TenantModelViewSet):
     search_fields = ["code", "name"]
     ordering_fields = ["id", "code", "name"]
     ordering = ["code", "id"]
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 in the error shape
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -80,11 +80,14 @@ class MovementView(TenantAPIView):
 
     def result(self, rows: list[StockLedger], location_id: int, variant_ids) -> Response:
         """201 ``{ledger: rows written, items: stock levels after}`` (+ ETag for a single item)."""
-        index_by_pk = {row.pk: row.line_index for row in rows}
-        ledger = list(StockLedger.objects.filter(pk__in=index_by_pk).select_related("variant", "location")
-                      .order_by("pk"))
-        for row in ledger:
-            row.line_index = index_by_pk[row.pk]
+        if all(row.pk for row in rows):  # one query for the rows with their variant and location
+            index_by_pk = {row.pk: row.line_index for row in rows}
+            ledger = list(StockLedger.objects.filter(pk__in=index_by_pk).select_related("variant", "location")
+                          .order_by("pk"))
+            for row in ledger:
+                row.line_index = index_by_pk[row.pk]
+        else:  # a database that does not return ids from bulk inserts
+            ledger = rows
         items = list(stock_level_list(tenant=self.tenant, filters={"location_id": location_id})
                      .filter(variant_id__in=variant_ids))
         body = MovementResultSerializer({"ledger": ledger, "items": items}).data
