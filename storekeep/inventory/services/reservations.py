@@ -22,7 +22,6 @@ from ..locks import inventory_lock
 from ..models import InventoryItem, LedgerRefType, Reservation, StockLedger
 from ._engine import StockMove, apply_moves, clean_qty
 
-
 MAX_TTL_MINUTES = 60 * 24 * 30
 
 

@@ -16,7 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from storekeep.core.db import run_atomic
 from storekeep.core.errors import ConcurrentUpdate, InsufficientStock
 from storekeep.inventory.models import InventoryItem, StockLedger
-from storekeep.inventory.services import ReceiptLine, StockLine, receive_stock, record_sale, reserve_stock
+from storekeep.inventory.services import (
+    ReceiptLine,
+    StockLine,
+    receive_stock,
+    record_sale,
+    reserve_stock,
+)
 from storekeep.testing import factories
 
 from .helpers import D, assert_invariants, item
@@ -83,17 +89,17 @@ def test_a_random_concurrent_mix_of_receipts_and_deductions_keeps_parity(tenant,
             try:
                 if rng.random() < 0.45:
                     receive_stock(tenant=tenant, location_id=loc.pk,
-                                  lines=[ReceiptLine(variant_id=v.pk, qty=q) for v, q in zip(picked, qtys)])
+                                  lines=[ReceiptLine(variant_id=v.pk, qty=q) for v, q in zip(picked, qtys, strict=True)])
                     sign = 1
                 else:
                     record_sale(tenant=tenant, location_id=loc.pk, ref_id=f"T{index}-{op}",
-                                lines=[StockLine(variant_id=v.pk, qty=q) for v, q in zip(picked, qtys)])
+                                lines=[StockLine(variant_id=v.pk, qty=q) for v, q in zip(picked, qtys, strict=True)])
                     sign = -1
             except InsufficientStock:
                 outcome["short"] += 1
                 continue
             with lock:
-                for v, q in zip(picked, qtys):
+                for v, q in zip(picked, qtys, strict=True):
                     applied[(loc.pk, v.pk)] += sign * q
             outcome["ok"] += 1
         return outcome

@@ -47,7 +47,7 @@ def _receive(tenant, location, variants, qty="100", **kw):
 
 def test_receipts_creating_items_take_a_constant_number_of_queries(tenant, catalog):
     locations = [factories.LocationFactory(tenant=tenant) for _ in SIZES]
-    counts = {n: _count(lambda n=n, loc=loc: _receive(tenant, loc, catalog[:n])) for n, loc in zip(SIZES, locations)}
+    counts = {n: _count(lambda n=n, loc=loc: _receive(tenant, loc, catalog[:n])) for n, loc in zip(SIZES, locations, strict=True)}
     assert len(set(counts.values())) == 1, counts
     assert counts[1] <= 10, counts  # incl. the SAVEPOINT pair around item creation
 

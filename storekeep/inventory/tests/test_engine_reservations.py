@@ -12,7 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from storekeep.core.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
-from storekeep.inventory.locks import InventoryLock, LockAcquisitionError, LockTimeoutError, inventory_lock
+from storekeep.inventory.locks import (
+    InventoryLock,
+    LockAcquisitionError,
+    LockTimeoutError,
+    inventory_lock,
+)
 from storekeep.inventory.models import Reservation, StockLedger
 from storekeep.inventory.services import (
     StockLine,

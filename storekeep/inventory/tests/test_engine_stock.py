@@ -1,7 +1,6 @@
 """The stock services: never negative (§3.3), atomic (§3.4), tenant isolation (§3.6),
 versions, moving-average cost and low-stock alerts (§4)."""
 
-from decimal import Decimal
 
 import pytest
 from django.db import connection
