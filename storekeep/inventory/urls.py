@@ -24,7 +24,11 @@ from .api.counts import (  # noqa: E402
     CountVarianceApi,
 )
 from .api.overview import InventoryOverviewApi, StockSummaryApi  # noqa: E402
-from .api.reorder import LowStockAlertListApi, ReorderSuggestionListApi  # noqa: E402
+from .api.reorder import (  # noqa: E402
+    LowStockAlertAcknowledgeApi,
+    LowStockAlertListApi,
+    ReorderSuggestionListApi,
+)
 from .api.transfers import (  # noqa: E402
     TransferCancelApi,
     TransferDetailApi,
@@ -48,6 +52,8 @@ urlpatterns += [
     re_path(r"^counts/(?P<pk>[^/]+?)/?$", CountDetailApi.as_view(), name="inventory-counts-detail"),
     re_path(r"^reorder_suggestions/?$", ReorderSuggestionListApi.as_view(), name="inventory-reorder-suggestions"),
     re_path(r"^low-stock-alerts/?$", LowStockAlertListApi.as_view(), name="inventory-low-stock-alerts"),
+    re_path(r"^low-stock-alerts/(?P<pk>[^/]+?)/acknowledge/?$", LowStockAlertAcknowledgeApi.as_view(),
+            name="inventory-low-stock-alerts-acknowledge"),
     re_path(r"^overview/?$", InventoryOverviewApi.as_view(), name="inventory-overview"),
     re_path(r"^stock_summary/?$", StockSummaryApi.as_view(), name="inventory-stock-summary"),
 ]

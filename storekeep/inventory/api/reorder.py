@@ -13,13 +13,16 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 
+from storekeep.core.views import TenantAPIView
 from storekeep.purchasing.models import Vendor
 from storekeep.reports.csv import list_response
+from storekeep.tenants.models import Role
 
 from ..models import LowStockAlert
 from ..services.reorder import reorder_suggestion_list
-from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
+from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, errors, parse_query
 
 QTY = {"max_digits": 14, "decimal_places": 3}
 COST = {"max_digits": 14, "decimal_places": 4}
@@ -146,3 +149,25 @@ class LowStockAlertListApi(TenantListView):
             queryset = queryset.filter(acknowledged_at__isnull=not query["acknowledged"])
         return list_response(self, queryset, lambda objs: LowStockAlertSerializer(objs, many=True).data,
                              filename="low_stock_alerts.csv")
+
+
+class LowStockAlertAcknowledgeApi(TenantAPIView):
+    """``POST /api/v1/inventory/low-stock-alerts/{id}/acknowledge`` (CASHIER+): mark an alert seen.
+
+    Acknowledging twice keeps the first time (idempotent by nature). 404 for
+    another tenant's alert, 403 for a location the member is not assigned to.
+    """
+
+    write_role = Role.CASHIER
+
+    @extend_schema(operation_id="inventory_low_stock_alerts_acknowledge", request=None,
+                   responses={200: LowStockAlertSerializer, **errors(401, 403, 404)},
+                   summary="Acknowledge a low-stock alert")
+    def post(self, request, pk):
+        alert = self.get_tenant_object(LowStockAlert.objects.select_related("location", "variant"), pk)
+        self.check_location_access(alert.location_id)
+        if alert.acknowledged_at is None:
+            LowStockAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+                acknowledged_at=timezone.now())
+            alert.refresh_from_db(fields=["acknowledged_at"])
+        return Response(LowStockAlertSerializer(alert).data)

@@ -121,3 +121,23 @@ def test_list_filters_scope_csv_and_constant_queries(client_for, manager_client,
     csv = manager_client.get(URL, {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
     assert len(csv.content.decode().strip().splitlines()) == 13
+
+
+def test_acknowledge_an_alert(client_for, cashier_client, viewer_client, tenant, other_tenant, store, warehouse,
+                              stock):
+    variant = factories.VariantFactory(tenant=tenant, reorder_point=D("5"))
+    stock(variant, store, 6)
+    sell(variant, store, "2")
+    (alert,) = alerts(variant)
+    url = f"{URL}/{alert.pk}/acknowledge"
+    assert viewer_client.post(url).status_code == 403
+    assert client_for(Role.CASHIER, locations=[warehouse]).post(url).status_code == 403
+    assert client_for(Role.OWNER, tenant_=other_tenant).post(url).status_code == 404
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    first = cashier_client.post(url)
+    assert first.status_code == 200 and first.json()["acknowledged_at"]
+    again = cashier_client.post(url)
+    assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
+    assert cashier_client.get(URL, {"acknowledged": "true"}).json()["count"] == 1
+    assert cashier_client.get(URL, {"acknowledged": "false"}).json()["count"] == 0
