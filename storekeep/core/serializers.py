@@ -126,8 +126,10 @@ class TenantModelSerializer(serializers.ModelSerializer):
         try:
             with transaction.atomic():
                 return super().save(**kwargs)
-        except IntegrityError:
-            raise Conflict("This would duplicate an existing row.", code=ErrorCode.DUPLICATE) from None
+        except IntegrityError as exc:  # a race past _check_duplicates, or another constraint
+            if "unique" in str(exc).lower():
+                raise Conflict("This would duplicate an existing row.", code=ErrorCode.DUPLICATE) from None
+            raise Conflict("The change conflicts with existing data.") from None
 
 
 def destroy_or_conflict(instance) -> None:
