@@ -2,8 +2,8 @@
 
 ``STOREKEEP_LOCK_BACKEND=redis`` wraps reservation flows in a redis-py ``Lock``
 (owner token, timeout, blocking timeout, retries with backoff) on
-``inventory:lock:{tenant}:{location}:{variant}`` (the item may not exist yet).
-It only lowers contention: correctness never depends on it, the database row
+``inventory:lock:{item_id}`` (``inventory:lock:new:{tenant}:{location}:{variant}``
+while the item does not exist yet). It only lowers contention: correctness never depends on it, the database row
 lock is the guarantee — so Redis being down, or a lock that expired before its
 release, never fails an operation that the database accepted.
 """
@@ -92,7 +92,11 @@ def inventory_lock(tenant, location_id: int, variant_id: int):
         return
     import redis.exceptions
 
-    lock = InventoryLock(f"{tenant.pk}:{location_id}:{variant_id}",
+    from .models import InventoryItem
+
+    item_id = InventoryItem.objects.filter(tenant=tenant, location_id=location_id,
+                                           variant_id=variant_id).values_list("pk", flat=True).first()
+    lock = InventoryLock(str(item_id) if item_id else f"new:{tenant.pk}:{location_id}:{variant_id}",
                          timeout=getattr(settings, "STOREKEEP_LOCK_TIMEOUT", 10.0),
                          blocking_timeout=getattr(settings, "STOREKEEP_LOCK_BLOCKING_TIMEOUT", 2.0),
                          retries=getattr(settings, "STOREKEEP_LOCK_RETRIES", 3))
@@ -100,6 +104,8 @@ def inventory_lock(tenant, location_id: int, variant_id: int):
         lock.acquire()
     except redis.exceptions.RedisError:
         logger.warning("redis lock %s unavailable; relying on the row lock", lock.key, exc_info=True)
+        lock = None
+    if lock is None:
         yield None
         return
     try:

@@ -19,6 +19,8 @@ from storekeep.inventory.models import InventoryItem, StockLedger
 from storekeep.inventory.services import (
     ReceiptLine,
     StockLine,
+    StockMove,
+    apply_moves,
     receive_stock,
     record_sale,
     reserve_stock,
@@ -141,7 +143,7 @@ def test_concurrent_first_receipts_create_one_item(tenant, store, variant):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_stock_rows_are_locked_in_one_ordered_select_for_update(tenant, store, stock):
+def test_stock_rows_are_locked_in_one_ordered_select_for_update(tenant, store, warehouse, stock):
     variants = [factories.VariantFactory(tenant=tenant) for _ in range(4)]
     for v in variants:
         stock(v, store, 5)
@@ -154,6 +156,19 @@ def test_stock_rows_are_locked_in_one_ordered_select_for_update(tenant, store, s
     assert '"inventory_inventoryitem"' in sql
     assert 'ORDER BY "inventory_inventoryitem"."id" ASC' in sql
     assert sql.rstrip().endswith('FOR UPDATE OF "inventory_inventoryitem"')
+
+    # A move across two locations (a transfer): still one locking query for every item.
+    for v in variants:
+        stock(v, warehouse, 1)
+    moves = [StockMove(location_id=store.pk, variant_id=v.pk, qty=D("-1"), ref_type="TRANSFER_OUT") for v in variants]
+    moves += [StockMove(location_id=warehouse.pk, variant_id=v.pk, qty=D("1"), ref_type="TRANSFER_IN")
+              for v in variants]
+    with CaptureQueriesContext(connection) as ctx:
+        rows = run_atomic(lambda: apply_moves(tenant=tenant, moves=moves, ref_type="TRANSFER_OUT", ref_id="T1"))
+    locking = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locking) == 1 and 'ORDER BY "inventory_inventoryitem"."id" ASC' in locking[0], locking
+    assert [r.ref_type for r in rows] == ["TRANSFER_OUT"] * 4 + ["TRANSFER_IN"] * 4
+    assert_invariants(tenant)
 
 
 # --- the retry loop (SPEC §3.4) --------------------------------------------------------------

@@ -225,7 +225,7 @@ def test_reserve_stock_works_under_the_redis_lock_backend(lock_redis, settings, 
     settings.STOREKEEP_LOCK_BLOCKING_TIMEOUT = 0.1
     settings.STOREKEEP_LOCK_RETRIES = 0
     stock(variant, store, 5)
-    key = f"inventory:lock:{tenant.pk}:{store.pk}:{variant.pk}"
+    key = f"inventory:lock:{item(tenant, store, variant).pk}"  # SPEC §8: inventory:lock:{item_id}
     lock_redis.test_keys.append(key)
     seen = []
     with inventory_lock(tenant, store.pk, variant.pk) as lock:
@@ -234,7 +234,7 @@ def test_reserve_stock_works_under_the_redis_lock_backend(lock_redis, settings, 
     reservation = reserve(tenant, store, variant, "2")
     assert reservation.status == "PENDING" and lock_redis.get(key) is None
     # Someone else holds the item's lock: the reservation is refused as a concurrent update, nothing written.
-    holder = InventoryLock(f"{tenant.pk}:{store.pk}:{variant.pk}", client=lock_redis, timeout=5)
+    holder = InventoryLock(str(item(tenant, store, variant).pk), client=lock_redis, timeout=5)
     holder.acquire()
     try:
         before = snapshot(tenant)

@@ -337,3 +337,17 @@ def test_variants_without_inventory_tracking_write_nothing(tenant, store):
     service = factories.VariantFactory(tenant=tenant, sku="GIFTWRAP", track_inventory=False)
     assert sale(tenant, store, (service, "3")) == []
     assert not InventoryItem.objects.filter(tenant=tenant).exists()
+
+
+def test_the_low_stock_task_reports_each_alert(tenant, store, variant, stock, caplog):
+    from storekeep.inventory.tasks import low_stock_alerts
+
+    variant.reorder_point = D("3")
+    variant.save()
+    stock(variant, store, 5)
+    sale(tenant, store, (variant, "2"))
+    ids = list(LowStockAlert.objects.filter(tenant=tenant).values_list("pk", flat=True))
+    assert len(ids) == 1
+    with caplog.at_level("WARNING", logger="storekeep.inventory"):
+        assert low_stock_alerts.apply(args=[ids]).get() == 1
+    assert "low stock: MUG-RED at STORE1 — available 3.000 ≤ threshold 3.000" in caplog.text
