@@ -113,18 +113,34 @@ class ReplenishingImporter(OnlineRetailImporter):
     def _sync_catalog(self, scanned) -> None:
         super()._sync_catalog(scanned)
         self.vendor, _ = Vendor.objects.get_or_create(
-            tenant=self.tenant, name=VENDOR_NAME, defaults={"lead_time_days": self.lead_days})
-        linked = set(VendorVariant.objects.filter(tenant=self.tenant, vendor=self.vendor)
-                     .values_list("variant_id", flat=True))
-        VendorVariant.objects.bulk_create([
-            VendorVariant(tenant=self.tenant, vendor=self.vendor, variant=v, vendor_sku=v.sku,
-                          unit_cost=(v.price * COST_RATIO).quantize(Decimal("0.0001")), is_preferred=True)
-            for v in self.variants.values() if v.track_inventory and v.pk not in linked
-        ], batch_size=1000)
+            tenant=self.tenant, name=VENDOR_NAME, defaults={"lead_time_days": self.lead_days}
+        )
+        linked = set(
+            VendorVariant.objects.filter(tenant=self.tenant, vendor=self.vendor).values_list(
+                "variant_id", flat=True
+            )
+        )
+        VendorVariant.objects.bulk_create(
+            [
+                VendorVariant(
+                    tenant=self.tenant,
+                    vendor=self.vendor,
+                    variant=v,
+                    vendor_sku=v.sku,
+                    unit_cost=(v.price * COST_RATIO).quantize(Decimal("0.0001")),
+                    is_preferred=True,
+                )
+                for v in self.variants.values()
+                if v.track_inventory and v.pk not in linked
+            ],
+            batch_size=1000,
+        )
         # Orders of an interrupted earlier run still on their way arrive first.
         for order_id in PurchaseOrder.objects.filter(
-                tenant=self.tenant, location=self.location, vendor=self.vendor,
-                status__in=[PurchaseOrder.Status.SUBMITTED, PurchaseOrder.Status.PARTIAL_RECEIVED],
+            tenant=self.tenant,
+            location=self.location,
+            vendor=self.vendor,
+            status__in=[PurchaseOrder.Status.SUBMITTED, PurchaseOrder.Status.PARTIAL_RECEIVED],
         ).values_list("pk", flat=True):
             self.due.append((date.min, order_id))
 
@@ -139,7 +155,9 @@ class ReplenishingImporter(OnlineRetailImporter):
                     self._order(day, arrive=day, history=[self._first_week_demand(day)])
                 else:
                     self.history.append(dict(self.week_demand))
-                    self._order(day, arrive=day + timedelta(days=self.lead_days), history=list(self.history))
+                    self._order(
+                        day, arrive=day + timedelta(days=self.lead_days), history=list(self.history)
+                    )
                 self.week_demand = defaultdict(lambda: ZERO)
                 self.week = week
                 self.summary.weeks += 1
@@ -165,13 +183,23 @@ class ReplenishingImporter(OnlineRetailImporter):
         due, self.due = [d for d in self.due if d[0] <= day], [d for d in self.due if d[0] > day]
         for when, order_id in due:
             order = PurchaseOrder.objects.get(pk=order_id)
-            lines = [ReceiveLineInput(variant_id=line.variant_id, qty=line.qty_ordered - line.qty_received)
-                     for line in order.lines.all() if line.qty_ordered > line.qty_received]
+            lines = [
+                ReceiveLineInput(
+                    variant_id=line.variant_id, qty=line.qty_ordered - line.qty_received
+                )
+                for line in order.lines.all()
+                if line.qty_ordered > line.qty_received
+            ]
             if not lines:
                 continue
             moment = datetime.combine(day if when == date.min else when, time(6, 0))
-            purchase_order_receive(tenant=self.tenant, order_id=order_id, lines=lines, actor=self.user,
-                                   occurred_at=aware(moment))
+            purchase_order_receive(
+                tenant=self.tenant,
+                order_id=order_id,
+                lines=lines,
+                actor=self.user,
+                occurred_at=aware(moment),
+            )
             for line in lines:
                 self.stock[line.variant_id] = self.stock.get(line.variant_id, ZERO) + line.qty
                 self.summary.units_received += line.qty
@@ -186,21 +214,34 @@ class ReplenishingImporter(OnlineRetailImporter):
             for variant_id, qty in week.items():
                 totals[variant_id] += qty
         cover = Decimal(self.lead_days + 7) / 7
-        points = {variant_id: Decimal(math.ceil(total / len(history) * cover))
-                  for variant_id, total in totals.items()}
+        points = {
+            variant_id: Decimal(math.ceil(total / len(history) * cover))
+            for variant_id, total in totals.items()
+        }
         variants = list(Variant.objects.filter(tenant=self.tenant, pk__in=self.variants_ids()))
         for variant in variants:
             variant.reorder_point = points.get(variant.pk, ZERO)
         Variant.objects.bulk_update(variants, ["reorder_point"], batch_size=1000)
         InventoryItem.objects.bulk_create(
-            [InventoryItem(tenant=self.tenant, location=self.location, variant_id=variant_id,
-                           allow_negative=self.tenant.allow_negative_stock)
-             for variant_id, point in points.items() if point > 0],
-            ignore_conflicts=True, batch_size=1000)
+            [
+                InventoryItem(
+                    tenant=self.tenant,
+                    location=self.location,
+                    variant_id=variant_id,
+                    allow_negative=self.tenant.allow_negative_stock,
+                )
+                for variant_id, point in points.items()
+                if point > 0
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
         try:
             result = purchase_orders_from_suggestions(
-                tenant=self.tenant, filters={"location_ids": [self.location.pk], "vendor_id": self.vendor.pk},
-                actor=self.user)
+                tenant=self.tenant,
+                filters={"location_ids": [self.location.pk], "vendor_id": self.vendor.pk},
+                actor=self.user,
+            )
         except Unprocessable:
             return  # nothing to order this week
         for order in result["orders"]:
@@ -232,9 +273,17 @@ class ReplenishingImporter(OnlineRetailImporter):
         return served
 
 
-def import_with_replenishment(*, tenant="online-retail", path=None, limit_rows=None, until=None,
-                              lead_days: int = 3, history_weeks: int = 4, progress: bool = False,
-                              log=None) -> ReplenishSummary:
+def import_with_replenishment(
+    *,
+    tenant="online-retail",
+    path=None,
+    limit_rows=None,
+    until=None,
+    lead_days: int = 3,
+    history_weeks: int = 4,
+    progress: bool = False,
+    log=None,
+) -> ReplenishSummary:
     """Import the file replenishing weekly from the reorder suggestions (see the module docstring).
 
     Arguments as :func:`.replay.import_online_retail` (no ``opening_stock``:
@@ -247,7 +296,14 @@ def import_with_replenishment(*, tenant="online-retail", path=None, limit_rows=N
 
     if isinstance(tenant, str):
         tenant = get_or_create_tenant(tenant)
-    importer = ReplenishingImporter(tenant=tenant, path=Path(path) if path else default_path(),
-                                    limit_rows=limit_rows, until=until, progress=progress, log=log,
-                                    lead_days=lead_days, history_weeks=history_weeks)
+    importer = ReplenishingImporter(
+        tenant=tenant,
+        path=Path(path) if path else default_path(),
+        limit_rows=limit_rows,
+        until=until,
+        progress=progress,
+        log=log,
+        lead_days=lead_days,
+        history_weeks=history_weeks,
+    )
     return importer.run()

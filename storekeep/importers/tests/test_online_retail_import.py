@@ -396,3 +396,24 @@ def test_command_prints_one_summary_line(tmp_path):
     ret = Return.objects.get(tenant__slug="or-cmd", external_ref="C536379")
     assert ret.sale.external_ref == "536365" and ret.refund_total == Decimal("2.55")
     assert ret.finalized_at.date() == date(2010, 12, 1)
+
+
+def test_a_cancellation_in_a_later_run_matches_a_sale_of_an_earlier_run(tmp_path):
+    path = write_csv(
+        tmp_path,
+        "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850,UK\n"
+        "536365,85123A,HEART,6,2010-12-01 08:26:00,2.95,17850,UK\n"
+        "C536400,85123A,HEART,-8,2010-12-02 09:00:00,2.55,17850,UK\n",
+    )
+    tenant = get_or_create_tenant("online-retail-rematch")
+    import_online_retail(tenant=tenant, path=path, until=date(2010, 12, 1))
+    summary = import_online_retail(tenant=tenant, path=path)
+    assert summary.returns == 1 and summary.already_imported == 1
+    matched = Return.objects.get(tenant=tenant, external_ref="C536400")
+    assert matched.sale.external_ref == "536365"
+    assert matched.refund_total == Decimal("15.30")  # 6 × 2.55 from the 2.55 line only
+    rest = Return.objects.get(tenant=tenant, external_ref="C536400/2")
+    assert rest.sale is None and rest.refund_total == Decimal("5.10")  # 2 more, no receipt
+    item = InventoryItem.objects.get(tenant=tenant, variant__sku="85123A")
+    assert item.on_hand == Decimal("8")
+    assert summary.net_sales_total == Decimal("15.30") + Decimal("17.70") - Decimal("20.40")

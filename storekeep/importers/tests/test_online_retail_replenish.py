@@ -49,32 +49,65 @@ def test_weekly_replenishment_orders_receives_and_reports_fill_rate(tmp_path):
     assert (summary.purchase_orders, summary.po_lines) == (2, 4)
     # reorder points = weekly demand × (2 + 7) / 7, rounded up: 9 → 12, 4 → 6
     assert summary.units_received == Decimal("31")  # 12 + 6, then 9 + 4
-    assert (summary.sale_lines_asked, summary.stock_out_lines, summary.stock_out_invoices) == (6, 1, 1)
+    assert (summary.sale_lines_asked, summary.stock_out_lines, summary.stock_out_invoices) == (
+        6,
+        1,
+        1,
+    )
     assert summary.fill_rate == pytest.approx(5 / 6)
     assert summary.unit_fill_rate == pytest.approx(20 / 25)
-    assert "fill rate 83.3% of lines" in summary.line() and "stock-outs 1 sale lines" in summary.line()
+    assert (
+        "fill rate 83.3% of lines" in summary.line() and "stock-outs 1 sale lines" in summary.line()
+    )
 
     orders = list(PurchaseOrder.objects.filter(tenant=tenant).order_by("pk"))
     assert all(order.status == PurchaseOrder.Status.RECEIVED for order in orders)
-    assert [{line.variant.sku: line.qty_ordered for line in order.lines.select_related("variant")}
-            for order in orders] == [{"85123A": Decimal("12"), "84406B": Decimal("6")},
-                                     {"85123A": Decimal("9"), "84406B": Decimal("4")}]
-    receipts = StockLedger.objects.filter(tenant=tenant, ref_type=LedgerRefType.PURCHASE_ORDER_RECEIPT)
+    assert [
+        {line.variant.sku: line.qty_ordered for line in order.lines.select_related("variant")}
+        for order in orders
+    ] == [
+        {"85123A": Decimal("12"), "84406B": Decimal("6")},
+        {"85123A": Decimal("9"), "84406B": Decimal("4")},
+    ]
+    receipts = StockLedger.objects.filter(
+        tenant=tenant, ref_type=LedgerRefType.PURCHASE_ORDER_RECEIPT
+    )
     london = ZoneInfo("Europe/London")
     assert {row.created_at.astimezone(london) for row in receipts} == {
-        datetime(2010, 12, 1, 6, tzinfo=london), datetime(2010, 12, 8, 6, tzinfo=london)}
-    assert not StockLedger.objects.filter(tenant=tenant, reason="initial").exists()  # no opening stock
+        datetime(2010, 12, 1, 6, tzinfo=london),
+        datetime(2010, 12, 8, 6, tzinfo=london),
+    }
+    assert not StockLedger.objects.filter(
+        tenant=tenant, reason="initial"
+    ).exists()  # no opening stock
     assert set(Sale.objects.filter(tenant=tenant).values_list("external_ref", flat=True)) == {
-        "536365", "536366", "536371", "536372"}
-    on_hand = dict(InventoryItem.objects.filter(tenant=tenant).values_list("variant__sku", "on_hand"))
+        "536365",
+        "536366",
+        "536371",
+        "536372",
+    }
+    on_hand = dict(
+        InventoryItem.objects.filter(tenant=tenant).values_list("variant__sku", "on_hand")
+    )
     assert on_hand == {"85123A": Decimal("7"), "84406B": Decimal("4")}
     assert ledger_parity_mismatches(tenant=tenant)[0] == []
 
 
 def test_command_option_prints_the_replenishment_summary(tmp_path):
     out = StringIO()
-    call_command("import_online_retail", str(write_csv(tmp_path)), "--tenant", "or-replenish-cmd",
-                 "--replenish", "weekly", "--lead-days", "2", "--no-progress", stdout=out, stderr=StringIO())
+    call_command(
+        "import_online_retail",
+        str(write_csv(tmp_path)),
+        "--tenant",
+        "or-replenish-cmd",
+        "--replenish",
+        "weekly",
+        "--lead-days",
+        "2",
+        "--no-progress",
+        stdout=out,
+        stderr=StringIO(),
+    )
     text = out.getvalue()
     assert text.count("\n") == 1
     assert "replenish weekly (lead time 2 days): 2 weeks, 2 purchase orders / 4 lines" in text
