@@ -8,8 +8,9 @@ in the tenant's currency (4 decimal places).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -199,11 +200,46 @@ def record_return(*, tenant, location_id: int, lines: Sequence[StockLine], ref_i
                        occurred_at=occurred_at)
 
 
+def _into_sold_lots(tenant, location_id, ref_id, moves: list[StockMove]) -> list[StockMove]:
+    """Split incoming moves of lot-tracked variants over the lots the sale ``ref_id`` took
+    (its SALE / RECIPE_CONSUMPTION rows, in order). One query."""
+    taken: dict[int, list[list]] = defaultdict(list)
+    rows = StockLedger.objects.filter(
+        tenant=tenant, location_id=location_id, ref_id=str(ref_id), lot__isnull=False,
+        ref_type__in=(LedgerRefType.SALE, LedgerRefType.RECIPE_CONSUMPTION),
+    ).order_by("pk").values_list("variant_id", "lot__lot_code", "lot__expiry_date", "qty_delta")
+    for variant_id, code, expiry, qty_delta in rows:
+        taken[variant_id].append([code, expiry, -qty_delta])
+    if not taken:
+        return moves
+    out = []
+    for move in moves:
+        pool, remaining = taken.get(move.variant_id, []), move.qty
+        while pool and remaining > 0:
+            code, expiry, left = pool[0]
+            part = min(left, remaining)
+            out.append(replace(move, qty=part, lot_code=code, expiry_date=expiry))
+            remaining -= part
+            pool[0][2] -= part
+            if pool[0][2] <= 0:
+                pool.pop(0)
+        if remaining > 0:
+            out.append(replace(move, qty=remaining))
+    return out
+
+
 @atomic_with_retry
 def record_void(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
                 occurred_at: datetime | None = None) -> list[StockLedger]:
-    """Put back a voided sale's quantities (VOID rows), at the cost they left with. SPEC §5."""
+    """Put back a voided sale's quantities (VOID rows), at the cost they left with.
+
+    ``ref_id`` is the sale's: lot-tracked quantities go back into the lots the sale took them
+    from (same lot code and expiry, so FEFO and expiry still apply to them), any excess into a
+    new lot. ``lines`` as for :func:`record_sale`. Raises ValidationFailed (400), NotFound (404).
+    SPEC §5, §7.
+    """
     moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=1, ref_type=LedgerRefType.VOID,
                             recipe_ref_type=LedgerRefType.VOID, cost_from_line=True)
+    moves = _into_sold_lots(tenant, location_id, ref_id, moves)
     return apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.VOID, ref_id=ref_id, actor=actor,
                        occurred_at=occurred_at)

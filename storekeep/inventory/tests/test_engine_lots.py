@@ -202,3 +202,23 @@ def test_expiry_dates_use_the_day_not_the_clock(tenant, store, lot_variant):
     assert expire_lots(today=TODAY, tenant=tenant) == 0
     assert expire_lots(today=TODAY + timedelta(days=1), tenant=tenant) == 1
     assert isinstance(TODAY, date)
+
+
+def test_a_void_puts_lot_stock_back_into_the_lots_the_sale_took(tenant, store, lot_variant):
+    """Bug: voided lot stock went into a new undated lot, so it never expired and sold last."""
+    from storekeep.inventory.services import record_void
+
+    receive(tenant, store, lot_variant, 3, "A", TODAY + timedelta(days=2), cost="1.00")
+    receive(tenant, store, lot_variant, 5, "B", TODAY + timedelta(days=5), cost="2.00")
+    sell(tenant, store, lot_variant, "4", ref="SALE-7")
+    rows = record_void(tenant=tenant, location_id=store.pk, ref_id="SALE-7",
+                       lines=[StockLine(variant_id=lot_variant.pk, qty=D("4"))])
+    assert [(r.lot.lot_code, r.qty_delta, r.ref_type, r.line_index) for r in rows] == [
+        ("A", D("3"), "VOID", 0), ("B", D("1"), "VOID", 0)]
+    assert list(Lot.objects.filter(tenant=tenant).order_by("lot_code").values_list("lot_code", "qty")) == [
+        ("A", D("3")), ("B", D("5"))]
+    # more than was sold from lots (e.g. a manual void): the excess goes to a new lot
+    extra = record_void(tenant=tenant, location_id=store.pk, ref_id="OTHER",
+                        lines=[StockLine(variant_id=lot_variant.pk, qty=D("1"))])
+    assert extra[0].lot.lot_code.startswith("VOID-")
+    assert_invariants(tenant)
