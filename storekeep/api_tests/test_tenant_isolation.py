@@ -7,6 +7,13 @@
 * Every list route is read by an owner of our tenant while the other tenant has
   data carrying the marker ``ZZRIVALZZ``: the marker never appears (JSON and
   ``?format=csv``), also when filtering by the other tenant's ids.
+* Every write operation of the OpenAPI document is sent a body whose ``*_id``
+  fields all name the other tenant's objects: the answer is a 4xx, the other
+  tenant's stock and objects are unchanged, and nothing of it is echoed. (The
+  body holds the required fields and every ``*_id`` field, with plausible
+  values; a 4xx for another reason passes too, so this is a net, not a proof:
+  each app's own tests prove its references one by one.) A new ``*_id`` body
+  field fails loudly until ``BODY_REFERENCES`` says which object it names.
 
 Routes are discovered from the URL resolver, so routes added later are
 included automatically. **When you add a route with an id**, this test fails
@@ -145,7 +152,9 @@ class Rival:
         return InventoryItem.objects.get(tenant=self.tenant, location=self.store, variant=self.variant)
 
 
-def build_rival(tenant) -> Rival:
+def build_rival(tenant, marker: str = MARKER) -> Rival:
+    """One of everything in ``tenant``; text fields carry ``marker`` (our own tenant can get one too)."""
+    MARKER = marker  # noqa: N806  (the builders below read the module name; this one is per world)
     owner = factories.MembershipFactory(tenant=tenant, role=Role.OWNER, user__username=f"{MARKER}-owner")
     store = factories.LocationFactory(tenant=tenant, code=f"{MARKER}-S", name=f"{MARKER} store")
     warehouse = factories.LocationFactory(tenant=tenant, code=f"{MARKER}-W", name=f"{MARKER} warehouse",
@@ -369,3 +378,132 @@ def test_core_lists_show_exactly_our_rows(rival, ours, owner_client, store, vari
     assert ids("/api/v1/products") == {variant.product_id}
     assert ids("/api/v1/inventory/stock") == {InventoryItem.objects.get(tenant=ours).pk}
     assert ids("/api/v1/inventory/ledger") == set(StockLedger.objects.filter(tenant=ours).values_list("pk", flat=True))
+
+
+# --- write bodies that refer to the other tenant's objects ------------------------------------
+
+#: Body field name → the other tenant's object it names (built from the Rival world).
+BODY_REFERENCES = {
+    "location_id": lambda r: r.store,
+    "from_location_id": lambda r: r.store,
+    "to_location_id": lambda r: r.warehouse,
+    "store_id": lambda r: r.store,
+    "variant_id": lambda r: r.variant,
+    "component_id": lambda r: r.variant,
+    "product_id": lambda r: r.product,
+    "category_id": lambda r: r.product.category,
+    "parent_id": lambda r: r.product.category,
+    "tax_category_id": lambda r: r.product.tax_category,
+    "vendor_id": lambda r: r.once("vendor", lambda: _vendor(r)),
+    "order_id": lambda r: r.once("order", lambda: _order(r)),
+    "register_id": lambda r: r.once("register", lambda: _register(r)),
+    "session_id": lambda r: r.once("session", lambda: _session(r)),
+    "register_session_id": lambda r: r.once("session", lambda: _session(r)),
+    "sale_id": lambda r: r.once("sale", lambda: _sale(r)),
+    "sale_line_id": lambda r: r.once("sale", lambda: _sale(r)).lines.first(),
+    "return_id": lambda r: r.once("return", lambda: _return(r)),
+    "transfer_id": lambda r: r.once("transfer", lambda: _transfer(r)),
+    "count_id": lambda r: r.once("count", lambda: _count(r)),
+    "reservation_id": lambda r: r.once("reservation", lambda: _reservation(r)),
+}
+
+
+def _openapi():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _write_operations():
+    schema = _openapi()
+    operations = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            if method in WRITE_METHODS and "application/json" in content and not path.startswith("/api/v1/auth/"):
+                operations.append((method, path, content["application/json"]["schema"]))
+    return schema, operations
+
+
+SCHEMA, WRITE_OPERATIONS = _write_operations()
+
+
+def _resolve(node):
+    while "$ref" in node:
+        node = SCHEMA["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        if combinator in node:
+            return _resolve(node[combinator][0])
+    return node
+
+
+def _sample(node, rival, name="", unknown=None):
+    node = _resolve(node)
+    if name.endswith("_id") and node.get("type") in ("integer", None):
+        if name not in BODY_REFERENCES:
+            unknown.add(name)
+            return 987654321
+        return BODY_REFERENCES[name](rival).pk
+    if "enum" in node:
+        return next(v for v in node["enum"] if v is not None)
+    kind = node.get("type")
+    if kind == "object" or "properties" in node:
+        props = node.get("properties", {})
+        chosen = [k for k in props if k in node.get("required", []) or k.endswith("_id")]
+        return {k: _sample(props[k], rival, k, unknown) for k in chosen if not props[k].get("readOnly")}
+    if kind == "array":
+        return [_sample(node.get("items", {}), rival, name, unknown)]
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    if node.get("format") == "date":
+        return "2030-01-01"
+    if node.get("format") == "date-time":
+        return "2030-01-01T00:00:00Z"
+    if node.get("format") == "decimal":
+        return "1"
+    return "x"
+
+
+@pytest.mark.parametrize("method,path,body_schema", WRITE_OPERATIONS,
+                         ids=[f"{m.upper()} {p}" for m, p, _ in WRITE_OPERATIONS])
+def test_bodies_naming_another_tenants_objects_are_refused(method, path, body_schema, rival, ours, client_for):
+    unknown: set = set()
+    body = _sample(body_schema, rival, unknown=unknown)
+    assert not unknown, (f"{method.upper()} {path}: no BODY_REFERENCES entry for {sorted(unknown)} in {__file__}; "
+                         "add which of the other tenant's objects the field names")
+    if not any(key.endswith("_id") for key in _flatten_keys(body)):
+        pytest.skip("this body refers to no object")
+    url = path
+    if "{" in path:  # the URL names OUR object; only the body refers to the other tenant
+        canon = re.sub(r"{\w+}", "{}", path[len("/" + API_PREFIX):].rstrip("/"))
+        route = next(r for r in OBJECT_ROUTES if re.sub(r"{\w+}", "{}", r.route) == canon)
+        if route.key not in FACTORIES:
+            pytest.fail(f"no isolation factory for {route.key}")
+        built = FACTORIES[route.key](build_rival(ours, marker="OURSIDE"))
+        values = built if isinstance(built, dict) else {route.kwargs[0]: built.pk}
+        url = route.url(values)
+    ledger_before = StockLedger.objects.count()
+    rival_before = {name: _state(ref(rival)) for name, ref in BODY_REFERENCES.items() if name.endswith("location_id")
+                    or name in ("variant_id", "product_id")}
+    client = client_for(Role.OWNER)
+    response = getattr(client, method)(url, body, format="json")
+    assert 400 <= response.status_code < 500, f"{method.upper()} {url} {body} → {response.status_code} " \
+                                             f"{response.content[:300]}"
+    assert MARKER not in response.content.decode()
+    assert StockLedger.objects.count() == ledger_before
+    assert {name: _state(ref(rival)) for name, ref in BODY_REFERENCES.items()
+            if name in rival_before} == rival_before
+
+
+def _flatten_keys(value):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from _flatten_keys(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _flatten_keys(inner)
