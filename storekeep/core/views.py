@@ -29,7 +29,7 @@ class TenantContextMixin:
         """The tenant's object with this id, else 404 (never 403: SPEC §3.6)."""
         try:
             return queryset.filter(tenant=self.tenant).get(**{field: pk})
-        except (queryset.model.DoesNotExist, ValueError, TypeError):
+        except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
             raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.",
                            details={field: str(pk)}) from None
 
