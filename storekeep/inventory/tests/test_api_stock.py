@@ -305,3 +305,36 @@ def test_ledger_csv_export(viewer_client, variant, store, stock):
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [r["balance_after"] for r in rows] == ["5.000", "2.000"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_idempotency_key_apply_once(manager_client, variant, store):
+    """Two simultaneous POSTs with the same key: one applies, the other replays it (or is told to retry)."""
+    import threading
+
+    from django.db import connection
+
+    body = {"location_id": store.pk, "lines": [{"variant_id": variant.pk, "qty": "3"}]}
+    barrier = threading.Barrier(4)
+    results = []
+
+    def post():
+        try:
+            barrier.wait()
+            response = manager_client.post(RECEIPTS, body, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+            results.append((response.status_code, response.json()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}, results
+    applied = [body for status, body in results if status == 201]
+    assert all(b == applied[0] for b in applied)  # replays are the first response
+    assert item_of(variant, store).on_hand == Decimal("3")
+    assert StockLedger.objects.filter(variant=variant).count() == 1
