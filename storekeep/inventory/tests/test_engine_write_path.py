@@ -126,7 +126,6 @@ def test_ledger_rows_cannot_be_saved_again_or_deleted(tenant, store, variant, st
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("statement", [
     "UPDATE inventory_stockledger SET qty_delta = 100 WHERE id = %s",
     "DELETE FROM inventory_stockledger WHERE id = %s",
