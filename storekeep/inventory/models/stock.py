@@ -29,6 +29,12 @@ class InventoryItemQuerySet(models.QuerySet):
             raise OneWritePathError("on_hand/reserved change only through storekeep.inventory.services")
         return super().bulk_update(objs, fields, batch_size=batch_size)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if not ENGINE_WRITE.get() and any(obj.on_hand or obj.reserved for obj in objs):
+            raise OneWritePathError("items start at zero; stock arrives only through storekeep.inventory.services")
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class InventoryItem(TenantScopedModel):
     """How much of one variant is at one location.
@@ -71,11 +77,26 @@ class InventoryItem(TenantScopedModel):
         obj._loaded_qty = (obj.__dict__.get("on_hand"), obj.__dict__.get("reserved"))
         return obj
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        loaded = list(getattr(self, "_loaded_qty", (None, None)))
+        for index, name in enumerate(("on_hand", "reserved")):
+            if fields is None or name in fields:
+                loaded[index] = self.__dict__.get(name)
+        self._loaded_qty = tuple(loaded)
+
     def save(self, *args, **kwargs):
-        loaded = getattr(self, "_loaded_qty", (Decimal("0"), Decimal("0")))
-        changed = (self.on_hand, self.reserved) != loaded
-        if changed and not ENGINE_WRITE.get():
-            raise OneWritePathError("on_hand/reserved change only through storekeep.inventory.services")
+        """Outside the engine: quantities may not change, and an update never writes them back
+        (a stale instance must not overwrite what the engine wrote since it was loaded)."""
+        if not ENGINE_WRITE.get():
+            loaded = getattr(self, "_loaded_qty", (Decimal("0"), Decimal("0")))
+            if (self.on_hand, self.reserved) != loaded:
+                raise OneWritePathError("on_hand/reserved change only through storekeep.inventory.services")
+            if not self._state.adding:
+                fields = kwargs.get("update_fields")
+                if fields is None:
+                    fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+                kwargs["update_fields"] = [name for name in fields if name not in GUARDED_FIELDS]
         super().save(*args, **kwargs)
         self._loaded_qty = (self.on_hand, self.reserved)
 

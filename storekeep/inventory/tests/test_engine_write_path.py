@@ -137,3 +137,31 @@ def test_direct_sql_update_or_delete_of_a_ledger_row_fails_on_postgresql(stateme
             cursor.execute(statement, [row.pk])
     stored = StockLedger.objects.get(pk=row.pk)
     assert stored.qty_delta == D("5")
+
+
+def test_bulk_creating_items_with_stock_outside_the_engine_is_refused(tenant, store, variant):
+    with pytest.raises(OneWritePathError):
+        InventoryItem.objects.bulk_create([InventoryItem(tenant=tenant, location=store, variant=variant,
+                                                         on_hand=D("4"))])
+    InventoryItem.objects.bulk_create([InventoryItem(tenant=tenant, location=store, variant=variant)])
+    assert item(tenant, store, variant).on_hand == D("0")
+
+
+def test_a_stale_instance_saved_outside_the_engine_does_not_overwrite_quantities(tenant, store, variant, stock):
+    """Bug: a full save() of an instance loaded before a sale wrote the old on_hand back."""
+    from storekeep.inventory.services import StockLine, record_sale
+
+    stock(variant, store, 5)
+    stale = item(tenant, store, variant)
+    record_sale(tenant=tenant, location_id=store.pk, ref_id="S1", lines=[StockLine(variant_id=variant.pk, qty=D("2"))])
+    stale.reorder_point = D("7")
+    stale.save()
+    fresh = item(tenant, store, variant)
+    assert (fresh.on_hand, fresh.reorder_point) == (D("3"), D("7"))
+    stale.refresh_from_db()  # now current: other fields still save
+    stale.reorder_qty = D("12")
+    stale.save(update_fields=["reorder_qty", "on_hand"])
+    assert item(tenant, store, variant).reorder_qty == D("12")
+    from storekeep.inventory.selectors import ledger_parity_mismatches
+
+    assert ledger_parity_mismatches(tenant=tenant)[0] == []
