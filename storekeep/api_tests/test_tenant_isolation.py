@@ -319,7 +319,6 @@ def test_every_route_with_an_id_has_an_isolation_factory():
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=[r.route for r in OBJECT_ROUTES])
 def test_other_tenants_object_answers_404_on_every_method(route, rival, ours, client_for, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     if route.key not in FACTORIES:
         pytest.fail(f"no isolation factory for {route.key} (see test_every_route_with_an_id_has_an_isolation_factory)")
     kwargs, obj = _kwargs_for(route, rival)

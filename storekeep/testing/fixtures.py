@@ -25,6 +25,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Hashing with PBKDF2 costs ~1 s per user on a busy CI core; tests need no strength."""
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _postgres_marker(request):
     if request.node.get_closest_marker("postgres") is None or settings.IS_POSTGRES:

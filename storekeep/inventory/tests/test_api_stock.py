@@ -17,12 +17,6 @@ STOCK = "/api/v1/inventory/stock"
 LEDGER = "/api/v1/inventory/ledger"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Test users need no 1M-iteration PBKDF2 (it dominated these tests' run time)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def item_of(variant, location):
     return InventoryItem.objects.get(variant=variant, location=location)
 

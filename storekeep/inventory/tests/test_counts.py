@@ -18,12 +18,6 @@ URL = "/api/v1/inventory/counts"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users made by the client fixtures need no slow PBKDF2 here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def item(variant, location):
     return InventoryItem.objects.filter(variant=variant, location=location).first()
 

@@ -20,12 +20,6 @@ URL = "/api/v1/inventory/low-stock-alerts"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users made by the client fixtures need no slow PBKDF2 here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sell(variant, location, qty, ref="S"):
     record_sale(tenant=variant.tenant, location_id=location.pk, lines=[StockLine(variant.pk, D(qty))], ref_id=ref)
 

@@ -17,12 +17,6 @@ SUMMARY = "/api/v1/inventory/stock_summary"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users made by the client fixtures need no slow PBKDF2 here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def stocked(tenant, store, warehouse, stock):
     mug = factories.VariantFactory(tenant=tenant, sku="MUG", reorder_point=D("3"))

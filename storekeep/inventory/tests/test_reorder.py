@@ -25,12 +25,6 @@ FROM = "/api/v1/purchasing/orders/from_suggestions"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users made by the client fixtures need no slow PBKDF2 here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def shop(tenant, store, warehouse, stock):
     """A: point 5, qty 20, 3 on hand. B: point 10, no qty, 4 on hand. C: item override 2, 5 on hand.

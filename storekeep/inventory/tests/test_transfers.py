@@ -30,12 +30,6 @@ URL = "/api/v1/inventory/transfers"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users made by the client fixtures need no slow PBKDF2 here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def on_hand(variant, location):
     item = InventoryItem.objects.filter(variant=variant, location=location).first()
     return item.on_hand if item else D("0")

@@ -13,11 +13,6 @@ from storekeep.purchasing.services import OrderLineInput, purchase_order_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_admin_changelists_and_change_pages(client, tenant, store, warehouse, variant, stock):
     stock(variant, warehouse, 5)
     transfer = transfer_create(tenant=tenant, from_location_id=warehouse.pk, to_location_id=store.pk,

@@ -25,12 +25,6 @@ URL = "/api/v1/purchasing/orders"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users made by the client fixtures need no slow PBKDF2 here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def vendor(tenant):
     return Vendor.objects.create(tenant=tenant, name="Mugs Ltd", lead_time_days=3)

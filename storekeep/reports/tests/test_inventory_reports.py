@@ -39,12 +39,6 @@ VALUATION = "/api/v1/reports/valuation"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users made by the client fixtures need no slow PBKDF2 here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def at(day, hour=12):
     return datetime(2020, 1, day, hour, tzinfo=UTC)
 
