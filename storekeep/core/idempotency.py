@@ -11,7 +11,7 @@ import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.response import Response
 
 from .db import run_atomic
@@ -67,18 +67,24 @@ def idempotent(handler):
         if existing is not None:
             return _replay(existing, fingerprint)
 
+        # Inside a caller's transaction (tests, batch jobs) a savepoint keeps a failed
+        # request from leaving its key or half its work behind; at top level the
+        # transaction of run_atomic is enough.
+        nested = connection.in_atomic_block
+
         def attempt():
-            record = IdempotencyRecord.objects.create(tenant_id=tenant_id, key=key, fingerprint=fingerprint)
-            response = handler(self, request, *args, **kwargs)
-            if response.status_code >= 400:
-                # Nothing was applied: roll back the key so a retry may run.
-                transaction.set_rollback(True)
+            with transaction.atomic(savepoint=nested):
+                record = IdempotencyRecord.objects.create(tenant_id=tenant_id, key=key, fingerprint=fingerprint)
+                response = handler(self, request, *args, **kwargs)
+                if response.status_code >= 400:
+                    # Nothing was applied: roll back the key so a retry may run.
+                    transaction.set_rollback(True)
+                    return response
+                body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+                record.response_status = response.status_code
+                record.response_body = body
+                record.save(update_fields=["response_status", "response_body"])
                 return response
-            body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
-            record.response_status = response.status_code
-            record.response_body = body
-            record.save(update_fields=["response_status", "response_body"])
-            return response
 
         try:
             return run_atomic(attempt)
