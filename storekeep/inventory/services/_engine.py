@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
+from storekeep.core.bulk import insert_rows, update_rows
 from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
 from storekeep.locations.models import Location
 
@@ -447,20 +448,8 @@ _ITEM_WRITE_FIELDS = ("on_hand", "reserved", "avg_unit_cost", "version", "last_m
 
 
 def _update_items(items: list[InventoryItem]) -> None:
-    """Write the engine-owned columns of ``items``: one ``executemany`` of an UPDATE by pk.
-
-    Same effect as ``bulk_update`` (one round trip; psycopg 3 pipelines it),
-    without the per-row ``CASE WHEN`` expressions that cost Django
-    milliseconds per row (the year-long import replays 25k invoices).
-    """
-    fields = [InventoryItem._meta.get_field(name) for name in _ITEM_WRITE_FIELDS]
-    quote = connection.ops.quote_name
-    sql = (f"UPDATE {quote(InventoryItem._meta.db_table)} SET "
-           + ", ".join(f"{quote(f.column)} = %s" for f in fields) + f" WHERE {quote('id')} = %s")
-    params = [[f.get_db_prep_save(getattr(item, f.attname), connection) for f in fields] + [item.pk]
-              for item in items]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    """Write the engine-owned columns of ``items`` (one statement on PostgreSQL; core.bulk)."""
+    update_rows(InventoryItem, items, _ITEM_WRITE_FIELDS)
 
 
 def _write(plan: _Plan, when) -> None:
@@ -506,7 +495,7 @@ def _write(plan: _Plan, when) -> None:
                 item._loaded_qty = (item.on_hand, item.reserved)
         if plan.rows:
             line_indexes = [row.line_index for row in plan.rows]
-            StockLedger.objects.bulk_create(plan.rows)
+            insert_rows(StockLedger, plan.rows)
             for row, index in zip(plan.rows, line_indexes, strict=True):
                 row.line_index = index
         if alerts:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from storekeep.core.bulk import insert_rows
 from storekeep.core.errors import (
     Conflict,
     ErrorCode,
@@ -380,7 +381,7 @@ def checkout(
         costs = _unit_costs(rows, sale_lines)
         for index, sale_line in enumerate(sale_lines):
             sale_line.unit_cost = costs.get(index, priced.variants[index].cost)
-        SaleLine.objects.bulk_create(sale_lines)
+        insert_rows(SaleLine, sale_lines)
         payments = [
             Payment(tenant=tenant, sale=sale, method=method, amount=amount, tendered=tendered)
             for method, amount, tendered in settled

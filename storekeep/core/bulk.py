@@ -1,0 +1,120 @@
+"""Fast multi-row writes for the hot paths (ledger rows, sale lines, stock items).
+
+Django's ``bulk_create`` and ``bulk_update`` prepare every value through each
+field (``get_db_prep_save``) and, for updates, build a ``CASE WHEN`` per row:
+milliseconds per row, which dominate a year-long replay of 25,900 invoices.
+On PostgreSQL these helpers send the same rows as one ``INSERT … VALUES …
+RETURNING id`` or one ``UPDATE … FROM (VALUES …)``, with values psycopg adapts
+natively (Decimal, int, str, bool, aware datetime, None). Other backends fall
+back to the ORM, so behaviour is the same everywhere.
+
+Only for models whose written fields are plain scalars (no JSON, no custom
+field conversions); callers pass model instances with attributes set.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+#: PostgreSQL accepts at most 65,535 parameters per statement.
+_MAX_PARAMS = 60000
+
+
+def _plain(value):
+    # psycopg dumps an Enum by its *name*; a TextChoices member must be stored by its value.
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _fields(model: type[models.Model], names: Sequence[str] | None) -> list:
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if names is None:
+        return concrete
+    by_name = {f.name: f for f in concrete}
+    return [by_name[name] for name in names]
+
+
+def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[models.Model]:
+    """Insert ``objs`` (new instances) in as few statements as possible; sets their pks.
+
+    Same result as ``model.objects.bulk_create(objs)``.
+    """
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(objs)
+    fields = _fields(model, None)
+    for field in fields:  # defaults and auto_now_add, as Model.save / bulk_create would set
+        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            field.pre_save(objs[0], add=True)
+            for obj in objs[1:]:
+                field.pre_save(obj, add=True)
+    # A relation assigned as an object saved after the instance was built (a new lot)
+    # carries its pk only on the object: copy it, as bulk_create does.
+    relations = [f for f in fields if f.is_relation]
+    for obj in objs:
+        for field in relations:
+            if getattr(obj, field.attname) is None and field.is_cached(obj):
+                related = field.get_cached_value(obj)
+                if related is not None:
+                    setattr(obj, field.attname, related.pk)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    attnames = [f.attname for f in fields]
+    per_statement = max(1, _MAX_PARAMS // len(fields))
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), per_statement):
+            chunk = objs[start:start + per_statement]
+            params = [_plain(getattr(obj, name)) for obj in chunk for name in attnames]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(chunk))} RETURNING id",
+                params,
+            )
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+    return objs
+
+
+def update_rows(model: type[models.Model], objs: list[models.Model], names: Sequence[str]) -> None:
+    """Write the fields ``names`` of existing ``objs`` by primary key (one statement on PostgreSQL).
+
+    Same result as ``model.objects.bulk_update(objs, names)`` without the per-row
+    ``CASE WHEN``; on other backends one ``executemany`` of an UPDATE by pk.
+    """
+    if not objs:
+        return
+    fields = _fields(model, names)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    if connection.vendor != "postgresql":
+        sql = (f"UPDATE {table} SET " + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+               + " WHERE id = %s")
+        params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+                  for obj in objs]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+        return
+    casts = [f.db_type(connection) for f in fields]
+    # The first VALUES row carries the column types; the rest follow them.
+    first = "(%s::bigint, " + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    rest = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    per_statement = max(1, _MAX_PARAMS // (len(fields) + 1))
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), per_statement):
+            chunk = objs[start:start + per_statement]
+            params = [_plain(value) for obj in chunk
+                      for value in (obj.pk, *(getattr(obj, f.attname) for f in fields))]
+            values = ", ".join([first] + [rest] * (len(chunk) - 1))
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} FROM (VALUES {values}) AS v(id, {aliases}) "
+                f"WHERE t.id = v.id",
+                params,
+            )
