@@ -431,9 +431,9 @@ class OnlineRetailImporter:
                 external_ref=invoice.number if index == 0 else f"{invoice.number}/{index + 1}",
             )
             self.summary.net_sales_run -= ret.refund_total
-            self.summary.return_lines += len(lines)
         self._take(self._needs(invoice, (LineKind.CANCELLATION,)), +1)
         self.summary.returns += 1
+        self.summary.return_lines += len(invoice.lines)
         return True
 
     def _replay_adjustment(self, invoice: Invoice) -> bool:
