@@ -49,6 +49,7 @@ from django.utils.text import slugify
 
 from storekeep.accounts.models import hash_token
 from storekeep.catalog.models import Category, Product, Variant
+from storekeep.core.errors import DomainError
 from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
 from storekeep.inventory.services import (
     AdjustmentLine,
@@ -60,7 +61,13 @@ from storekeep.inventory.services import (
 )
 from storekeep.locations.models import Location
 from storekeep.pos.models import Payment, Register, RegisterSession, Return, ReturnLine, Sale
-from storekeep.pos.services import CartLine, ReturnLineInput, checkout, return_process
+from storekeep.pos.services import (
+    CartInput,
+    CartLine,
+    ReturnLineInput,
+    checkout_batch,
+    return_process,
+)
 from storekeep.tenants.models import Tenant
 
 from .classify import InvoiceKind, LineKind, adjustment_reason
@@ -78,6 +85,8 @@ OPENING_REF = "online-retail-opening"
 #: The file's times are UK local time without a zone (README quirk 13).
 DATA_TZ = ZoneInfo("Europe/London")
 ZERO = Decimal("0")
+#: Consecutive sale invoices checked out together (one `checkout_batch`).
+SALES_PER_BATCH = 50
 
 
 def default_path() -> Path:
@@ -170,6 +179,7 @@ class OnlineRetailImporter:
         self.progress = progress
         self.log = log or (lambda message: None)
         self.summary = ImportSummary(path=str(self.path))
+        self.pending_sales: list[tuple[Invoice, dict[int, Decimal]]] = []
 
     # --- set-up ------------------------------------------------------------------
 
@@ -345,37 +355,60 @@ class OnlineRetailImporter:
                 needs[self.variants[line.code].pk] += abs(line.quantity)
         return needs
 
-    def _replay_sale(self, invoice: Invoice, session: RegisterSession) -> bool:
+    def _queue_sale(self, invoice: Invoice) -> bool:
+        """Queue a sale invoice for the next checkout batch; False when stock is short.
+
+        The importer's own running stock model tells up front whether the
+        invoice can be sold, so batches are normally written whole.
+        """
         needs = self._needs(invoice, (LineKind.SALE,))
         if self._short(needs):
             self.summary.skipped["insufficient_stock"] += len(invoice.lines)
             return False
-        cart = [
-            CartLine(
-                qty=line.quantity, variant=self.variants[line.code], unit_price=line.unit_price
-            )
-            for line in invoice.lines
-        ]
-        result = checkout(
-            tenant=self.tenant,
-            lines=cart,
-            register_session=session,
-            actor=self.user,
-            source=Sale.Source.IMPORT,
-            external_ref=invoice.number,
-            customer_ref=invoice.customer or "",
-            completed_at=aware(invoice.occurred_at),
-        )
         self._take(needs, -1)
-        if invoice.customer:
-            for line, sale_line in zip(invoice.lines, result.lines, strict=True):
-                self.sold[(invoice.customer, line.code)].append(
-                    _Sold(result.sale.pk, sale_line.pk, line.unit_price, line.quantity)
-                )
-        self.summary.sales += 1
-        self.summary.sale_lines += len(invoice.lines)
-        self.summary.net_sales_run += result.sale.total
+        self.pending_sales.append((invoice, needs))
         return True
+
+    def _flush_sales(self, session: RegisterSession) -> None:
+        """Check out the queued sale invoices in order, as one `checkout_batch` (SPEC §5).
+
+        Each invoice is its own checkout (own receipt number, totals, ledger
+        rows and time); the batch only shares the queries.
+        """
+        if not self.pending_sales:
+            return
+        queued, self.pending_sales = self.pending_sales, []
+        carts = [
+            CartInput(
+                lines=[
+                    CartLine(qty=line.quantity, variant=self.variants[line.code], unit_price=line.unit_price)
+                    for line in invoice.lines
+                ],
+                external_ref=invoice.number,
+                customer_ref=invoice.customer or "",
+                completed_at=aware(invoice.occurred_at),
+            )
+            for invoice, _ in queued
+        ]
+        results = checkout_batch(
+            tenant=self.tenant, carts=carts, register_session=session, actor=self.user,
+            source=Sale.Source.IMPORT,
+        )
+        for (invoice, needs), result in zip(queued, results, strict=True):
+            if isinstance(result, DomainError):
+                self._take(needs, +1)
+                self.summary.skipped[result.code] += len(invoice.lines)
+                continue
+            self.done.add(invoice.number)
+            self.summary.invoices += 1
+            if invoice.customer:
+                for line, sale_line in zip(invoice.lines, result.lines, strict=True):
+                    self.sold[(invoice.customer, line.code)].append(
+                        _Sold(result.sale.pk, sale_line.pk, line.unit_price, line.quantity)
+                    )
+            self.summary.sales += 1
+            self.summary.sale_lines += len(invoice.lines)
+            self.summary.net_sales_run += result.sale.total
 
     def _replay_cancellation(self, invoice: Invoice, session: RegisterSession) -> bool:
         by_sale: dict[int, list[ReturnLineInput]] = defaultdict(list)
@@ -516,15 +549,22 @@ class OnlineRetailImporter:
             for invoice in invoices:
                 if id(invoice) in pending:
                     if invoice.kind is InvoiceKind.SALE:
-                        imported = self._replay_sale(invoice, session)
-                    elif invoice.kind is InvoiceKind.CANCELLATION:
-                        imported = self._replay_cancellation(invoice, session)
+                        # Consecutive sales go to the till as one batch; a return or an
+                        # adjustment first flushes them, so time order is kept.
+                        self._queue_sale(invoice)
+                        if len(self.pending_sales) >= SALES_PER_BATCH:
+                            self._flush_sales(session)
                     else:
-                        imported = self._replay_adjustment(invoice)
-                    if imported:
-                        self.done.add(invoice.number)
-                        self.summary.invoices += 1
+                        self._flush_sales(session)
+                        if invoice.kind is InvoiceKind.CANCELLATION:
+                            imported = self._replay_cancellation(invoice, session)
+                        else:
+                            imported = self._replay_adjustment(invoice)
+                        if imported:
+                            self.done.add(invoice.number)
+                            self.summary.invoices += 1
                 bar.update(len(invoice.lines))
+            self._flush_sales(session)
             # The web shop takes no cash: every payment and refund is OTHER, so
             # the day's drawer expects and counts exactly the (zero) float.
             session.status = RegisterSession.Status.CLOSED

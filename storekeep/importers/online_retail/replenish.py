@@ -258,14 +258,14 @@ class ReplenishingImporter(OnlineRetailImporter):
 
     # --- demand and stock-outs ------------------------------------------------------------
 
-    def _replay_sale(self, invoice, session) -> bool:
+    def _queue_sale(self, invoice) -> bool:
         needs = self._needs(invoice, (LineKind.SALE,))
         for variant_id, qty in needs.items():
             self.week_demand[variant_id] += qty
         asked = sum(needs.values(), ZERO)
         self.summary.sale_lines_asked += len(invoice.lines)
         self.summary.units_asked += asked
-        served = super()._replay_sale(invoice, session)
+        served = super()._queue_sale(invoice)
         if not served:
             self.summary.stock_out_lines += len(invoice.lines)
             self.summary.stock_out_invoices += 1

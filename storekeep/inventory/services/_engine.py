@@ -50,8 +50,10 @@ class StockMove:
     Incoming moves may carry ``unit_cost`` (updates the moving average when
     ``update_cost``) and a lot (``lot_code``, ``expiry_date``); outgoing moves
     of lot-tracked variants take FEFO lots unless ``lot_id`` names one.
-    ``line_index`` is copied to the ledger rows this move writes so a caller
-    can map rows back to its own lines.
+    ``line_index`` and ``document_index`` are copied to the ledger rows this move
+    writes so a caller can map rows back to its own lines (and documents, in a
+    batch). ``ref_id`` and ``occurred_at`` override the operation's for this
+    move's rows (a batch of sales writes each sale's rows under its own id and time).
     """
 
     location_id: int
@@ -69,6 +71,9 @@ class StockMove:
     note: str = ""
     ref_type: str | None = None
     line_index: int | None = None
+    document_index: int | None = None
+    ref_id: str | None = None
+    occurred_at: datetime | None = None
     check_available: bool = True
     skip_lots: bool = False  # on-hand-only correction (reconcile_lots --fix)
 
@@ -81,6 +86,7 @@ class _ItemState:
     avg_cost: Decimal
     touched: bool = False
     lots: list = field(default_factory=list)
+    last_at: datetime | None = None
 
 
 def clean_qty(value, *, field_name: str = "qty", allow_zero: bool = False, allow_negative: bool = False) -> Decimal:
@@ -225,18 +231,23 @@ class _Plan:
             self._apply(move)
 
     def _row(self, move, state, qty, unit_cost, lot=None):
+        at = move.occurred_at or self.when
         row = StockLedger(
             tenant=self.tenant, location_id=move.location_id, variant_id=move.variant_id, lot=lot,
-            ref_type=move.ref_type or self.ref_type, ref_id=self.ref_id, qty_delta=qty,
-            balance_after=state.on_hand, unit_cost=unit_cost, reason=move.reason, note=move.note[:255],
-            actor=self.actor, created_at=self.when,
+            ref_type=move.ref_type or self.ref_type, ref_id=self.ref_id if move.ref_id is None else move.ref_id,
+            qty_delta=qty, balance_after=state.on_hand, unit_cost=unit_cost, reason=move.reason,
+            note=move.note[:255], actor=self.actor, created_at=at,
         )
         row.line_index = move.line_index
+        row.document_index = move.document_index
+        if state.last_at is None or at > state.last_at:
+            state.last_at = at
         self.rows.append(row)
 
     def _shortage(self, move, state, requested, sellable):
+        entry = {"document_index": move.document_index} if move.document_index is not None else {}
         self.short.append({
-            "location_id": move.location_id, "variant_id": move.variant_id,
+            **entry, "location_id": move.location_id, "variant_id": move.variant_id,
             "sku": self.variants[move.variant_id].sku, "line_index": move.line_index,
             "requested": str(requested), "on_hand": str(state.on_hand),
             "available": str(sellable - state.reserved),
@@ -334,7 +345,8 @@ class _Plan:
         key = (move.location_id, move.variant_id, code)
         if key not in self.new_lots:
             self.new_lots[key] = Lot(tenant=self.tenant, location_id=move.location_id, variant_id=move.variant_id,
-                                     lot_code=code, expiry_date=move.expiry_date, received_at=self.when,
+                                     lot_code=code, expiry_date=move.expiry_date,
+                                     received_at=move.occurred_at or self.when,
                                      qty=ZERO, unit_cost=cost)
         return self.new_lots[key]
 
@@ -385,10 +397,13 @@ class _Plan:
 
 
 def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = "", actor=None,
-                occurred_at: datetime | None = None) -> list[StockLedger]:
+                occurred_at: datetime | None = None, variants: dict[int, Variant] | None = None) -> list[StockLedger]:
     """Apply stock moves atomically; return the ledger rows written (in move order).
 
     Must run inside a transaction (services wrap it with ``atomic_with_retry``).
+    ``variants`` ({id: Variant}) may pass variants the caller already loaded for
+    this tenant (their ``track_inventory``, ``track_lots``, ``reorder_point``,
+    ``sku`` and ``cost`` are used); otherwise they are read in one query.
     Moves of variants that do not track inventory are skipped (no rows).
     Raises NotFound (404) for variants/locations of another tenant,
     InsufficientStock (409 ``insufficient_stock``, every short line in
@@ -398,7 +413,10 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
     if not moves:
         return []
     when = occurred_at or timezone.now()
-    variants = _load_variants(tenant, {m.variant_id for m in moves})
+    variant_ids = {m.variant_id for m in moves}
+    if variants is None or not variant_ids <= variants.keys() or any(
+            variants[pk].tenant_id != tenant.pk for pk in variant_ids):
+        variants = _load_variants(tenant, variant_ids)
     _check_locations(tenant, {m.location_id for m in moves})
     moves = [m for m in moves if variants[m.variant_id].track_inventory]
     if not moves:
@@ -473,7 +491,7 @@ def _write(plan: _Plan, when) -> None:
             item = state.item
             item.on_hand, item.reserved, item.avg_unit_cost = state.on_hand, state.reserved, state.avg_cost
             item.version += 1
-            item.last_movement_at = when
+            item.last_movement_at = state.last_at or when
             item.updated_at = timezone.now()
             # The CHECK flag follows the tenant's setting, except that an item which went below
             # zero while it was allowed keeps it until it is back up (receipts must still work

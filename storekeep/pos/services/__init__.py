@@ -1,18 +1,20 @@
 """Point-of-sale services (SPEC §5). Writes only; reads live in `storekeep.pos.selectors`."""
 
-from .checkout import CheckoutResult, Tender, checkout, quote
+from .checkout import CartInput, CheckoutResult, Tender, checkout, checkout_batch, quote
 from .pricing import CartLine, PricedCart, price_cart
 from .returns import ReturnLineInput, return_create, return_finalize, return_process
 from .sales import sale_void
 from .sessions import register_session_close, register_session_open, z_report
 
 __all__ = [
+    "CartInput",
     "CartLine",
     "CheckoutResult",
     "PricedCart",
     "ReturnLineInput",
     "Tender",
     "checkout",
+    "checkout_batch",
     "price_cart",
     "quote",
     "register_session_close",

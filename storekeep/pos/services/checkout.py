@@ -24,12 +24,13 @@ from django.utils import timezone
 from storekeep.core.bulk import insert_rows
 from storekeep.core.errors import (
     Conflict,
+    DomainError,
     ErrorCode,
     InsufficientStock,
     InvalidState,
     ValidationFailed,
 )
-from storekeep.inventory.services.stock import StockLine, record_sale
+from storekeep.inventory.services.stock import SaleStock, StockLine, record_sales
 from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Payment, ReceiptSequence, Register, RegisterSession, Sale, SaleLine
@@ -158,13 +159,14 @@ def _settle_tenders(
     return applied, change
 
 
-def _next_register_number(*, tenant_id: int, register_id: int) -> int:
-    """Increment the register's receipt counter (row lock held until commit)."""
+def _next_register_number(*, tenant_id: int, register_id: int, count: int = 1) -> int:
+    """Advance the register's receipt counter by ``count`` (row lock held until commit);
+    returns the last number taken."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Register._meta.db_table} SET receipt_counter = receipt_counter + 1 "
+            f"UPDATE {Register._meta.db_table} SET receipt_counter = receipt_counter + %s "
             "WHERE id = %s AND tenant_id = %s RETURNING receipt_counter",
-            [register_id, tenant_id],
+            [count, register_id, tenant_id],
         )
         row = cursor.fetchone()
     if row is None:
@@ -172,15 +174,16 @@ def _next_register_number(*, tenant_id: int, register_id: int) -> int:
     return row[0]
 
 
-def _next_series_number(*, tenant_id: int, location_id: int, series: str) -> int:
-    """Increment a location's receipt series for sales made outside a till."""
+def _next_series_number(*, tenant_id: int, location_id: int, series: str, count: int = 1) -> int:
+    """Advance a location's receipt series (sales made outside a till) by ``count``;
+    returns the last number taken."""
     table = ReceiptSequence._meta.db_table
     sql = (
-        f"UPDATE {table} SET last_value = last_value + 1 "
+        f"UPDATE {table} SET last_value = last_value + %s "
         "WHERE tenant_id = %s AND location_id = %s AND series = %s RETURNING last_value"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [tenant_id, location_id, series])
+        cursor.execute(sql, [count, tenant_id, location_id, series])
         row = cursor.fetchone()
         if row is None:
             cursor.execute(
@@ -188,7 +191,7 @@ def _next_series_number(*, tenant_id: int, location_id: int, series: str) -> int
                 "VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING",
                 [tenant_id, location_id, series],
             )
-            cursor.execute(sql, [tenant_id, location_id, series])
+            cursor.execute(sql, [count, tenant_id, location_id, series])
             row = cursor.fetchone()
     return row[0]
 
@@ -221,6 +224,202 @@ def _short_lines(exc: InsufficientStock, lines: Sequence[CartLine], variants) ->
         "Not enough stock for " + ", ".join(str(s.get("sku")) for s in short) + ".",
         details={"lines": short},
     )
+
+
+@dataclass(frozen=True)
+class CartInput:
+    """One cart of a `checkout_batch`: the per-sale arguments of `checkout`."""
+
+    lines: Sequence[CartLine]
+    tenders: Sequence[Tender] = ()
+    external_ref: str = ""
+    customer_ref: str = ""
+    order_discount_percent: Decimal | None = None
+    order_discount_amount: Decimal | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass
+class _Prepared:
+    """A validated, priced cart, ready to be written."""
+
+    cart: CartInput
+    priced: PricedCart
+    settled: list[tuple[str, Decimal, Decimal]]
+    change_due: Decimal
+    when: datetime
+
+
+def _place(*, tenant, location, register_session, source):
+    """Validate where the sale happens; returns its location."""
+    if source not in Sale.Source.values:
+        raise ValidationFailed("Unknown sale source.", details={"source": [str(source)]})
+    if register_session is not None:
+        if register_session.tenant_id != tenant.pk:
+            raise ValidationFailed("This register session belongs to another tenant.")
+        location = register_session.register.location
+    elif location is None:
+        raise ValidationFailed(
+            "A checkout needs a register session or a location.",
+            details={"location_id": ["Required."]},
+        )
+    if location.tenant_id != tenant.pk:
+        raise ValidationFailed("This location belongs to another tenant.")
+    return location
+
+
+def _prepare(*, tenant, cart: CartInput, source, allow_price_override) -> _Prepared:
+    """Validate and price one cart with `compute_receipt`; nothing is written."""
+    if cart.external_ref and len(cart.external_ref) > 64:
+        raise ValidationFailed("external_ref is too long (64 characters at most).")
+    priced = price_cart(
+        tenant=tenant,
+        lines=cart.lines,
+        allow_price_override=allow_price_override or source in (Sale.Source.IMPORT, Sale.Source.ADMIN),
+        order_discount_percent=cart.order_discount_percent,
+        order_discount_amount=cart.order_discount_amount,
+    )
+    settled, change_due = _settle_tenders(
+        priced.receipt.total,
+        cart.tenders,
+        require_payment=source == Sale.Source.POS,
+        exponent=currency_exponent(tenant),
+    )
+    return _Prepared(cart, priced, settled, change_due, cart.completed_at or timezone.now())
+
+
+def _receipt_numbers(*, tenant, location, register_session, source, count: int) -> list[str]:
+    """Take ``count`` consecutive receipt numbers (the counter row stays locked: parent first)."""
+    if register_session is not None:
+        last = _next_register_number(
+            tenant_id=tenant.pk, register_id=register_session.register_id, count=count
+        )
+        status = (
+            RegisterSession.objects.filter(pk=register_session.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status != RegisterSession.Status.OPEN:
+            raise InvalidState(
+                "This register session is closed.",
+                code=PosErrorCode.SESSION_CLOSED,
+                details={"session_id": register_session.pk},
+            )
+        prefix = f"{location.code}-{register_session.register.code}"
+    else:
+        last = _next_series_number(
+            tenant_id=tenant.pk, location_id=location.pk, series=source, count=count
+        )
+        prefix = f"{location.code}-{source}"
+    return [f"{prefix}-{number:06d}" for number in range(last - count + 1, last + 1)]
+
+
+def _persist(
+    *, tenant, prepared: Sequence[_Prepared], location, register_session, actor, source
+) -> list[CheckoutResult]:
+    """Write prepared carts, in order, with a constant number of queries for the lot.
+
+    Must run inside a transaction. Raises InsufficientStock (409) when any line
+    of any cart is short, Conflict ``duplicate`` for a used ``external_ref``.
+    """
+    numbers = _receipt_numbers(
+        tenant=tenant, location=location, register_session=register_session, source=source,
+        count=len(prepared),
+    )
+    sales = []
+    for prep, receipt_number in zip(prepared, numbers, strict=True):
+        receipt = prep.priced.receipt
+        sales.append(
+            Sale(
+                tenant=tenant,
+                receipt_number=receipt_number,
+                register_session=register_session,
+                location=location,
+                cashier=actor,
+                status=Sale.Status.COMPLETED,
+                source=source,
+                external_ref=prep.cart.external_ref or "",
+                customer_ref=prep.cart.customer_ref or "",
+                subtotal=receipt.subtotal,
+                discount_total=receipt.discount_total,
+                tax_total=receipt.tax_total,
+                total=receipt.total,
+                change_due=prep.change_due,
+                order_discount_percent=prep.cart.order_discount_percent,
+                order_discount_amount=prep.cart.order_discount_amount,
+                completed_at=prep.when,
+            )
+        )
+    try:
+        insert_rows(Sale, sales)
+    except IntegrityError:
+        raise Conflict(
+            "A sale with this external_ref already exists.",
+            code=ErrorCode.DUPLICATE,
+            details={"external_ref": [p.cart.external_ref for p in prepared if p.cart.external_ref]},
+        ) from None
+    stock = [
+        SaleStock(
+            ref_id=str(sale.pk),
+            occurred_at=prep.when,
+            lines=[
+                StockLine(variant_id=variant.pk, qty=line.qty)
+                for line, variant in zip(prep.priced.receipt.lines, prep.priced.variants, strict=True)
+            ],
+        )
+        for sale, prep in zip(sales, prepared, strict=True)
+    ]
+    try:
+        known = {variant.pk: variant for prep in prepared for variant in prep.priced.variants}
+        rows = record_sales(tenant=tenant, location_id=location.pk, sales=stock, actor=actor, variants=known)
+    except InsufficientStock as exc:
+        if len(prepared) == 1:
+            raise _short_lines(exc, prepared[0].cart.lines, prepared[0].priced.variants) from None
+        raise
+    rows_by_sale: dict[int, list] = defaultdict(list)
+    for row in rows:
+        rows_by_sale[row.document_index].append(row)
+
+    results, all_lines, all_payments = [], [], []
+    for doc, (sale, prep) in enumerate(zip(sales, prepared, strict=True)):
+        variants = prep.priced.variants
+        sale_lines = [
+            SaleLine(
+                tenant=tenant,
+                sale=sale,
+                line_no=index + 1,
+                variant=variant,
+                qty=line.qty,
+                unit_price=line.unit_price,
+                gross=line.gross,
+                discount=line.discount,
+                net=line.net,
+                tax_rate=line.tax_rate,
+                tax=line.tax,
+                fee=line.fee,
+                line_total=line.line_total,
+            )
+            for index, (line, variant) in enumerate(zip(prep.priced.receipt.lines, variants, strict=True))
+        ]
+        costs = _unit_costs(rows_by_sale[doc], sale_lines)
+        for index, sale_line in enumerate(sale_lines):
+            sale_line.unit_cost = costs.get(index, variants[index].cost)
+        payments = [
+            Payment(tenant=tenant, sale=sale, method=method, amount=amount, tendered=tendered)
+            for method, amount, tendered in prep.settled
+        ]
+        all_lines += sale_lines
+        all_payments += payments
+        results.append(
+            CheckoutResult(
+                sale=sale, lines=sale_lines, payments=payments, priced=prep.priced,
+                change_due=prep.change_due,
+            )
+        )
+    insert_rows(SaleLine, all_lines)
+    if all_payments:
+        Payment.objects.bulk_create(all_payments)
+    return results
 
 
 def checkout(
@@ -261,135 +460,79 @@ def checkout(
     ``unknown_variant``, 409 ``session_closed``, 409 ``duplicate`` (external_ref
     already used), 422 ``insufficient_payment``. SPEC §3.4, §3.7, §5.
     """
-    if source not in Sale.Source.values:
-        raise ValidationFailed("Unknown sale source.", details={"source": [str(source)]})
-    if register_session is not None:
-        if register_session.tenant_id != tenant.pk:
-            raise ValidationFailed("This register session belongs to another tenant.")
-        register = register_session.register
-        location = register.location
-    elif location is None:
-        raise ValidationFailed(
-            "A checkout needs a register session or a location.",
-            details={"location_id": ["Required."]},
-        )
-    if location.tenant_id != tenant.pk:
-        raise ValidationFailed("This location belongs to another tenant.")
-    if external_ref and len(external_ref) > 64:
-        raise ValidationFailed("external_ref is too long (64 characters at most).")
-
-    if source in (Sale.Source.IMPORT, Sale.Source.ADMIN):
-        allow_price_override = True
-    priced = price_cart(
-        tenant=tenant,
-        lines=lines,
-        allow_price_override=allow_price_override,
-        order_discount_percent=order_discount_percent,
-        order_discount_amount=order_discount_amount,
+    location = _place(tenant=tenant, location=location, register_session=register_session, source=source)
+    cart = CartInput(
+        lines=lines, tenders=tenders, external_ref=external_ref, customer_ref=customer_ref,
+        order_discount_percent=order_discount_percent, order_discount_amount=order_discount_amount,
+        completed_at=completed_at,
     )
-    receipt = priced.receipt
-    exponent = currency_exponent(tenant)
-    settled, change_due = _settle_tenders(
-        receipt.total, tenders, require_payment=source == Sale.Source.POS, exponent=exponent
+    prep = _prepare(tenant=tenant, cart=cart, source=source, allow_price_override=allow_price_override)
+    return atomic_operation(
+        lambda: _persist(
+            tenant=tenant, prepared=[prep], location=location, register_session=register_session,
+            actor=actor, source=source,
+        )[0]
     )
-    when = completed_at or timezone.now()
 
-    def write() -> CheckoutResult:
-        if register_session is not None:
-            number = _next_register_number(
-                tenant_id=tenant.pk, register_id=register_session.register_id
-            )
-            status = (
-                RegisterSession.objects.filter(pk=register_session.pk)
-                .values_list("status", flat=True)
-                .first()
-            )
-            if status != RegisterSession.Status.OPEN:
-                raise InvalidState(
-                    "This register session is closed.",
-                    code=PosErrorCode.SESSION_CLOSED,
-                    details={"session_id": register_session.pk},
-                )
-            receipt_number = f"{location.code}-{register_session.register.code}-{number:06d}"
-        else:
-            number = _next_series_number(
-                tenant_id=tenant.pk, location_id=location.pk, series=source
-            )
-            receipt_number = f"{location.code}-{source}-{number:06d}"
 
+def checkout_batch(
+    *,
+    tenant,
+    carts: Sequence[CartInput],
+    location: Location | None = None,
+    register_session: RegisterSession | None = None,
+    actor=None,
+    source: str = Sale.Source.POS,
+    allow_price_override: bool = False,
+) -> list[CheckoutResult | DomainError]:
+    """Check out several carts in order, as if `checkout` were called for each in turn.
+
+    Same validation, pricing, numbering, stock rules and rows as `checkout` (it
+    is the same code), but the carts are written together: one receipt-counter
+    update, one sale insert, one stock operation (one ordered lock query) and
+    one line insert for the whole batch, so a replay of history (the importer)
+    or an offline till syncing its queue costs a constant number of queries per
+    batch. When any cart is refused (short stock, duplicate ``external_ref``),
+    the batch is written cart by cart instead, so each cart succeeds or fails on
+    its own exactly as sequential checkouts would.
+
+    Returns one entry per cart, in order: its `CheckoutResult`, or the
+    `DomainError` that refused it (the codes of `checkout`). SPEC §5.
+    """
+    location = _place(tenant=tenant, location=location, register_session=register_session, source=source)
+    results: list[CheckoutResult | DomainError | None] = [None] * len(carts)
+    prepared: list[tuple[int, _Prepared]] = []
+    for index, cart in enumerate(carts):
         try:
-            sale = Sale.objects.create(
-                tenant=tenant,
-                receipt_number=receipt_number,
-                register_session=register_session,
-                location=location,
-                cashier=actor,
-                status=Sale.Status.COMPLETED,
-                source=source,
-                external_ref=external_ref or "",
-                customer_ref=customer_ref or "",
-                subtotal=receipt.subtotal,
-                discount_total=receipt.discount_total,
-                tax_total=receipt.tax_total,
-                total=receipt.total,
-                change_due=change_due,
-                order_discount_percent=order_discount_percent,
-                order_discount_amount=order_discount_amount,
-                completed_at=when,
+            prepared.append(
+                (index, _prepare(tenant=tenant, cart=cart, source=source,
+                                 allow_price_override=allow_price_override))
             )
-        except IntegrityError:
-            raise Conflict(
-                "A sale with this external_ref already exists.",
-                code=ErrorCode.DUPLICATE,
-                details={"external_ref": external_ref},
-            ) from None
-        stock_lines = [
-            StockLine(variant_id=variant.pk, qty=line.qty)
-            for line, variant in zip(receipt.lines, priced.variants, strict=True)
-        ]
-        try:
-            rows = record_sale(
-                tenant=tenant,
-                location_id=location.pk,
-                lines=stock_lines,
-                ref_id=str(sale.pk),
-                actor=actor,
-                occurred_at=when,
+        except DomainError as exc:
+            results[index] = exc
+    if not prepared:
+        return results
+
+    def persist(items):
+        return atomic_operation(
+            lambda: _persist(
+                tenant=tenant, prepared=[prep for _, prep in items], location=location,
+                register_session=register_session, actor=actor, source=source,
             )
-        except InsufficientStock as exc:
-            raise _short_lines(exc, lines, priced.variants) from None
-        sale_lines = [
-            SaleLine(
-                tenant=tenant,
-                sale=sale,
-                line_no=index + 1,
-                variant=variant,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                gross=line.gross,
-                discount=line.discount,
-                net=line.net,
-                tax_rate=line.tax_rate,
-                tax=line.tax,
-                fee=line.fee,
-                line_total=line.line_total,
-            )
-            for index, (line, variant) in enumerate(
-                zip(receipt.lines, priced.variants, strict=True)
-            )
-        ]
-        costs = _unit_costs(rows, sale_lines)
-        for index, sale_line in enumerate(sale_lines):
-            sale_line.unit_cost = costs.get(index, priced.variants[index].cost)
-        insert_rows(SaleLine, sale_lines)
-        payments = [
-            Payment(tenant=tenant, sale=sale, method=method, amount=amount, tendered=tendered)
-            for method, amount, tendered in settled
-        ]
-        if payments:
-            Payment.objects.bulk_create(payments)
-        return CheckoutResult(
-            sale=sale, lines=sale_lines, payments=payments, priced=priced, change_due=change_due
         )
 
-    return atomic_operation(write)
+    try:
+        for (index, _), result in zip(prepared, persist(prepared), strict=True):
+            results[index] = result
+    except (InsufficientStock, Conflict) as batch_error:
+        if len(prepared) == 1:
+            results[prepared[0][0]] = batch_error
+            return results
+        for item in prepared:
+            try:
+                results[item[0]] = persist([item])[0]
+            except InsufficientStock as exc:
+                results[item[0]] = _short_lines(exc, item[1].cart.lines, item[1].priced.variants)
+            except DomainError as exc:
+                results[item[0]] = exc
+    return results
