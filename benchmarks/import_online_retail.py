@@ -29,6 +29,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,49 @@ def recreate_pg(url: str) -> None:
         )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class PostgresCpu:
+    """CPU seconds used by the PostgreSQL backends serving one database (polled from /proc)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.name = url.rsplit("/", 1)[1].split("?")[0]
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        import psycopg
+
+        tick = os.sysconf("SC_CLK_TCK")
+        admin = self.url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            while not self.stop.wait(1.0):
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.name]
+                    )
+                ]
+                for pid in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
 
 
 def child_cpu() -> float:
@@ -98,7 +142,13 @@ def run_backend(backend: str, args) -> dict:
         load_before = os.getloadavg()[0]
         cpu_before = child_cpu()
         started = time.monotonic()
-        result = manage(env, *command)
+        if backend == "postgres":
+            with PostgresCpu(args.pg_url) as server:
+                result = manage(env, *command)
+            server_cpu = server.seconds
+        else:
+            result = manage(env, *command)
+            server_cpu = None
         wall = time.monotonic() - started
         cpu = child_cpu() - cpu_before
         load_after = os.getloadavg()[0]
@@ -111,6 +161,7 @@ def run_backend(backend: str, args) -> dict:
             "backend": backend,
             "wall": wall,
             "cpu": cpu,
+            "server_cpu": server_cpu,
             "rows": int(match["rows"]) if match else None,
             "lines": int(match["lines"]) if match else None,
             "rate": int(match["rate"]) if match else None,
@@ -145,9 +196,12 @@ def main() -> None:
         print(f"== {backend}: importing …", flush=True)
         outcome = run_backend(backend, args)
         results.append(outcome)
+        server = outcome["server_cpu"]
+        server_text = f" + {server:.1f}s (PostgreSQL backend)" if server else ""
         print(
-            f"{backend}: {outcome['wall']:.1f}s wall, {outcome['cpu']:.1f}s CPU (import process), "
-            f"{outcome['lines']} lines, {outcome['lines'] / outcome['wall']:.0f} lines/s wall; "
+            f"{backend}: {outcome['wall']:.1f}s wall, {outcome['cpu']:.1f}s CPU (import process)"
+            f"{server_text}, {outcome['lines']} lines, "
+            f"{outcome['lines'] / outcome['wall']:.0f} lines/s wall; "
             f"books balance: {outcome['books_balance']}; inventory_check: {outcome['inventory_check']}; "
             f"load average {outcome['load'][0]:.1f} → {outcome['load'][1]:.1f}",
             flush=True,
@@ -160,13 +214,14 @@ def main() -> None:
         lines = [
             f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {scope}\n",
             f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}.\n",
-            "| backend | wall | CPU (import process) | lines | lines/s (wall) | net sales = file | "
-            "inventory_check | load avg before → after |",
-            "|---|---|---|---|---|---|---|---|",
+            "| backend | wall | CPU (import process) | CPU (PostgreSQL backend) | lines | lines/s (wall) | "
+            "net sales = file | inventory_check | load avg before → after |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results:
+            server = f"{r['server_cpu']:.1f} s" if r["server_cpu"] else "—"
             lines.append(
-                f"| {r['backend']} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {r['lines']:,} | "
+                f"| {r['backend']} | {r['wall']:.1f} s | {r['cpu']:.1f} s | {server} | {r['lines']:,} | "
                 f"{r['lines'] / r['wall']:.0f} | {'yes' if r['books_balance'] else 'NO'} (£{r['net']}) | "
                 f"{'OK' if r['inventory_check'] else 'FAILED'} | {r['load'][0]:.1f} → {r['load'][1]:.1f} |"
             )
