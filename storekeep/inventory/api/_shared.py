@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import generics, serializers
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
-from storekeep.core.errors import ValidationFailed
+from storekeep.core.query import parse_query  # noqa: F401  (re-exported for the API modules)
 from storekeep.core.views import TenantContextMixin
 from storekeep.reports.csv import CSVRenderer
 
@@ -56,9 +56,3 @@ class TenantListView(TenantContextMixin, generics.GenericAPIView):
         return None if allowed is None else sorted(allowed)
 
 
-def parse_query(serializer_class, request) -> dict:
-    """Validate query parameters with a serializer; 400 ``validation_error`` on bad input."""
-    serializer = serializer_class(data=request.query_params)
-    if not serializer.is_valid():
-        raise ValidationFailed("Invalid query parameters.", details=serializer.errors)
-    return serializer.validated_data

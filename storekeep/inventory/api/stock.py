@@ -11,8 +11,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from storekeep.core.errors import ValidationFailed
 from storekeep.core.pagination import PageNumberPagination
+from storekeep.core.query import parse_query
 from storekeep.core.serializers import error_responses
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
@@ -25,16 +25,6 @@ FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "csv"],
                                 description="`csv` streams every matching row as CSV")
 PAGE_PARAMS = [OpenApiParameter("page", int, description="page number (from 1)"),
                OpenApiParameter("page_size", int, description="rows per page (≤ 500, default 50)")]
-
-
-def parse_query(serializer_class, request) -> dict:
-    """Validate query parameters with ``serializer_class``; 400 ``validation_error`` on bad ones."""
-    params = {key: value for key, value in request.query_params.items() if key not in ("format", "page", "page_size",
-                                                                                         "cursor")}
-    serializer = serializer_class(data=params)
-    if not serializer.is_valid():
-        raise ValidationFailed("Invalid query parameters.", details=serializer.errors)
-    return serializer.validated_data
 
 
 def etag(version: int) -> str:
