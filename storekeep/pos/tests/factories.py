@@ -7,74 +7,30 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
 
 from storekeep.accounts.models import ApiToken
-from storekeep.catalog.models import Product, TaxCategory, Variant
+from storekeep.catalog.models import TaxCategory, Variant
 from storekeep.inventory.services.stock import ReceiptLine, receive_stock
 from storekeep.locations.models import Location
 from storekeep.pos.models import Register
 from storekeep.pos.services import register_session_open
 from storekeep.tenants.models import Membership, Role, Tenant
+from storekeep.testing import factories
+from storekeep.testing.factories import (  # noqa: F401  (re-exported for the POS tests)
+    LocationFactory,
+    ProductFactory,
+    TaxCategoryFactory,
+    TenantFactory,
+    UserFactory,
+)
 
 D = Decimal
 
 
-class TenantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Tenant
+class VariantFactory(factories.VariantFactory):
+    """The shared variant factory, with a barcode (tills scan them)."""
 
-    slug = factory.Sequence(lambda n: f"pos-tenant-{n}")
-    name = factory.Sequence(lambda n: f"POS Tenant {n}")
-    currency = "GBP"
-    prices_include_tax = True
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"pos-user-{n}")
-
-
-class LocationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Location
-
-    tenant = factory.SubFactory(TenantFactory)
-    code = factory.Sequence(lambda n: f"S{n}")
-    name = factory.Sequence(lambda n: f"Store {n}")
-    type = Location.Type.STORE
-
-
-class TaxCategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TaxCategory
-
-    tenant = factory.SubFactory(TenantFactory)
-    name = factory.Sequence(lambda n: f"VAT {n}")
-    rate = D("20")
-
-
-class ProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-
-    tenant = factory.SubFactory(TenantFactory)
-    name = factory.Sequence(lambda n: f"Product {n}")
-
-
-class VariantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Variant
-
-    tenant = factory.SubFactory(TenantFactory)
-    product = factory.SubFactory(ProductFactory, tenant=factory.SelfAttribute("..tenant"))
-    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
     barcode = factory.Sequence(lambda n: f"50000{n:08d}")
-    price = D("10.00")
-    cost = D("4.00")
 
 
 class RegisterFactory(factory.django.DjangoModelFactory):
