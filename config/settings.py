@@ -6,6 +6,7 @@ production.
 """
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -154,6 +155,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 LOGIN_URL = "/admin/login/"
+# Before `collectstatic` (tests, benchmarks, management commands) WhiteNoise warns on every start.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # --- REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
