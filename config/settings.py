@@ -156,7 +156,7 @@ STORAGES = {
 }
 LOGIN_URL = "/admin/login/"
 # Before `collectstatic` (tests, benchmarks, management commands) WhiteNoise warns on every start.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # --- REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
