@@ -524,7 +524,7 @@ def checkout_batch(
     try:
         for (index, _), result in zip(prepared, persist(prepared), strict=True):
             results[index] = result
-    except (InsufficientStock, Conflict) as batch_error:
+    except DomainError as batch_error:
         if len(prepared) == 1:
             results[prepared[0][0]] = batch_error
             return results
