@@ -177,6 +177,31 @@ def run_backend(backend: str, args) -> dict:
             tmp.cleanup()
 
 
+BASELINE_CODE = """
+import time
+from pathlib import Path
+from django.conf import settings
+from storekeep.importers.online_retail.plan import read_invoices
+from storekeep.importers.online_retail.replay import SAMPLE_PATH
+path = {path!r} or settings.BASE_DIR.parent / "shared/data/online_retail.csv.gz"
+path = path if Path(path).exists() else SAMPLE_PATH
+started = time.monotonic()
+invoices = sum(1 for _ in read_invoices(path, limit_rows={limit!r}))
+print(f"BASELINE {{time.monotonic() - started:.3f}} {{invoices}}")
+"""
+
+
+def baseline_seconds(args) -> float:
+    """The floor any importer pays, measured in the same run: stream, parse and group the
+    file into time-ordered invoices, with no database (the ratio's denominator)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = manage(env, "shell", "-c", BASELINE_CODE.format(path=args.path, limit=args.limit_rows))
+    if result.returncode:
+        raise SystemExit(f"baseline failed\n{result.stderr[-2000:]}")
+    line = next(line for line in result.stdout.splitlines() if line.startswith("BASELINE "))
+    return float(line.split()[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("postgres", "sqlite", "both"), default="both")
@@ -191,6 +216,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     backends = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
+    base = baseline_seconds(args)
+    print(f"== baseline: streaming, parsing and grouping the file (no database) takes {base:.1f}s", flush=True)
     results = []
     for backend in backends:
         print(f"== {backend}: importing …", flush=True)
@@ -201,7 +228,7 @@ def main() -> None:
         print(
             f"{backend}: {outcome['wall']:.1f}s wall, {outcome['cpu']:.1f}s CPU (import process)"
             f"{server_text}, {outcome['lines']} lines, "
-            f"{outcome['lines'] / outcome['wall']:.0f} lines/s wall; "
+            f"{outcome['lines'] / outcome['wall']:.0f} lines/s wall, {outcome['wall'] / base:.1f}x the baseline; "
             f"books balance: {outcome['books_balance']}; inventory_check: {outcome['inventory_check']}; "
             f"load average {outcome['load'][0]:.1f} → {outcome['load'][1]:.1f}",
             flush=True,
@@ -213,7 +240,8 @@ def main() -> None:
             scope += f" until={args.until} limit_rows={args.limit_rows}"
         lines = [
             f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {scope}\n",
-            f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}.\n",
+            f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. "
+            f"Baseline (stream, parse and group the file, no database): {base:.1f} s.\n",
             "| backend | wall | CPU (import process) | CPU (PostgreSQL backend) | lines | lines/s (wall) | "
             "net sales = file | inventory_check | load avg before → after |",
             "|---|---|---|---|---|---|---|---|---|",
