@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev run test lint lock bench demo clean
+.PHONY: install install-dev run test lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,6 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
-
-bench: install-dev
-	$(BIN)/python benchmarks/run_all.py
 
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet --upgrade pip
