@@ -16,6 +16,7 @@ from storekeep.accounts.authentication import BearerTokenAuthentication
 from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
+from storekeep.core.query import parse_query
 from storekeep.core.views import TenantAPIView, TenantModelViewSet
 from storekeep.locations.models import Location
 from storekeep.pos import selectors, services
@@ -131,6 +132,20 @@ class PosView(TenantAPIView):
     authentication_classes = POS_AUTH
     read_role = Role.CASHIER
     write_role = Role.CASHIER
+
+    def scoped_page(self, request, filter_input, select, output):
+        """One page of ``select(tenant=, filters=)``: at the till, its store only; for a member
+        assigned to some locations, those only. Bad filters → 400 ``validation_error``."""
+        filters = parse_query(filter_input, request)
+        if self.register_auth is not None:
+            filters["location_id"] = self.register_auth.location.pk
+        qs = select(tenant=self.tenant, filters=filters)
+        allowed = self.membership.allowed_location_ids()
+        if allowed is not None:
+            qs = qs.filter(location_id__in=allowed)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(output(page, many=True).data)
 
     @property
     def register_auth(self) -> RegisterAuth | None:
@@ -387,16 +402,7 @@ class SaleListApi(PosView):
         responses={200: s.SaleListOutput(many=True), **errors(400, 401, 403)},
     )
     def get(self, request):
-        filters = validated(SaleFilterInput, request.query_params)
-        if self.register_auth is not None:
-            filters["location_id"] = self.register_auth.location.pk
-        qs = selectors.sale_list(tenant=self.tenant, filters=filters)
-        allowed = self.membership.allowed_location_ids()
-        if allowed is not None:
-            qs = qs.filter(location_id__in=allowed)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(s.SaleListOutput(page, many=True).data)
+        return self.scoped_page(request, SaleFilterInput, selectors.sale_list, s.SaleListOutput)
 
 
 @extend_schema(tags=["pos"])
@@ -469,16 +475,7 @@ class ReturnListCreateApi(PosView):
         responses={200: s.ReturnOutput(many=True), **errors(400, 401, 403)},
     )
     def get(self, request):
-        filters = validated(ReturnFilterInput, request.query_params)
-        if self.register_auth is not None:
-            filters["location_id"] = self.register_auth.location.pk
-        qs = selectors.return_list(tenant=self.tenant, filters=filters)
-        allowed = self.membership.allowed_location_ids()
-        if allowed is not None:
-            qs = qs.filter(location_id__in=allowed)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(s.ReturnOutput(page, many=True).data)
+        return self.scoped_page(request, ReturnFilterInput, selectors.return_list, s.ReturnOutput)
 
     @extend_schema(
         request=s.ReturnInput,
