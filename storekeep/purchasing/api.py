@@ -13,6 +13,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from storekeep.catalog.models import QTY
+from storekeep.catalog.models import UNIT_MONEY as COST
 from storekeep.core.idempotency import idempotent
 from storekeep.core.serializers import (
     TenantModelSerializer,
@@ -43,9 +45,6 @@ from .services import (
     purchase_order_submit,
     purchase_order_update,
 )
-
-QTY = {"max_digits": 14, "decimal_places": 3}
-COST = {"max_digits": 14, "decimal_places": 4}
 
 
 class VendorSerializer(TenantModelSerializer):

@@ -11,6 +11,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from storekeep.catalog.models import QTY
+from storekeep.catalog.models import UNIT_MONEY as COST
 from storekeep.core.idempotency import idempotent
 from storekeep.core.views import TenantAPIView
 from storekeep.reports.csv import csv_download, list_response, wants_csv
@@ -34,9 +36,7 @@ from ._shared import (
     parse_query,
 )
 
-QTY = {"max_digits": 14, "decimal_places": 3}
 MONEY = {"max_digits": 14, "decimal_places": 2}
-COST = {"max_digits": 14, "decimal_places": 4}
 
 
 class CountLineOutputSerializer(serializers.Serializer):

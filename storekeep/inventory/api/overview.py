@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from storekeep.catalog.models import Variant
+from storekeep.catalog.models import QTY, Variant
 from storekeep.reports.csv import list_response, wants_csv
 
 from ..models import CountSession, InventoryItem, InventoryTransfer
@@ -26,7 +26,6 @@ from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 
 ZERO = Decimal("0")
 MONEY_STEP = Decimal("0.01")
-QTY = {"max_digits": 14, "decimal_places": 3}
 MONEY = {"max_digits": 16, "decimal_places": 2}
 VALUE_FIELD = DecimalField(max_digits=28, decimal_places=7)
 

@@ -15,6 +15,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from storekeep.catalog.models import QTY
+from storekeep.catalog.models import UNIT_MONEY as COST
 from storekeep.core.views import TenantAPIView
 from storekeep.purchasing.models import Vendor
 from storekeep.reports.csv import list_response
@@ -23,9 +25,6 @@ from storekeep.tenants.models import Role
 from ..models import LowStockAlert
 from ..services.reorder import reorder_suggestion_list
 from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, errors, parse_query
-
-QTY = {"max_digits": 14, "decimal_places": 3}
-COST = {"max_digits": 14, "decimal_places": 4}
 
 
 class ReorderQuerySerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from storekeep.catalog.models import QTY
 from storekeep.core.idempotency import idempotent
 from storekeep.core.views import TenantAPIView
 from storekeep.reports.csv import list_response
@@ -36,8 +37,6 @@ from ._shared import (
     errors,
     parse_query,
 )
-
-QTY = {"max_digits": 14, "decimal_places": 3}
 
 
 class TransferLineOutputSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from storekeep.catalog.models import QTY
 from storekeep.inventory.api._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.inventory.api.reorder import day_bounds
 from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
@@ -26,7 +27,6 @@ from storekeep.reports.csv import list_response
 
 ZERO = Decimal("0")
 MONEY_STEP = Decimal("0.01")
-QTY = {"max_digits": 14, "decimal_places": 3}
 QTY_FIELD = DecimalField(max_digits=16, decimal_places=3)
 VALUE_FIELD = DecimalField(max_digits=28, decimal_places=7)
 MAX_RANGE_DAYS = 3660
