@@ -19,7 +19,10 @@
    finalized returns (``return_process``) matched to the customer's earlier
    sale lines of the same code and unit price, else without receipt;
    adjustment invoices → ``adjust_stock`` (found stock, reason
-   ``correction``) and ``write_off`` (reason read from the note).
+   ``correction``) and ``write_off`` (reason read from the note). Sales are
+   written in batches (``checkout_batch``, same code as ``checkout``); a
+   return or adjustment of a variant on a queued sale writes the queue first,
+   so each item's ledger is in time order.
 
 Restartable: the invoices already in the database (``Sale.external_ref``,
 ``Return.external_ref``, ledger ``ref_id`` of the import location's
@@ -85,7 +88,7 @@ OPENING_REF = "online-retail-opening"
 #: The file's times are UK local time without a zone (README quirk 13).
 DATA_TZ = ZoneInfo("Europe/London")
 ZERO = Decimal("0")
-#: Consecutive sale invoices checked out together (one `checkout_batch`).
+#: Sale invoices checked out together (one `checkout_batch`), at most.
 SALES_PER_BATCH = 50
 
 
@@ -180,6 +183,9 @@ class OnlineRetailImporter:
         self.log = log or (lambda message: None)
         self.summary = ImportSummary(path=str(self.path))
         self.pending_sales: list[tuple[Invoice, dict[int, Decimal]]] = []
+        #: Every variant on a queued sale (product or not): a later return or
+        #: adjustment touching one of them waits for the queue to be written.
+        self.pending_variants: set[int] = set()
 
     # --- set-up ------------------------------------------------------------------
 
@@ -367,7 +373,12 @@ class OnlineRetailImporter:
             return False
         self._take(needs, -1)
         self.pending_sales.append((invoice, needs))
+        self.pending_variants.update(self.variants[line.code].pk for line in invoice.lines)
         return True
+
+    def _touches_pending(self, invoice: Invoice) -> bool:
+        """Whether ``invoice`` moves or returns a variant of a queued sale."""
+        return any(self.variants[line.code].pk in self.pending_variants for line in invoice.lines)
 
     def _flush_sales(self, session: RegisterSession) -> None:
         """Check out the queued sale invoices in order, as one `checkout_batch` (SPEC §5).
@@ -378,6 +389,7 @@ class OnlineRetailImporter:
         if not self.pending_sales:
             return
         queued, self.pending_sales = self.pending_sales, []
+        self.pending_variants = set()
         carts = [
             CartInput(
                 lines=[
@@ -549,13 +561,16 @@ class OnlineRetailImporter:
             for invoice in invoices:
                 if id(invoice) in pending:
                     if invoice.kind is InvoiceKind.SALE:
-                        # Consecutive sales go to the till as one batch; a return or an
-                        # adjustment first flushes them, so time order is kept.
+                        # Sales go to the till in batches. A return or an adjustment of a
+                        # variant on a queued sale first writes the queue, so every item's
+                        # ledger stays in time order and a return finds the lines it
+                        # matches; one of other variants does not have to wait.
                         self._queue_sale(invoice)
                         if len(self.pending_sales) >= SALES_PER_BATCH:
                             self._flush_sales(session)
                     else:
-                        self._flush_sales(session)
+                        if self._touches_pending(invoice):
+                            self._flush_sales(session)
                         if invoice.kind is InvoiceKind.CANCELLATION:
                             imported = self._replay_cancellation(invoice, session)
                         else:

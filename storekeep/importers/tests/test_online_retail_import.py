@@ -236,6 +236,29 @@ def test_stock_ends_where_the_rows_say_and_the_ledger_agrees(imported):
     assert "OK" in out.text
 
 
+def test_every_items_ledger_runs_in_time_order_with_chained_balances(imported):
+    """Sales are written in batches and a return of other variants does not wait for
+    the queue, so rows of different items are not in time order by id; each item's are."""
+    tenant, _ = imported
+    rows = StockLedger.objects.filter(tenant=tenant).order_by("pk").values_list(
+        "pk", "location_id", "variant_id", "created_at", "qty_delta", "balance_after", "ref_type"
+    )
+    last: dict[tuple[int, int], tuple] = {}
+    latest_return = None
+    overtaken = 0
+    for pk, location_id, variant_id, at, delta, balance, ref_type in rows:
+        previous = last.get((location_id, variant_id))
+        if previous is not None:
+            assert at >= previous[0], (variant_id, pk)
+            assert balance == previous[1] + delta, (variant_id, pk)
+        last[(location_id, variant_id)] = (at, balance)
+        if ref_type == LedgerRefType.RETURN:
+            latest_return = at if latest_return is None else max(latest_return, at)
+        elif ref_type == LedgerRefType.SALE and latest_return is not None and at < latest_return:
+            overtaken += 1  # a queued sale written after a later return of other variants
+    assert overtaken, "the slice should exercise a return that did not wait for the queue"
+
+
 def test_write_offs_and_found_stock_are_adjustments_with_reasons(imported):
     tenant, _ = imported
     negative = [r for r in EXPECTED.adjust_rows if int(r[3]) < 0 and is_product(r[1].upper())]

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
-from storekeep.core.bulk import insert_rows, update_rows
+from storekeep.core.bulk import RowFactory, insert_rows, update_rows
 from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
 from storekeep.locations.models import Location
 
@@ -36,6 +36,7 @@ MAX_QTY = Decimal("99999999999.999")  # Decimal(14,3)
 MAX_COST = Decimal("9999999999.9999")  # Decimal(14,4)
 # Corrections may also take stock out of expired lots (expired first); sales,
 # transfers and reservations never do (SPEC §7).
+_new_ledger_row = RowFactory(StockLedger)
 CORRECTIVE_REF_TYPES = frozenset({LedgerRefType.ADJUSTMENT, LedgerRefType.COUNT_RECONCILE, LedgerRefType.WASTE,
                                   LedgerRefType.EXPIRY})
 
@@ -232,7 +233,7 @@ class _Plan:
 
     def _row(self, move, state, qty, unit_cost, lot=None):
         at = move.occurred_at or self.when
-        row = StockLedger(
+        row = _new_ledger_row(
             tenant=self.tenant, location_id=move.location_id, variant_id=move.variant_id, lot=lot,
             ref_type=move.ref_type or self.ref_type, ref_id=self.ref_id if move.ref_id is None else move.ref_id,
             qty_delta=qty, balance_after=state.on_hand, unit_cost=unit_cost, reason=move.reason,

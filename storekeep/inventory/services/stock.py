@@ -232,12 +232,15 @@ def record_sales(*, tenant, location_id: int, sales: Sequence[SaleStock], actor=
 
 @atomic_with_retry
 def record_return(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
-                  occurred_at: datetime | None = None) -> list[StockLedger]:
-    """Restock returned quantities (RETURN rows) at the line's ``unit_cost`` when given. SPEC §5."""
+                  occurred_at: datetime | None = None, variants: dict | None = None) -> list[StockLedger]:
+    """Restock returned quantities (RETURN rows) at the line's ``unit_cost`` when given. SPEC §5.
+
+    ``variants`` ({id: Variant} of this tenant) spares the engine reading them again.
+    """
     moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=1, ref_type=LedgerRefType.RETURN,
                             recipe_ref_type=LedgerRefType.RETURN, cost_from_line=True)
     return apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.RETURN, ref_id=ref_id, actor=actor,
-                       occurred_at=occurred_at)
+                       occurred_at=occurred_at, variants=variants)
 
 
 def _into_sold_lots(tenant, location_id, ref_id, moves: list[StockMove]) -> list[StockMove]:

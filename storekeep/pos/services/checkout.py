@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from storekeep.core.bulk import insert_rows
+from storekeep.core.bulk import RowFactory, insert_rows
 from storekeep.core.errors import (
     Conflict,
     DomainError,
@@ -41,6 +41,7 @@ from .pricing import CartLine, PricedCart, currency_exponent, price_cart
 ZERO = Decimal("0")
 MONEY_STEP = Decimal("0.01")
 COST_STEP = Decimal("0.0001")
+_new_sale_line = RowFactory(SaleLine)
 
 
 @dataclass(frozen=True)
@@ -384,7 +385,7 @@ def _persist(
     for doc, (sale, prep) in enumerate(zip(sales, prepared, strict=True)):
         variants = prep.priced.variants
         sale_lines = [
-            SaleLine(
+            _new_sale_line(
                 tenant=tenant,
                 sale=sale,
                 line_no=index + 1,

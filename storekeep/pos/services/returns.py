@@ -19,6 +19,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
+from storekeep.core.bulk import insert_rows, update_rows
 from storekeep.core.errors import (
     Conflict,
     ErrorCode,
@@ -116,6 +117,218 @@ def _no_receipt_amounts(*, tenant, variant: Variant, unit_price: Decimal, qty: D
     }
 
 
+def _check_request(lines, refund_method, source) -> None:
+    if not lines:
+        raise ValidationFailed("A return needs at least one line.", code=PosErrorCode.EMPTY_CART)
+    if refund_method not in Payment.Method.values:
+        raise ValidationFailed("Unknown refund method.", details={"refund_method": [refund_method]})
+    if source not in Sale.Source.values:
+        raise ValidationFailed("Unknown source.", details={"source": [str(source)]})
+    for index, line in enumerate(lines):
+        _check_qty(line.qty, index)
+        if line.disposition not in ReturnLine.Disposition.values:
+            raise ValidationFailed(
+                "disposition must be RESTOCK or DISCARD.",
+                details={"line": index, "disposition": str(line.disposition)},
+            )
+
+
+def _sale_for_return(
+    *, tenant, sale_id, now, manager_approved, lock: bool
+) -> tuple[Sale | None, dict[int, SaleLine]]:
+    """The sale returned against and its lines by pk (locked, parent first, when ``lock``)."""
+    if sale_id is None:
+        if not manager_approved:
+            raise PermissionDenied(
+                "A return without a receipt needs a manager.", code=PosErrorCode.RECEIPT_REQUIRED
+            )
+        return None, {}
+    sales = Sale.objects.filter(tenant=tenant, pk=sale_id)
+    sale = (sales.select_for_update() if lock else sales).first()
+    if sale is None:
+        raise NotFound("Sale not found.", details={"sale_id": sale_id})
+    if sale.status != Sale.Status.COMPLETED:
+        raise InvalidState("A voided sale cannot be returned.", details={"sale_id": sale.pk})
+    window = tenant.return_window_days
+    if window is not None and (now - sale.completed_at).days > window and not manager_approved:
+        raise PermissionDenied(
+            "This sale is outside the return window; a manager must approve.",
+            details={"sale_id": sale.pk, "return_window_days": window},
+        )
+    lines = SaleLine.objects.filter(tenant=tenant, sale=sale).select_related("variant").order_by("line_no")
+    if lock:
+        lines = lines.select_for_update(of=("self",))
+    return sale, {sl.pk: sl for sl in lines}
+
+
+def _return_location(*, tenant, register_session, location, sale) -> Location:
+    where = (
+        register_session.register.location
+        if register_session is not None
+        else location or (sale.location if sale is not None else None)
+    )
+    if where is None:
+        raise ValidationFailed(
+            "A return without a receipt needs a location.",
+            details={"location_id": ["Required."]},
+        )
+    if where.tenant_id != tenant.pk:
+        raise NotFound("Location not found.")
+    return where
+
+
+def _draft_lines(
+    *, tenant, lines, sale, sale_lines: dict[int, SaleLine], variants: dict[int, Variant], exponent
+) -> tuple[list[ReturnLine], dict[int, Decimal]]:
+    """The return lines with their refunds, and the quantity each sale line takes back.
+
+    A line against the sale refunds its sale line's persisted amounts pro rata,
+    given what was returned before (and earlier in this return); a line without
+    receipt refunds the price given with the variant's tax and fee.
+    """
+    pending: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    rows: list[ReturnLine] = []
+    for index, line in enumerate(lines):
+        if sale is not None:
+            sale_line = None
+            if line.sale_line_id is not None:
+                sale_line = sale_lines.get(line.sale_line_id)
+            elif line.variant_id is not None:
+                sale_line = next(
+                    (
+                        sl
+                        for sl in sale_lines.values()
+                        if sl.variant_id == line.variant_id
+                        and sl.qty - sl.qty_returned - pending[sl.pk] >= line.qty
+                    ),
+                    None,
+                ) or next((sl for sl in sale_lines.values() if sl.variant_id == line.variant_id), None)
+            if sale_line is None:
+                raise NotFound(
+                    "This sale has no such line.",
+                    details={
+                        "line": index,
+                        "sale_line_id": line.sale_line_id,
+                        "variant_id": line.variant_id,
+                    },
+                )
+            if sale_line.qty_returned + pending[sale_line.pk] + line.qty > sale_line.qty:
+                raise _exceeds(sale_line, line.qty, index)
+            refund = refund_line_amounts(
+                gross=sale_line.gross,
+                discount=sale_line.discount,
+                tax=sale_line.tax,
+                fee=sale_line.fee,
+                prices_include_tax=tenant.prices_include_tax,
+                sold_qty=sale_line.qty,
+                already_returned_qty=sale_line.qty_returned + pending[sale_line.pk],
+                return_qty=line.qty,
+                exponent=exponent,
+            )
+            pending[sale_line.pk] += line.qty
+            amounts = {
+                "gross": refund.gross,
+                "discount": refund.discount,
+                "net": refund.net,
+                "tax": refund.tax,
+                "fee": refund.fee,
+                "line_total": refund.line_total,
+            }
+            variant_id = sale_line.variant_id
+            unit_price = sale_line.unit_price
+        else:
+            variant = variants.get(line.variant_id)
+            if variant is None:
+                raise NotFound(
+                    "Variant not found.",
+                    code=PosErrorCode.UNKNOWN_VARIANT,
+                    details={"line": index, "variant_id": line.variant_id},
+                )
+            if line.unit_price is None:
+                raise ValidationFailed(
+                    "A return without a receipt needs the unit_price refunded.",
+                    details={"line": index, "unit_price": ["Required."]},
+                )
+            amounts = _no_receipt_amounts(
+                tenant=tenant, variant=variant, unit_price=line.unit_price, qty=line.qty
+            )
+            sale_line = None
+            variant_id = variant.pk
+            unit_price = line.unit_price
+        rows.append(
+            ReturnLine(
+                tenant=tenant,
+                sale_line=sale_line,
+                variant_id=variant_id,
+                qty=line.qty,
+                disposition=line.disposition,
+                unit_price=unit_price,
+                refund_gross=amounts["gross"],
+                refund_discount=amounts["discount"],
+                refund_net=amounts["net"],
+                refund_tax=amounts["tax"],
+                refund_fee=amounts["fee"],
+                refund_total=amounts["line_total"],
+            )
+        )
+    return rows, pending
+
+
+def _no_receipt_variants(*, tenant, lines, sale) -> dict[int, Variant]:
+    variant_ids = {ln.variant_id for ln in lines if ln.sale_line_id is None and ln.variant_id}
+    if sale is not None or not variant_ids:
+        return {}
+    return {
+        v.pk: v
+        for v in Variant.objects.filter(tenant=tenant, pk__in=variant_ids).select_related(
+            "product__tax_category"
+        )
+    }
+
+
+def _insert_return(*, rows: list[ReturnLine], external_ref: str, **fields) -> Return:
+    """Insert the return and its lines (409 ``duplicate`` for a used external_ref)."""
+    try:
+        ret = Return.objects.create(external_ref=external_ref or "", **fields, **_totals(rows))
+    except IntegrityError:
+        raise Conflict(
+            "A return with this external_ref already exists.",
+            code=ErrorCode.DUPLICATE,
+            details={"external_ref": external_ref},
+        ) from None
+    for row in rows:
+        row.ret = ret
+    insert_rows(ReturnLine, rows)
+    ret._prefetched_lines = rows
+    return ret
+
+
+def _restock(*, tenant, ret: Return, rows, sale_lines, actor, occurred_at, variants=None) -> None:
+    """Put the RESTOCK lines back through the engine (RETURN rows at the sale's unit cost)."""
+    stock_lines = []
+    for row in rows:
+        if row.disposition != ReturnLine.Disposition.RESTOCK:
+            continue
+        sale_line = sale_lines.get(row.sale_line_id)
+        stock_lines.append(
+            StockLine(
+                variant_id=row.variant_id,
+                qty=row.qty,
+                unit_cost=sale_line.unit_cost if sale_line is not None else None,
+            )
+        )
+    if stock_lines:
+        record_return(
+            tenant=tenant,
+            location_id=ret.location_id,
+            lines=stock_lines,
+            ref_id=str(ret.pk),
+            actor=actor,
+            occurred_at=occurred_at,
+            variants=variants,
+        )
+
+
 def return_create(
     *,
     tenant,
@@ -145,191 +358,34 @@ def return_create(
     found), 409 ``invalid_state`` (voided sale), 409 ``duplicate``
     (external_ref). Refund amounts on the draft are a preview. SPEC §5.
     """
-    if not lines:
-        raise ValidationFailed("A return needs at least one line.", code=PosErrorCode.EMPTY_CART)
-    if refund_method not in Payment.Method.values:
-        raise ValidationFailed("Unknown refund method.", details={"refund_method": [refund_method]})
-    if source not in Sale.Source.values:
-        raise ValidationFailed("Unknown source.", details={"source": [str(source)]})
-    for index, line in enumerate(lines):
-        _check_qty(line.qty, index)
-        if line.disposition not in ReturnLine.Disposition.values:
-            raise ValidationFailed(
-                "disposition must be RESTOCK or DISCARD.",
-                details={"line": index, "disposition": str(line.disposition)},
-            )
+    _check_request(lines, refund_method, source)
     exponent = currency_exponent(tenant)
     now = occurred_at or timezone.now()
 
     def create() -> Return:
-        sale = None
-        sale_lines: dict[int, SaleLine] = {}
-        if sale_id is not None:
-            sale = Sale.objects.filter(tenant=tenant, pk=sale_id).first()
-            if sale is None:
-                raise NotFound("Sale not found.", details={"sale_id": sale_id})
-            if sale.status != Sale.Status.COMPLETED:
-                raise InvalidState(
-                    "A voided sale cannot be returned.", details={"sale_id": sale.pk}
-                )
-            window = tenant.return_window_days
-            if (
-                window is not None
-                and (now - sale.completed_at).days > window
-                and not manager_approved
-            ):
-                raise PermissionDenied(
-                    "This sale is outside the return window; a manager must approve.",
-                    details={"sale_id": sale.pk, "return_window_days": window},
-                )
-            sale_lines = {
-                sl.pk: sl
-                for sl in SaleLine.objects.filter(tenant=tenant, sale=sale)
-                .select_related("variant")
-                .order_by("line_no")
-            }
-        elif not manager_approved:
-            raise PermissionDenied(
-                "A return without a receipt needs a manager.", code=PosErrorCode.RECEIPT_REQUIRED
-            )
-
-        variant_ids = {ln.variant_id for ln in lines if ln.sale_line_id is None and ln.variant_id}
-        variants = {}
-        if sale is None and variant_ids:
-            variants = {
-                v.pk: v
-                for v in Variant.objects.filter(tenant=tenant, pk__in=variant_ids).select_related(
-                    "product__tax_category"
-                )
-            }
-
-        where = (
-            register_session.register.location
-            if register_session is not None
-            else location or (sale.location if sale is not None else None)
+        sale, sale_lines = _sale_for_return(
+            tenant=tenant, sale_id=sale_id, now=now, manager_approved=manager_approved, lock=False
         )
-        if where is None:
-            raise ValidationFailed(
-                "A return without a receipt needs a location.",
-                details={"location_id": ["Required."]},
-            )
-        if where.tenant_id != tenant.pk:
-            raise NotFound("Location not found.")
-
-        pending: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        rows: list[ReturnLine] = []
-        for index, line in enumerate(lines):
-            if sale is not None:
-                sale_line = None
-                if line.sale_line_id is not None:
-                    sale_line = sale_lines.get(line.sale_line_id)
-                elif line.variant_id is not None:
-                    sale_line = next(
-                        (
-                            sl
-                            for sl in sale_lines.values()
-                            if sl.variant_id == line.variant_id
-                            and sl.qty - sl.qty_returned - pending[sl.pk] >= line.qty
-                        ),
-                        None,
-                    ) or next(
-                        (sl for sl in sale_lines.values() if sl.variant_id == line.variant_id), None
-                    )
-                if sale_line is None:
-                    raise NotFound(
-                        "This sale has no such line.",
-                        details={
-                            "line": index,
-                            "sale_line_id": line.sale_line_id,
-                            "variant_id": line.variant_id,
-                        },
-                    )
-                if sale_line.qty_returned + pending[sale_line.pk] + line.qty > sale_line.qty:
-                    raise _exceeds(sale_line, line.qty, index)
-                refund = refund_line_amounts(
-                    gross=sale_line.gross,
-                    discount=sale_line.discount,
-                    tax=sale_line.tax,
-                    fee=sale_line.fee,
-                    prices_include_tax=tenant.prices_include_tax,
-                    sold_qty=sale_line.qty,
-                    already_returned_qty=sale_line.qty_returned + pending[sale_line.pk],
-                    return_qty=line.qty,
-                    exponent=exponent,
-                )
-                pending[sale_line.pk] += line.qty
-                amounts = {
-                    "gross": refund.gross,
-                    "discount": refund.discount,
-                    "net": refund.net,
-                    "tax": refund.tax,
-                    "fee": refund.fee,
-                    "line_total": refund.line_total,
-                }
-                variant_id = sale_line.variant_id
-                unit_price = sale_line.unit_price
-            else:
-                variant = variants.get(line.variant_id)
-                if variant is None:
-                    raise NotFound(
-                        "Variant not found.",
-                        code=PosErrorCode.UNKNOWN_VARIANT,
-                        details={"line": index, "variant_id": line.variant_id},
-                    )
-                if line.unit_price is None:
-                    raise ValidationFailed(
-                        "A return without a receipt needs the unit_price refunded.",
-                        details={"line": index, "unit_price": ["Required."]},
-                    )
-                amounts = _no_receipt_amounts(
-                    tenant=tenant, variant=variant, unit_price=line.unit_price, qty=line.qty
-                )
-                sale_line = None
-                variant_id = variant.pk
-                unit_price = line.unit_price
-            rows.append(
-                ReturnLine(
-                    tenant=tenant,
-                    sale_line=sale_line,
-                    variant_id=variant_id,
-                    qty=line.qty,
-                    disposition=line.disposition,
-                    unit_price=unit_price,
-                    refund_gross=amounts["gross"],
-                    refund_discount=amounts["discount"],
-                    refund_net=amounts["net"],
-                    refund_tax=amounts["tax"],
-                    refund_fee=amounts["fee"],
-                    refund_total=amounts["line_total"],
-                )
-            )
-        try:
-            ret = Return.objects.create(
-                tenant=tenant,
-                sale=sale,
-                location=where,
-                register_session=register_session,
-                status=Return.Status.DRAFT,
-                reason=(reason or "")[:255],
-                source=source,
-                external_ref=external_ref or "",
-                created_by=actor,
-                refund_method=refund_method,
-                **_totals(rows),
-            )
-        except IntegrityError:
-            raise Conflict(
-                "A return with this external_ref already exists.",
-                code=ErrorCode.DUPLICATE,
-                details={"external_ref": external_ref},
-            ) from None
-        for row in rows:
-            row.ret = ret
-        ReturnLine.objects.bulk_create(rows)
-        ret._prefetched_lines = rows
-        return ret
+        variants = _no_receipt_variants(tenant=tenant, lines=lines, sale=sale)
+        where = _return_location(
+            tenant=tenant, register_session=register_session, location=location, sale=sale
+        )
+        rows, _ = _draft_lines(
+            tenant=tenant, lines=lines, sale=sale, sale_lines=sale_lines, variants=variants,
+            exponent=exponent,
+        )
+        return _insert_return(
+            rows=rows, external_ref=external_ref, tenant=tenant, sale=sale, location=where,
+            register_session=register_session, status=Return.Status.DRAFT,
+            reason=(reason or "")[:255], source=source, created_by=actor, refund_method=refund_method,
+        )
 
     return atomic_operation(create)
+
+
+REFUND_FIELDS = (
+    "refund_gross", "refund_discount", "refund_net", "refund_tax", "refund_fee", "refund_total",
+)
 
 
 def _totals(rows: Sequence[ReturnLine]) -> dict:
@@ -389,65 +445,42 @@ def return_finalize(
                 .order_by("pk")
                 .select_for_update()
             }
-        stock_lines = []
         for index, row in enumerate(rows):
             sale_line = sale_lines.get(row.sale_line_id)
-            if sale_line is not None:
-                if sale_line.qty_returned + row.qty > sale_line.qty:
-                    raise _exceeds(sale_line, row.qty, index)
-                refund = refund_line_amounts(
-                    gross=sale_line.gross,
-                    discount=sale_line.discount,
-                    tax=sale_line.tax,
-                    fee=sale_line.fee,
-                    prices_include_tax=tenant.prices_include_tax,
-                    sold_qty=sale_line.qty,
-                    already_returned_qty=sale_line.qty_returned,
-                    return_qty=row.qty,
-                    exponent=exponent,
-                )
-                sale_line.qty_returned += row.qty
-                row.refund_gross, row.refund_discount, row.refund_net = (
-                    refund.gross,
-                    refund.discount,
-                    refund.net,
-                )
-                row.refund_tax, row.refund_fee, row.refund_total = (
-                    refund.tax,
-                    refund.fee,
-                    refund.line_total,
-                )
-            if row.disposition == ReturnLine.Disposition.RESTOCK:
-                stock_lines.append(
-                    StockLine(
-                        variant_id=row.variant_id,
-                        qty=row.qty,
-                        unit_cost=sale_line.unit_cost if sale_line is not None else None,
-                    )
-                )
+            if sale_line is None:
+                continue
+            if sale_line.qty_returned + row.qty > sale_line.qty:
+                raise _exceeds(sale_line, row.qty, index)
+            refund = refund_line_amounts(
+                gross=sale_line.gross,
+                discount=sale_line.discount,
+                tax=sale_line.tax,
+                fee=sale_line.fee,
+                prices_include_tax=tenant.prices_include_tax,
+                sold_qty=sale_line.qty,
+                already_returned_qty=sale_line.qty_returned,
+                return_qty=row.qty,
+                exponent=exponent,
+            )
+            sale_line.qty_returned += row.qty
+            row.refund_gross, row.refund_discount, row.refund_net = (
+                refund.gross,
+                refund.discount,
+                refund.net,
+            )
+            row.refund_tax, row.refund_fee, row.refund_total = (
+                refund.tax,
+                refund.fee,
+                refund.line_total,
+            )
         if sale_lines:
-            SaleLine.objects.bulk_update(list(sale_lines.values()), ["qty_returned"])
+            update_rows(SaleLine, list(sale_lines.values()), ["qty_returned"])
         if sale_line_ids:
-            ReturnLine.objects.bulk_update(
-                rows,
-                [
-                    "refund_gross",
-                    "refund_discount",
-                    "refund_net",
-                    "refund_tax",
-                    "refund_fee",
-                    "refund_total",
-                ],
-            )
-        if stock_lines:
-            record_return(
-                tenant=tenant,
-                location_id=ret.location_id,
-                lines=stock_lines,
-                ref_id=str(ret.pk),
-                actor=actor,
-                occurred_at=occurred_at,
-            )
+            update_rows(ReturnLine, rows, REFUND_FIELDS)
+        _restock(
+            tenant=tenant, ret=ret, rows=rows, sale_lines=sale_lines, actor=actor,
+            occurred_at=occurred_at,
+        )
         for field, value in _totals(rows).items():
             setattr(ret, field, value)
         ret.status = Return.Status.FINALIZED
@@ -469,17 +502,59 @@ def return_finalize(
     return atomic_operation(finalize)
 
 
-def return_process(*, tenant, occurred_at: datetime | None = None, **kwargs) -> Return:
+def return_process(
+    *,
+    tenant,
+    lines: Sequence[ReturnLineInput],
+    sale_id: int | None = None,
+    reason: str = "",
+    actor=None,
+    location: Location | None = None,
+    register_session: RegisterSession | None = None,
+    manager_approved: bool = False,
+    refund_method: str = Payment.Method.CASH,
+    source: str = Sale.Source.POS,
+    external_ref: str = "",
+    occurred_at: datetime | None = None,
+) -> Return:
     """Draft and finalize a return in one transaction (importers, back office).
 
-    Takes `return_create`'s arguments; returns the FINALIZED return.
+    Takes `return_create`'s arguments, with its rules and errors; returns the
+    FINALIZED return, exactly as `return_create` then `return_finalize` would.
+    It does both in one pass: the sale and its lines are locked as they are
+    read (parent first), so the refunds computed for the draft are final and
+    nothing is read twice. SPEC §5.
     """
+    _check_request(lines, refund_method, source)
+    exponent = currency_exponent(tenant)
+    now = occurred_at or timezone.now()
 
-    def both() -> Return:
-        ret = return_create(tenant=tenant, occurred_at=occurred_at, **kwargs)
-        finalized, _ = return_finalize(
-            tenant=tenant, return_id=ret.pk, actor=kwargs.get("actor"), occurred_at=occurred_at
+    def process() -> Return:
+        sale, sale_lines = _sale_for_return(
+            tenant=tenant, sale_id=sale_id, now=now, manager_approved=manager_approved, lock=True
         )
-        return finalized
+        variants = _no_receipt_variants(tenant=tenant, lines=lines, sale=sale)
+        where = _return_location(
+            tenant=tenant, register_session=register_session, location=location, sale=sale
+        )
+        rows, taken = _draft_lines(
+            tenant=tenant, lines=lines, sale=sale, sale_lines=sale_lines, variants=variants,
+            exponent=exponent,
+        )
+        ret = _insert_return(
+            rows=rows, external_ref=external_ref, tenant=tenant, sale=sale, location=where,
+            register_session=register_session, status=Return.Status.FINALIZED, finalized_at=now,
+            reason=(reason or "")[:255], source=source, created_by=actor, refund_method=refund_method,
+        )
+        returned = [sale_lines[pk] for pk in taken]
+        for sale_line in returned:
+            sale_line.qty_returned += taken[sale_line.pk]
+        update_rows(SaleLine, returned, ["qty_returned"])
+        known = variants or {sl.variant_id: sl.variant for sl in sale_lines.values()}
+        _restock(
+            tenant=tenant, ret=ret, rows=rows, sale_lines=sale_lines, actor=actor,
+            occurred_at=occurred_at, variants=known,
+        )
+        return ret
 
-    return atomic_operation(both)
+    return atomic_operation(process)

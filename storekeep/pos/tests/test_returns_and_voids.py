@@ -3,10 +3,12 @@
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from storekeep.core.errors import Conflict, InvalidState, PermissionDenied
 from storekeep.inventory.models import InventoryItem, StockLedger
-from storekeep.pos.models import Return, Sale, SaleLine
+from storekeep.pos.models import Return, ReturnLine, Sale, SaleLine
 from storekeep.pos.services import (
     CartLine,
     ReturnLineInput,
@@ -19,6 +21,7 @@ from storekeep.pos.services import (
     sale_void,
 )
 
+from .factories import build_world
 from .test_checkout import assert_ledger_parity
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +212,64 @@ def test_voided_sale_cannot_be_returned(world):
             sale_id=result.sale.pk,
             lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)],
         )
+
+
+def _return_view(ret):
+    lines = [
+        (rl.sale_line.line_no if rl.sale_line_id else None, rl.variant_id, rl.qty, rl.disposition,
+         rl.unit_price, rl.refund_gross, rl.refund_discount, rl.refund_net, rl.refund_tax,
+         rl.refund_fee, rl.refund_total)
+        for rl in ReturnLine.objects.filter(ret=ret).select_related("sale_line").order_by("pk")
+    ]
+    ledger = sorted(
+        (r.variant_id, r.qty_delta, r.unit_cost, r.balance_after)
+        for r in StockLedger.objects.filter(ref_type="RETURN", ref_id=str(ret.pk))
+    )
+    totals = (ret.status, ret.refund_subtotal, ret.refund_discount, ret.refund_tax, ret.refund_total)
+    return totals, lines, ledger
+
+
+def test_return_process_is_exactly_create_then_finalize(world):
+    """One pass (return_process) and two steps give the same return, refunds and stock rows."""
+    a, b, _ = world.variants
+    first, second = sell(world), sell(world)
+    for result in (first, second):  # an earlier partial return, so the pro rata has history
+        return_process(tenant=world.tenant, sale_id=result.sale.pk,
+                       lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)])
+
+    def request(result):
+        return [
+            ReturnLineInput(qty=D("1.5"), variant_id=a.pk),
+            ReturnLineInput(qty=D("0.5"), sale_line_id=result.lines[0].pk, disposition="DISCARD"),
+            ReturnLineInput(qty=D("2"), sale_line_id=result.lines[1].pk),
+        ]
+
+    one_pass = return_process(tenant=world.tenant, sale_id=first.sale.pk, lines=request(first))
+    draft = return_create(tenant=world.tenant, sale_id=second.sale.pk, lines=request(second))
+    two_steps, applied = return_finalize(tenant=world.tenant, return_id=draft.pk)
+    assert applied
+    one, two = _return_view(Return.objects.get(pk=one_pass.pk)), _return_view(Return.objects.get(pk=two_steps.pk))
+    assert one[0] == two[0] and one[1] == two[1]
+    assert [row[:3] for row in one[2]] == [row[:3] for row in two[2]]
+    assert one_pass.refund_total == first.sale.total - sum(
+        r.refund_total for r in Return.objects.filter(sale=first.sale).exclude(pk=one_pass.pk)
+    )
+    assert list(SaleLine.objects.filter(sale=first.sale).order_by("line_no").values_list("qty_returned")) == (
+        list(SaleLine.objects.filter(sale=second.sale).order_by("line_no").values_list("qty_returned"))
+    )
+    assert_ledger_parity(world.tenant)
+
+
+def test_return_process_query_count_does_not_grow_with_lines():
+    world = build_world(n_variants=20)
+    lines = [CartLine(variant_id=v.pk, qty=D("3")) for v in world.variants]
+    counts = {}
+    for n in (1, 5, 20):
+        sale = checkout(tenant=world.tenant, location=world.store, source="API", lines=lines)
+        request = [ReturnLineInput(qty=D("1"), sale_line_id=line.pk) for line in sale.lines[:n]]
+        with CaptureQueriesContext(connection) as ctx:
+            return_process(tenant=world.tenant, sale_id=sale.sale.pk, lines=request)
+        counts[n] = len(ctx.captured_queries)
+    print("return_process queries", counts)
+    assert counts[1] == counts[5] == counts[20], counts
+    assert counts[20] <= 13, counts
