@@ -165,7 +165,9 @@ class RowFactory:
 
     def __call__(self, **values) -> models.Model:
         model = self.model
-        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        if (pre_init.receivers or post_init.receivers) and (
+            pre_init.has_listeners(model) or post_init.has_listeners(model)
+        ):
             return model(**values)
         if self.constants is None:
             self._prepare()

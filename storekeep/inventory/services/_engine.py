@@ -142,7 +142,7 @@ def resolve_threshold(item: InventoryItem, variant: Variant, tenant) -> Decimal:
 
 
 def _load_variants(tenant, variant_ids) -> dict[int, Variant]:
-    variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=variant_ids).only(
+    variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__any_of=variant_ids).only(
         "id", "sku", "track_inventory", "track_lots", "reorder_point", "cost")}
     missing = sorted(set(variant_ids) - variants.keys())
     if missing:
@@ -170,8 +170,8 @@ def lock_items(tenant, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Inv
 
 
 def _items_queryset(tenant, pairs):
-    return InventoryItem.objects.filter(tenant=tenant, location_id__in={loc for loc, _ in pairs},
-                                        variant_id__in={var for _, var in pairs})
+    return InventoryItem.objects.filter(tenant=tenant, location_id__any_of={loc for loc, _ in pairs},
+                                        variant_id__any_of={var for _, var in pairs})
 
 
 def _lock_existing(tenant, pairs) -> dict[tuple[int, int], InventoryItem]:
@@ -418,12 +418,16 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
     if variants is None or not variant_ids <= variants.keys() or any(
             variants[pk].tenant_id != tenant.pk for pk in variant_ids):
         variants = _load_variants(tenant, variant_ids)
-    _check_locations(tenant, {m.location_id for m in moves})
-    moves = [m for m in moves if variants[m.variant_id].track_inventory]
+    stocked = [m for m in moves if variants[m.variant_id].track_inventory]
+    pairs = {(m.location_id, m.variant_id) for m in stocked}
+    items = _lock_existing(tenant, pairs) if pairs else {}
+    # An item of this tenant exists only at one of its locations (checked when the item was
+    # created), so the locations need checking only when some item is missing.
+    if not pairs or pairs - items.keys():
+        _check_locations(tenant, {m.location_id for m in moves})
+    moves = stocked
     if not moves:
         return []
-    pairs = {(m.location_id, m.variant_id) for m in moves}
-    items = _lock_existing(tenant, pairs)
     if pairs <= items.keys():
         return _apply_locked(tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when)
     # A savepoint: an operation that fails leaves no empty items behind, even when the caller

@@ -148,7 +148,7 @@ def _expand_recipes(tenant, lines: Sequence[StockLine]) -> tuple[list[tuple[int,
     A variant with recipe components moves its components instead of itself.
     """
     components: dict[int, list[RecipeComponent]] = {}
-    for component in RecipeComponent.objects.filter(tenant=tenant, parent_id__in={line.variant_id for line in lines}):
+    for component in RecipeComponent.objects.filter(tenant=tenant, parent_id__any_of={line.variant_id for line in lines}):
         components.setdefault(component.parent_id, []).append(component)
     plain, expanded = [], []
     for index, line in enumerate(lines):

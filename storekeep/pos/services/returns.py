@@ -134,9 +134,13 @@ def _check_request(lines, refund_method, source) -> None:
 
 
 def _sale_for_return(
-    *, tenant, sale_id, now, manager_approved, lock: bool
+    *, tenant, sale_id, lines, now, manager_approved, lock: bool
 ) -> tuple[Sale | None, dict[int, SaleLine]]:
-    """The sale returned against and its lines by pk (locked, parent first, when ``lock``)."""
+    """The sale returned against and its lines by pk (locked, parent first, when ``lock``).
+
+    When every requested line names its ``sale_line_id`` only those lines are
+    read; a line given by ``variant_id`` needs all of them.
+    """
     if sale_id is None:
         if not manager_approved:
             raise PermissionDenied(
@@ -155,10 +159,14 @@ def _sale_for_return(
             "This sale is outside the return window; a manager must approve.",
             details={"sale_id": sale.pk, "return_window_days": window},
         )
-    lines = SaleLine.objects.filter(tenant=tenant, sale=sale).select_related("variant").order_by("line_no")
+    sale_lines = SaleLine.objects.filter(tenant=tenant, sale=sale)
+    named = {line.sale_line_id for line in lines}
+    if None not in named:
+        sale_lines = sale_lines.filter(pk__in=named)
+    sale_lines = sale_lines.select_related("variant").order_by("line_no")
     if lock:
-        lines = lines.select_for_update(of=("self",))
-    return sale, {sl.pk: sl for sl in lines}
+        sale_lines = sale_lines.select_for_update(of=("self",))
+    return sale, {sl.pk: sl for sl in sale_lines}
 
 
 def _return_location(*, tenant, register_session, location, sale) -> Location:
@@ -364,7 +372,7 @@ def return_create(
 
     def create() -> Return:
         sale, sale_lines = _sale_for_return(
-            tenant=tenant, sale_id=sale_id, now=now, manager_approved=manager_approved, lock=False
+            tenant=tenant, sale_id=sale_id, lines=lines, now=now, manager_approved=manager_approved, lock=False
         )
         variants = _no_receipt_variants(tenant=tenant, lines=lines, sale=sale)
         where = _return_location(
@@ -531,7 +539,7 @@ def return_process(
 
     def process() -> Return:
         sale, sale_lines = _sale_for_return(
-            tenant=tenant, sale_id=sale_id, now=now, manager_approved=manager_approved, lock=True
+            tenant=tenant, sale_id=sale_id, lines=lines, now=now, manager_approved=manager_approved, lock=True
         )
         variants = _no_receipt_variants(tenant=tenant, lines=lines, sale=sale)
         where = _return_location(
