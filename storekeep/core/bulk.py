@@ -17,7 +17,9 @@ field conversions); callers pass model instances with attributes set.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 
 from django.db import connection, models
 from django.db.models.base import ModelState
@@ -30,6 +32,23 @@ _MAX_ROWS = 5000
 def _plain(value):
     # psycopg dumps an Enum by its *name*; a TextChoices member must be stored by its value.
     return value.value if isinstance(value, enum.Enum) else value
+
+
+_TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField"})
+
+
+def _columns(objs, fields) -> list[list]:
+    """One list of values per field (by attname), transposed in C; in text and
+    choices columns, members of a choices enum are stored by value."""
+    if len(fields) == 1:
+        values = [[getattr(obj, fields[0].attname) for obj in objs]]
+    else:
+        getter = attrgetter(*(f.attname for f in fields))
+        values = [list(column) for column in zip(*map(getter, objs), strict=True)]
+    for index, field in enumerate(fields):
+        if field.choices is not None or field.get_internal_type() in _TEXT_TYPES:
+            values[index] = [_plain(value) for value in values[index]]
+    return values
 
 
 def _array_type(field) -> str:
@@ -58,6 +77,33 @@ def _fields(model: type[models.Model], names: Sequence[str] | None) -> list:
     return [by_name[name] for name in names]
 
 
+@functools.cache
+def _insert_statement(model: type[models.Model]) -> tuple[str, list, list, list]:
+    """(SQL, fields, auto-now fields, relations) of :func:`insert_rows` for ``model`` (PostgreSQL)."""
+    fields = _fields(model, None)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    arrays = ", ".join(f"%b::{_array_type(f)}" for f in fields)
+    # One array per column: the statement text is the same whatever the number of rows,
+    # so the server prepares it once (a VALUES list of N rows would be a new statement each time).
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) RETURNING id"
+    auto = [f for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+    return sql, fields, auto, [f for f in fields if f.is_relation]
+
+
+@functools.cache
+def _update_statement(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, list]:
+    """(SQL, fields) of :func:`update_rows` for ``model`` and the field ``names`` (PostgreSQL)."""
+    fields = _fields(model, names)
+    quote = connection.ops.quote_name
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields))
+    arrays = ", ".join(f"%b::{_array_type(f)}" for f in fields)
+    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
+           f"FROM unnest(%b::bigint[], {arrays}) AS v(id, {aliases}) WHERE t.id = v.id")
+    return sql, fields
+
+
 def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[models.Model]:
     """Insert ``objs`` (new instances) in as few statements as possible; sets their pks.
 
@@ -67,31 +113,22 @@ def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[mod
         return objs
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(objs)
-    fields = _fields(model, None)
-    for field in fields:  # defaults and auto_now_add, as Model.save / bulk_create would set
-        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            for obj in objs:
-                field.pre_save(obj, add=True)
+    sql, fields, auto, relations = _insert_statement(model)
+    for field in auto:  # as Model.save / bulk_create would set them
+        for obj in objs:
+            field.pre_save(obj, add=True)
     # A relation assigned as an object saved after the instance was built (a new lot)
     # carries its pk only on the object: copy it, as bulk_create does.
-    relations = [f for f in fields if f.is_relation]
     for obj in objs:
         for field in relations:
             if getattr(obj, field.attname) is None and field.is_cached(obj):
                 related = field.get_cached_value(obj)
                 if related is not None:
                     setattr(obj, field.attname, related.pk)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    arrays = ", ".join(f"%b::{_array_type(f)}" for f in fields)
-    attnames = [f.attname for f in fields]
-    # One array per column: the statement text is the same whatever the number of rows,
-    # so psycopg parses it once (a VALUES list of N rows would be a new statement each time).
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) RETURNING id"
     with _binary_cursor() as cursor:
         for start in range(0, len(objs), _MAX_ROWS):
             chunk = objs[start:start + _MAX_ROWS]
-            cursor.execute(sql, [[_plain(getattr(obj, name)) for obj in chunk] for name in attnames])
+            cursor.execute(sql, _columns(chunk, fields))
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding = False
@@ -107,27 +144,21 @@ def update_rows(model: type[models.Model], objs: list[models.Model], names: Sequ
     """
     if not objs:
         return
-    fields = _fields(model, names)
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
     if connection.vendor != "postgresql":
-        sql = (f"UPDATE {table} SET " + ", ".join(f"{quote(f.column)} = %s" for f in fields)
-               + " WHERE id = %s")
+        fields = _fields(model, names)
+        quote = connection.ops.quote_name
+        sql = (f"UPDATE {quote(model._meta.db_table)} SET "
+               + ", ".join(f"{quote(f.column)} = %s" for f in fields) + " WHERE id = %s")
         params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
                   for obj in objs]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
         return
-    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
-    assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields))
-    arrays = ", ".join(f"%b::{_array_type(f)}" for f in fields)
-    sql = (f"UPDATE {table} AS t SET {assignments} FROM unnest(%b::bigint[], {arrays}) AS v(id, {aliases}) "
-           f"WHERE t.id = v.id")
+    sql, fields = _update_statement(model, tuple(names))
     with _binary_cursor() as cursor:
         for start in range(0, len(objs), _MAX_ROWS):
             chunk = objs[start:start + _MAX_ROWS]
-            cursor.execute(sql, [[obj.pk for obj in chunk]]
-                           + [[_plain(getattr(obj, f.attname)) for obj in chunk] for f in fields])
+            cursor.execute(sql, [[obj.pk for obj in chunk], *_columns(chunk, fields)])
 
 
 class RowFactory:

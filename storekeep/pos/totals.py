@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 __all__ = [
     "Receipt",
@@ -172,15 +172,19 @@ def minor_unit_exponent(currency: str) -> int:
     return _MINOR_UNIT_EXCEPTIONS.get(currency.upper(), 2)
 
 
+_QUANTA = {exponent: Decimal(1).scaleb(-exponent) for exponent in range(5)}
+#: The context every rounding runs in (the module's precision, the default traps).
+_ROUNDING = Context(prec=_PRECISION)
+
+
 def _quantum(exponent: int) -> Decimal:
-    return Decimal(1).scaleb(-exponent)
+    quantum = _QUANTA.get(exponent)
+    return quantum if quantum is not None else Decimal(1).scaleb(-exponent)
 
 
 def round_money(value: Decimal, exponent: int = 2) -> Decimal:
     """Round half-up to ``exponent`` decimals (the currency minor unit)."""
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        return value.quantize(_quantum(exponent), rounding=ROUND_HALF_UP)
+    return value.quantize(_quantum(exponent), rounding=ROUND_HALF_UP, context=_ROUNDING)
 
 
 def _as_decimal(value: object, field: str) -> Decimal:

@@ -19,7 +19,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
-from storekeep.core.bulk import insert_rows, update_rows
+from storekeep.core.bulk import RowFactory, insert_rows, update_rows
 from storekeep.core.errors import (
     Conflict,
     ErrorCode,
@@ -44,6 +44,8 @@ from .pricing import currency_exponent, receipt_error_to_domain, tax_rate_of
 
 ZERO = Decimal("0")
 QTY_STEP = Decimal("0.001")
+_new_return = RowFactory(Return)
+_new_return_line = RowFactory(ReturnLine)
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,7 @@ def _draft_lines(
             variant_id = variant.pk
             unit_price = line.unit_price
         rows.append(
-            ReturnLine(
+            _new_return_line(
                 tenant=tenant,
                 sale_line=sale_line,
                 variant_id=variant_id,
@@ -296,8 +298,9 @@ def _no_receipt_variants(*, tenant, lines, sale) -> dict[int, Variant]:
 
 def _insert_return(*, rows: list[ReturnLine], external_ref: str, **fields) -> Return:
     """Insert the return and its lines (409 ``duplicate`` for a used external_ref)."""
+    ret = _new_return(external_ref=external_ref or "", **fields, **_totals(rows))
     try:
-        ret = Return.objects.create(external_ref=external_ref or "", **fields, **_totals(rows))
+        insert_rows(Return, [ret])
     except IntegrityError:
         raise Conflict(
             "A return with this external_ref already exists.",
