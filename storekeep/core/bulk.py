@@ -191,7 +191,8 @@ class RowFactory:
             for f in self.model._meta.concrete_fields
             if f.is_relation
         }
-        self.attnames = set(constants) | {attname for attname, _ in self.callables}
+        self.relation_names = frozenset(self.relations)
+        self.known = frozenset(constants) | {attname for attname, _ in self.callables} | self.relation_names
         self.constants = constants
 
     def __call__(self, **values) -> models.Model:
@@ -202,6 +203,9 @@ class RowFactory:
             return model(**values)
         if self.constants is None:
             self._prepare()
+        unknown = values.keys() - self.known
+        if unknown:
+            raise TypeError(f"{model.__name__}() got unexpected keyword arguments {sorted(unknown)}")
         obj = model.__new__(model)
         state = obj._state = ModelState()
         data = obj.__dict__
@@ -209,14 +213,10 @@ class RowFactory:
         for attname, default in self.callables:
             if attname not in values:
                 data[attname] = default()
-        for name, value in values.items():
-            relation = self.relations.get(name)
-            if relation is not None:
-                attname, target = relation
-                data[attname] = None if value is None else getattr(value, target)
-                state.fields_cache[name] = value
-            elif name in self.attnames:
-                data[name] = value
-            else:
-                raise TypeError(f"{model.__name__}() got an unexpected keyword argument '{name}'")
+        data.update(values)
+        for name in self.relation_names & values.keys():
+            value = data.pop(name)
+            attname, target = self.relations[name]
+            data[attname] = None if value is None else getattr(value, target)
+            state.fields_cache[name] = value
         return obj

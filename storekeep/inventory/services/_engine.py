@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
@@ -174,17 +175,40 @@ def _items_queryset(tenant, pairs):
                                         variant_id__any_of={var for _, var in pairs})
 
 
-def _lock_existing(tenant, pairs) -> dict[tuple[int, int], InventoryItem]:
-    return {(i.location_id, i.variant_id): i for i in lock_rows(_items_queryset(tenant, pairs))}
+#: The item columns an operation reads (the others it only writes, or never touches):
+#: apply_moves loads just these, which halves the cost of locking hundreds of items.
+_ENGINE_ITEM_FIELDS = ("id", "tenant_id", "location_id", "variant_id", "on_hand", "reserved", "reorder_point",
+                       "avg_unit_cost", "version", "low_stock_alerted", "allow_negative")
 
 
-def _create_and_lock(tenant, pairs, items) -> dict[tuple[int, int], InventoryItem]:
+def _lock_existing(tenant, pairs, *, engine_only: bool = False) -> dict[tuple[int, int], InventoryItem]:
+    queryset = _items_queryset(tenant, pairs)
+    if engine_only:
+        items = [_loaded_item(row, queryset.db) for row in lock_rows(queryset.values_list(*_ENGINE_ITEM_FIELDS))]
+    else:
+        items = lock_rows(queryset)
+    return {(i.location_id, i.variant_id): i for i in items}
+
+
+def _loaded_item(row: tuple, db: str) -> InventoryItem:
+    """The item ``queryset.only(*_ENGINE_ITEM_FIELDS)`` would load from ``row``, without
+    ``Model.__init__`` (the other fields are deferred: reading one loads it)."""
+    item = InventoryItem.__new__(InventoryItem)
+    item._state = ModelState()
+    item._state.adding, item._state.db = False, db
+    data = item.__dict__
+    data.update(zip(_ENGINE_ITEM_FIELDS, row, strict=True))
+    item._loaded_qty = (data["on_hand"], data["reserved"])
+    return item
+
+
+def _create_and_lock(tenant, pairs, items, *, engine_only: bool = False) -> dict[tuple[int, int], InventoryItem]:
     InventoryItem.objects.bulk_create(
         [InventoryItem(tenant=tenant, location_id=loc, variant_id=var, allow_negative=tenant.allow_negative_stock)
          for loc, var in sorted(pairs - items.keys())],
         ignore_conflicts=True,
     )
-    return _lock_existing(tenant, pairs)
+    return _lock_existing(tenant, pairs, engine_only=engine_only)
 
 
 def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Decimal]:
@@ -420,7 +444,7 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
         variants = _load_variants(tenant, variant_ids)
     stocked = [m for m in moves if variants[m.variant_id].track_inventory]
     pairs = {(m.location_id, m.variant_id) for m in stocked}
-    items = _lock_existing(tenant, pairs) if pairs else {}
+    items = _lock_existing(tenant, pairs, engine_only=True) if pairs else {}
     # An item of this tenant exists only at one of its locations (checked when the item was
     # created), so the locations need checking only when some item is missing.
     if not pairs or pairs - items.keys():
@@ -433,7 +457,7 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
     # A savepoint: an operation that fails leaves no empty items behind, even when the caller
     # catches the error inside its own transaction ("changes nothing", SPEC §3.3).
     with transaction.atomic():
-        items = _create_and_lock(tenant, pairs, items)
+        items = _create_and_lock(tenant, pairs, items, engine_only=True)
         return _apply_locked(tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when)
 
 
