@@ -29,6 +29,7 @@ from ..models import InventoryItem, LedgerRefType, Lot, LowStockAlert, Reservati
 from ..models.stock import ENGINE_WRITE
 
 logger = logging.getLogger("storekeep.inventory")
+_new_ledger_row = RowFactory(StockLedger)
 
 ZERO = Decimal("0")
 QTY_STEP = Decimal("0.001")
@@ -37,7 +38,6 @@ MAX_QTY = Decimal("99999999999.999")  # Decimal(14,3)
 MAX_COST = Decimal("9999999999.9999")  # Decimal(14,4)
 # Corrections may also take stock out of expired lots (expired first); sales,
 # transfers and reservations never do (SPEC §7).
-_new_ledger_row = RowFactory(StockLedger)
 CORRECTIVE_REF_TYPES = frozenset({LedgerRefType.ADJUSTMENT, LedgerRefType.COUNT_RECONCILE, LedgerRefType.WASTE,
                                   LedgerRefType.EXPIRY})
 

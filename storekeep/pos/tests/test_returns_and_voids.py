@@ -273,3 +273,19 @@ def test_return_process_query_count_does_not_grow_with_lines():
     print("return_process queries", counts)
     assert counts[1] == counts[5] == counts[20], counts
     assert counts[20] <= 13, counts
+
+
+@pytest.mark.parametrize("one_pass", [True, False])
+def test_a_used_external_ref_is_a_409_duplicate_and_writes_nothing(world, one_pass):
+    result = sell(world)
+    make = return_process if one_pass else return_create
+    line = [ReturnLineInput(qty=D("1"), sale_line_id=result.lines[1].pk)]
+    make(tenant=world.tenant, sale_id=result.sale.pk, lines=line, external_ref="RMA-1")
+    before = (Return.objects.count(), ReturnLine.objects.count(), StockLedger.objects.count(),
+              on_hand(world, world.variants[1]), SaleLine.objects.get(pk=result.lines[1].pk).qty_returned)
+    with pytest.raises(Conflict) as exc:
+        make(tenant=world.tenant, sale_id=result.sale.pk, lines=line, external_ref="RMA-1")
+    assert exc.value.code == "duplicate"
+    after = (Return.objects.count(), ReturnLine.objects.count(), StockLedger.objects.count(),
+             on_hand(world, world.variants[1]), SaleLine.objects.get(pk=result.lines[1].pk).qty_returned)
+    assert after == before
