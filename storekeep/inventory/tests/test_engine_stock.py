@@ -196,6 +196,7 @@ def test_another_tenants_variant_or_location_is_not_found_and_nothing_is_written
     stock(variant, store, 5)
     their_location = factories.LocationFactory(tenant=other_tenant, code="THEIRS")
     their_variant = factories.VariantFactory(tenant=other_tenant, sku="THEIRS")
+    service = factories.VariantFactory(tenant=tenant, sku="GIFT-WRAP", track_inventory=False)
     before, theirs_before = snapshot(tenant), snapshot(other_tenant)
     calls = [
         lambda: receive_stock(tenant=tenant, location_id=store.pk,
@@ -203,6 +204,9 @@ def test_another_tenants_variant_or_location_is_not_found_and_nothing_is_written
         lambda: receive_stock(tenant=tenant, location_id=their_location.pk,
                               lines=[ReceiptLine(variant_id=variant.pk, qty=D("1"))]),
         lambda: sale(tenant, store, (variant, "1"), (their_variant, "1")),
+        # items exist only at the tenant's own locations: a foreign one is refused even when no
+        # line moves stock (the engine then checks the locations instead of finding the items)
+        lambda: sale(tenant, their_location, (service, "1")),
         lambda: adjust_stock(tenant=tenant, location_id=their_location.pk, reason="correction",
                              lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("9"))]),
         lambda: reserve_stock(tenant=tenant, location_id=store.pk, variant_id=their_variant.pk, qty=D("1")),
