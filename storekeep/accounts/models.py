@@ -14,7 +14,7 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token ``sk_<tenant_id>_<secret>``; only its SHA-256 is stored."""
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
     membership = models.ForeignKey("tenants.Membership", on_delete=models.CASCADE, related_name="tokens", db_index=False)
     key_hash = models.CharField(max_length=64)
     prefix = models.CharField(max_length=16)

@@ -39,7 +39,7 @@ ROLE_RANK = {Role.VIEWER: 0, Role.CASHIER: 1, Role.MANAGER: 2, Role.OWNER: 3}
 class Membership(models.Model):
     """A user's role in one tenant; ``locations`` empty means every location."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CASHIER)
     locations = models.ManyToManyField("locations.Location", blank=True, related_name="+")

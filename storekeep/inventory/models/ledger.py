@@ -55,7 +55,8 @@ class StockLedger(models.Model):
     in id order form a running sum of ``qty_delta`` (SPEC §3.2).
     """
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+",
+                               db_index=False)  # the composite indexes below lead with tenant_id
     location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
     variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
     lot = models.ForeignKey("inventory.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)

@@ -61,3 +61,25 @@ def test_the_postgresql_catalog_agrees():
     assert rows, "no index found on tenant tables"
     offenders = [f"{table}.{index} ({first})" for table, index, first in rows if first != "tenant_id"]
     assert offenders == [], "\n".join(sorted(offenders))
+
+
+@pytest.mark.django_db
+def test_every_tenant_table_has_an_index_leading_with_tenant_id_and_no_lone_one_beside_it():
+    """The tenant foreign key has no index of its own (TenantScopedModel): a composite index or
+    unique constraint leading with tenant_id serves it (deleting a tenant, joins), and a lone
+    (tenant_id) index next to one would only slow every insert down."""
+    uncovered, redundant = [], []
+    with connection.cursor() as cursor:
+        for table in _tenant_tables(cursor):
+            leading = [
+                tuple(info["columns"] or ())
+                for info in connection.introspection.get_constraints(cursor, table).values()
+                if not info["primary_key"] and (info["index"] or info["unique"])
+                and (info["columns"] or [None])[0] == "tenant_id"
+            ]
+            if not leading:
+                uncovered.append(table)
+            elif ("tenant_id",) in leading and any(len(cols) > 1 for cols in leading):
+                redundant.append(table)
+    assert uncovered == [], f"tenant tables without an index leading with tenant_id: {uncovered}"
+    assert redundant == [], f"tenant tables with a lone (tenant_id) index beside a composite one: {redundant}"
