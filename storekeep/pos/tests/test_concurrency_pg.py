@@ -13,9 +13,16 @@ from django.db import connection
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
+from storekeep.core.errors import Conflict
 from storekeep.inventory.models import InventoryItem, StockLedger
-from storekeep.pos.models import Sale, SaleLine
-from storekeep.pos.services import register_session_open
+from storekeep.pos.models import Return, Sale, SaleLine
+from storekeep.pos.services import (
+    CartLine,
+    ReturnLineInput,
+    checkout,
+    register_session_open,
+    return_process,
+)
 
 from .factories import RegisterFactory, bearer, build_world
 from .test_checkout import assert_ledger_parity
@@ -164,3 +171,32 @@ def test_concurrent_voids_of_one_sale_restore_stock_once():
     assert StockLedger.objects.filter(ref_type="VOID", ref_id=str(sale["sale_id"])).count() == 1
     item = InventoryItem.objects.get(tenant=world.tenant, variant=world.variants[0])
     assert item.on_hand == D("10")
+
+
+def test_concurrent_one_pass_returns_of_one_line_never_return_more_than_was_sold():
+    """return_process locks the sale, then its lines, as it reads them (SPEC §5): 8 threads each
+    returning 1 of a line sold 5 times — exactly 5 succeed, the rest 409 return_exceeds_sold,
+    and the refunds add up to what was paid for the line."""
+    world = build_world(n_variants=1, on_hand="20")
+    (variant,) = world.variants
+    sold = checkout(tenant=world.tenant, location=world.store, source="API",
+                    lines=[CartLine(variant_id=variant.pk, qty=D("5"), discount_percent=D("7"))],
+                    order_discount_amount=D("0.33"))
+    line = sold.lines[0]
+
+    def worker(_):
+        try:
+            ret = return_process(tenant=world.tenant, sale_id=sold.sale.pk,
+                                 lines=[ReturnLineInput(qty=D("1"), sale_line_id=line.pk)])
+            return ("ok", ret.refund_total)
+        except Conflict as exc:
+            return (exc.code, None)
+
+    results = run_threads(8, worker)
+    assert Counter(code for code, _ in results) == {"ok": 5, "return_exceeds_sold": 3}
+    assert SaleLine.objects.get(pk=line.pk).qty_returned == D("5")
+    assert sum(total for code, total in results if code == "ok") == line.line_total
+    assert Return.objects.filter(sale=sold.sale).aggregate(t=Sum("refund_total"))["t"] == line.line_total
+    item = InventoryItem.objects.get(tenant=world.tenant, location=world.store, variant=variant)
+    assert item.on_hand == D("20")
+    assert_ledger_parity(world.tenant)
