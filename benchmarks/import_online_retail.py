@@ -217,7 +217,10 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     base = baseline_seconds(args)
-    print(f"== baseline: streaming, parsing and grouping the file (no database) takes {base:.1f}s", flush=True)
+    print(
+        f"== baseline: streaming, parsing and grouping the file (no database) takes {base:.1f}s",
+        flush=True,
+    )
     results = []
     for backend in backends:
         print(f"== {backend}: importing …", flush=True)

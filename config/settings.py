@@ -113,7 +113,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache, Celery -----------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -193,8 +195,12 @@ SPECTACULAR_SETTINGS = {
     "APPEND_COMPONENTS": {
         "securitySchemes": {
             "Bearer": {"type": "http", "scheme": "bearer"},
-            "Register": {"type": "apiKey", "in": "header", "name": "Authorization",
-                         "description": "`Register <token>` from opening a register session"},
+            "Register": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Register <token>` from opening a register session",
+            },
         }
     },
     "SECURITY": [{"Bearer": []}],
@@ -209,6 +215,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
-        "storekeep": {"handlers": ["console"], "level": os.environ.get("STOREKEEP_LOG_LEVEL", "INFO")},
+        "storekeep": {
+            "handlers": ["console"],
+            "level": os.environ.get("STOREKEEP_LOG_LEVEL", "INFO"),
+        },
     },
 }

@@ -24,14 +24,22 @@ urlpatterns = [
 def api_aware_404(request, exception=None):
     """Unknown URLs under /api/ answer the JSON error shape (SPEC §10); elsewhere Django's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "message": "No such endpoint.", "details": {"path": request.path}},
-                            status=404)
+        return JsonResponse(
+            {
+                "code": "not_found",
+                "message": "No such endpoint.",
+                "details": {"path": request.path},
+            },
+            status=404,
+        )
     return defaults.page_not_found(request, exception)
 
 
 def api_aware_500(request):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "server_error", "message": "Internal error.", "details": {}}, status=500)
+        return JsonResponse(
+            {"code": "server_error", "message": "Internal error.", "details": {}}, status=500
+        )
     return defaults.server_error(request)
 
 

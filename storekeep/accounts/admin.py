@@ -10,7 +10,15 @@ from .models import ApiToken
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
-    list_display = ["prefix", "membership", "tenant", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_display = [
+        "prefix",
+        "membership",
+        "tenant",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     list_filter = ["tenant", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["prefix", "membership__user__username"]
     list_select_related = ["tenant", "membership__user", "membership__tenant"]
@@ -18,7 +26,9 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     actions = ["revoke"]
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser  # needed for the revoke action; every field stays read-only
+        return (
+            request.user.is_superuser
+        )  # needed for the revoke action; every field stays read-only
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ApiToken._meta.fields if f.name != "key_hash"]

@@ -14,8 +14,12 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token ``sk_<tenant_id>_<secret>``; only its SHA-256 is stored."""
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
-    membership = models.ForeignKey("tenants.Membership", on_delete=models.CASCADE, related_name="tokens", db_index=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    membership = models.ForeignKey(
+        "tenants.Membership", on_delete=models.CASCADE, related_name="tokens", db_index=False
+    )
     key_hash = models.CharField(max_length=64)
     prefix = models.CharField(max_length=16)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -25,7 +29,9 @@ class ApiToken(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "key_hash"], name="apitoken_tenant_hash_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "key_hash"], name="apitoken_tenant_hash_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -40,8 +46,11 @@ class ApiToken(models.Model):
         """Create a token for ``membership``; returns (row, raw token shown once)."""
         raw = f"sk_{membership.tenant_id}_{secrets.token_urlsafe(32)}"
         token = cls.objects.create(
-            tenant_id=membership.tenant_id, membership=membership, key_hash=hash_token(raw),
-            prefix=raw[:12], expires_at=timezone.now() + ttl,
+            tenant_id=membership.tenant_id,
+            membership=membership,
+            key_hash=hash_token(raw),
+            prefix=raw[:12],
+            expires_at=timezone.now() + ttl,
         )
         return token, raw
 

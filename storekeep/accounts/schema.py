@@ -11,8 +11,11 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "Bearer"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "`Bearer sk_<tenant>_<secret>` from POST /api/v1/auth/token"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Bearer sk_<tenant>_<secret>` from POST /api/v1/auth/token",
+        }
 
 
 class RegisterTokenScheme(OpenApiAuthenticationExtension):
@@ -20,5 +23,9 @@ class RegisterTokenScheme(OpenApiAuthenticationExtension):
     name = "Register"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Register <token>` from opening a register session"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Register <token>` from opening a register session",
+        }

@@ -5,9 +5,15 @@ from rest_framework import serializers
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=512, trim_whitespace=False, style={"input_type": "password"})
-    tenant = serializers.CharField(max_length=64, required=False, allow_blank=True,
-                                   help_text="Tenant slug; needed only when the user belongs to several tenants.")
+    password = serializers.CharField(
+        max_length=512, trim_whitespace=False, style={"input_type": "password"}
+    )
+    tenant = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Tenant slug; needed only when the user belongs to several tenants.",
+    )
 
 
 class TenantRefSerializer(serializers.Serializer):
@@ -34,6 +40,9 @@ class MeSerializer(serializers.Serializer):
     user = UserRefSerializer()
     tenant = TenantRefSerializer()
     role = serializers.CharField()
-    location_ids = serializers.ListField(child=serializers.IntegerField(), allow_null=True,
-                                         help_text="Locations the member may touch; null means all.")
+    location_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        help_text="Locations the member may touch; null means all.",
+    )
     token_expires_at = serializers.DateTimeField(allow_null=True)

@@ -18,7 +18,9 @@ from .serializers import MeSerializer, TokenRequestSerializer, TokenResponseSeri
 
 
 def _invalid_credentials() -> NotAuthenticated:
-    return NotAuthenticated("Invalid username, password or tenant.", code=ErrorCode.INVALID_CREDENTIALS)
+    return NotAuthenticated(
+        "Invalid username, password or tenant.", code=ErrorCode.INVALID_CREDENTIALS
+    )
 
 
 def _tenant_ref(tenant) -> dict:
@@ -46,9 +48,11 @@ def choose_membership(*, user, tenant_slug: str | None) -> Membership:
     if not memberships:
         raise _invalid_credentials()
     if len(memberships) > 1:
-        raise ValidationFailed("This user belongs to several tenants: give `tenant` (a slug).",
-                               code=ErrorCode.TENANT_REQUIRED,
-                               details={"tenants": [m.tenant.slug for m in memberships]})
+        raise ValidationFailed(
+            "This user belongs to several tenants: give `tenant` (a slug).",
+            code=ErrorCode.TENANT_REQUIRED,
+            details={"tenants": [m.tenant.slug for m in memberships]},
+        )
     return memberships[0]
 
 
@@ -81,22 +85,32 @@ class TokenView(APIView):
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None or not user.is_active:
             raise _invalid_credentials()
-        membership = choose_membership(user=user, tenant_slug=(data.get("tenant") or "").strip() or None)
+        membership = choose_membership(
+            user=user, tenant_slug=(data.get("tenant") or "").strip() or None
+        )
         token, raw = ApiToken.issue(membership=membership, ttl=settings.STOREKEEP_TOKEN_TTL)
         body = {
-            "token": raw, "token_type": "Bearer", "expires_at": token.expires_at,
-            "tenant": _tenant_ref(membership.tenant), "role": membership.role,
+            "token": raw,
+            "token_type": "Bearer",
+            "expires_at": token.expires_at,
+            "tenant": _tenant_ref(membership.tenant),
+            "role": membership.role,
             "user": {"id": user.pk, "username": user.get_username()},
         }
         return Response(TokenResponseSerializer(body).data, status=201)
 
-    @extend_schema(summary="Log out: revoke the presented token", request=None,
-                   responses={204: OpenApiResponse(description="Revoked."), **error_responses(401)})
+    @extend_schema(
+        summary="Log out: revoke the presented token",
+        request=None,
+        responses={204: OpenApiResponse(description="Revoked."), **error_responses(401)},
+    )
     def delete(self, request):
         token = request.auth
         if not isinstance(token, ApiToken):
             raise NotAuthenticated("Only a bearer token can be revoked here.")
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         return Response(status=204)
 
 
@@ -105,8 +119,10 @@ class MeView(APIView):
 
     read_role = Role.VIEWER
 
-    @extend_schema(summary="The current user, tenant and role",
-                   responses={200: MeSerializer, **error_responses(401, 403)})
+    @extend_schema(
+        summary="The current user, tenant and role",
+        responses={200: MeSerializer, **error_responses(401, 403)},
+    )
     def get(self, request):
         membership = request.auth.membership
         allowed = membership.allowed_location_ids()

@@ -27,10 +27,23 @@ def data(variant, store, stock, tenant):
 def test_every_registered_model_has_a_working_changelist_and_change_page(admin_client, data):
     storekeep_models = [m for m in admin.site._registry if m.__module__.startswith("storekeep.")]
     labels = {m._meta.label for m in storekeep_models}
-    for expected in ("tenants.Tenant", "tenants.Membership", "accounts.ApiToken", "locations.Location",
-                     "catalog.Category", "catalog.TaxCategory", "catalog.Product", "catalog.Variant",
-                     "inventory.InventoryItem", "inventory.StockLedger", "inventory.Lot", "inventory.Reservation",
-                     "inventory.LowStockAlert", "core.IdempotencyRecord", "core.OutboxEvent"):
+    for expected in (
+        "tenants.Tenant",
+        "tenants.Membership",
+        "accounts.ApiToken",
+        "locations.Location",
+        "catalog.Category",
+        "catalog.TaxCategory",
+        "catalog.Product",
+        "catalog.Variant",
+        "inventory.InventoryItem",
+        "inventory.StockLedger",
+        "inventory.Lot",
+        "inventory.Reservation",
+        "inventory.LowStockAlert",
+        "core.IdempotencyRecord",
+        "core.OutboxEvent",
+    ):
         assert expected in labels, expected
     for model in storekeep_models:
         opts = model._meta
@@ -45,16 +58,25 @@ def test_every_registered_model_has_a_working_changelist_and_change_page(admin_c
 def test_ledger_is_read_only_and_filterable(admin_client, data):
     row = StockLedger.objects.get()
     url = reverse("admin:inventory_stockledger_changelist")
-    assert admin_client.get(f"{url}?ref_type__exact=RECEIPT&location__id__exact={data.location_id}").status_code == 200
+    assert (
+        admin_client.get(
+            f"{url}?ref_type__exact=RECEIPT&location__id__exact={data.location_id}"
+        ).status_code
+        == 200
+    )
     assert admin_client.get(reverse("admin:inventory_stockledger_add")).status_code == 403
-    delete = admin_client.post(reverse("admin:inventory_stockledger_delete", args=[row.pk]), {"post": "yes"})
+    delete = admin_client.post(
+        reverse("admin:inventory_stockledger_delete", args=[row.pk]), {"post": "yes"}
+    )
     assert delete.status_code == 403
     assert StockLedger.objects.filter(pk=row.pk).exists()
 
 
 def test_item_quantities_cannot_be_edited_in_the_admin(admin_client, data):
     url = reverse("admin:inventory_inventoryitem_change", args=[data.pk])
-    response = admin_client.post(url, {"on_hand": "999", "reserved": "1", "reorder_point": "2", "reorder_qty": ""})
+    response = admin_client.post(
+        url, {"on_hand": "999", "reserved": "1", "reorder_point": "2", "reorder_qty": ""}
+    )
     assert response.status_code == 302, response.content[:500]
     data.refresh_from_db()
     assert data.on_hand == Decimal("4") and data.reserved == 0

@@ -18,7 +18,11 @@ def receipt(location, variant, qty="1"):
 
 
 def adjustment(location, variant, delta="-1"):
-    return {"location_id": location.pk, "reason": "damage", "lines": [{"variant_id": variant.pk, "delta": delta}]}
+    return {
+        "location_id": location.pk,
+        "reason": "damage",
+        "lines": [{"variant_id": variant.pk, "delta": delta}],
+    }
 
 
 @pytest.fixture
@@ -32,7 +36,10 @@ def stocked(variant, store, warehouse, stock):
 def test_cashier_and_viewer_cannot_receive_or_adjust(client_for, role, stocked, store):
     client = client_for(role)
     rows = StockLedger.objects.count()
-    for url, body in ((RECEIPTS, receipt(store, stocked)), (ADJUSTMENTS, adjustment(store, stocked))):
+    for url, body in (
+        (RECEIPTS, receipt(store, stocked)),
+        (ADJUSTMENTS, adjustment(store, stocked)),
+    ):
         response = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=f"{role}-{url}")
         assert response.status_code == 403, response.content
         assert response.json()["code"] == "permission_denied"
@@ -43,8 +50,16 @@ def test_cashier_and_viewer_cannot_receive_or_adjust(client_for, role, stocked, 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.CASHIER, Role.MANAGER, Role.OWNER])
 def test_every_role_reads(client_for, role, stocked):
     client = client_for(role)
-    for url in ("/api/v1/inventory/stock", "/api/v1/inventory/ledger", "/api/v1/variants", "/api/v1/products",
-                "/api/v1/locations", "/api/v1/categories", "/api/v1/tax-categories", "/api/v1/auth/me"):
+    for url in (
+        "/api/v1/inventory/stock",
+        "/api/v1/inventory/ledger",
+        "/api/v1/variants",
+        "/api/v1/products",
+        "/api/v1/locations",
+        "/api/v1/categories",
+        "/api/v1/tax-categories",
+        "/api/v1/auth/me",
+    ):
         assert client.get(url).status_code == 200, url
 
 
@@ -72,10 +87,15 @@ def test_managers_and_owners_receive_and_adjust(client_for, role, stocked, store
     assert InventoryItem.objects.get(location=store, variant=stocked).on_hand == Decimal("6")
 
 
-def test_location_restricted_manager_touches_only_their_locations(client_for, stocked, store, warehouse):
+def test_location_restricted_manager_touches_only_their_locations(
+    client_for, stocked, store, warehouse
+):
     client = client_for(Role.MANAGER, locations=[warehouse])
     rows = StockLedger.objects.count()
-    for url, body in ((RECEIPTS, receipt(store, stocked)), (ADJUSTMENTS, adjustment(store, stocked))):
+    for url, body in (
+        (RECEIPTS, receipt(store, stocked)),
+        (ADJUSTMENTS, adjustment(store, stocked)),
+    ):
         response = client.post(url, body, format="json")
         assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     assert StockLedger.objects.count() == rows
@@ -91,7 +111,12 @@ def test_location_restricted_manager_touches_only_their_locations(client_for, st
 
     assert [r["id"] for r in client.get("/api/v1/locations").json()["results"]] == [warehouse.pk]
     assert client.get(f"/api/v1/locations/{store.pk}").status_code == 403
-    assert client.patch(f"/api/v1/locations/{store.pk}", {"name": "Mine now"}, format="json").status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/locations/{store.pk}", {"name": "Mine now"}, format="json"
+        ).status_code
+        == 403
+    )
     store_item = InventoryItem.objects.get(location=store, variant=stocked)
     assert client.get(f"/api/v1/inventory/stock/{store_item.pk}").status_code == 403
     me = client.get("/api/v1/auth/me").json()
@@ -100,9 +125,15 @@ def test_location_restricted_manager_touches_only_their_locations(client_for, st
 
 def test_unauthenticated_requests_are_401(stocked, store):
     client = APIClient()
-    for method, url in (("get", "/api/v1/inventory/stock"), ("get", "/api/v1/inventory/ledger"),
-                        ("post", RECEIPTS), ("post", ADJUSTMENTS), ("get", "/api/v1/variants"),
-                        ("delete", "/api/v1/auth/token"), ("get", "/api/v1/auth/me")):
+    for method, url in (
+        ("get", "/api/v1/inventory/stock"),
+        ("get", "/api/v1/inventory/ledger"),
+        ("post", RECEIPTS),
+        ("post", ADJUSTMENTS),
+        ("get", "/api/v1/variants"),
+        ("delete", "/api/v1/auth/token"),
+        ("get", "/api/v1/auth/me"),
+    ):
         response = getattr(client, method)(url, {}, format="json")
         assert response.status_code == 401, url
         assert response.json()["code"] == "not_authenticated"

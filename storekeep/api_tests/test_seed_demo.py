@@ -23,7 +23,10 @@ def test_seed_demo_is_idempotent_and_the_demo_login_works():
     out = seed()
     assert "Demo login: demo / demo (tenant demo)" in out
     tenant = Tenant.objects.get(slug="demo")
-    assert set(Location.objects.filter(tenant=tenant).values_list("type", flat=True)) >= {"STORE", "WAREHOUSE"}
+    assert set(Location.objects.filter(tenant=tenant).values_list("type", flat=True)) >= {
+        "STORE",
+        "WAREHOUSE",
+    }
     assert Membership.objects.get(tenant=tenant, user__username="demo").role == "OWNER"
     assert Membership.objects.get(tenant=tenant, user__username="demo-cashier").role == "CASHIER"
     sales = StockLedger.objects.filter(tenant=tenant, ref_type="SALE").count()

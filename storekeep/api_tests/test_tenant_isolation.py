@@ -113,7 +113,7 @@ def api_routes() -> list[Route]:
         route = normalise(pattern)
         if not route.startswith(API_PREFIX):
             continue
-        route = route[len(API_PREFIX):]
+        route = route[len(API_PREFIX) :]
         kwargs = tuple(re.findall(r"{(\w+)}", route))
         routes[route] = Route(route, kwargs, _methods(callback))
     return sorted(routes.values(), key=lambda r: r.route)
@@ -121,7 +121,9 @@ def api_routes() -> list[Route]:
 
 ROUTES = api_routes()
 OBJECT_ROUTES = [r for r in ROUTES if r.kwargs]
-LIST_ROUTES = [r for r in ROUTES if not r.kwargs and "get" in r.methods and r.route not in NOT_OBJECT_ROUTES]
+LIST_ROUTES = [
+    r for r in ROUTES if not r.kwargs and "get" in r.methods and r.route not in NOT_OBJECT_ROUTES
+]
 
 
 # --- the other tenant's world -----------------------------------------------------------
@@ -149,32 +151,58 @@ class Rival:
 
     @property
     def item(self):
-        return InventoryItem.objects.get(tenant=self.tenant, location=self.store, variant=self.variant)
+        return InventoryItem.objects.get(
+            tenant=self.tenant, location=self.store, variant=self.variant
+        )
 
 
 def build_rival(tenant, marker: str = MARKER) -> Rival:
     """One of everything in ``tenant``; text fields carry ``marker`` (our own tenant can get one too)."""
     MARKER = marker  # noqa: N806  (the builders below read the module name; this one is per world)
-    owner = factories.MembershipFactory(tenant=tenant, role=Role.OWNER, user__username=f"{MARKER}-owner")
+    owner = factories.MembershipFactory(
+        tenant=tenant, role=Role.OWNER, user__username=f"{MARKER}-owner"
+    )
     store = factories.LocationFactory(tenant=tenant, code=f"{MARKER}-S", name=f"{MARKER} store")
-    warehouse = factories.LocationFactory(tenant=tenant, code=f"{MARKER}-W", name=f"{MARKER} warehouse",
-                                          type=Location.Type.WAREHOUSE)
+    warehouse = factories.LocationFactory(
+        tenant=tenant, code=f"{MARKER}-W", name=f"{MARKER} warehouse", type=Location.Type.WAREHOUSE
+    )
     category = factories.CategoryFactory(tenant=tenant, name=f"{MARKER} category")
-    product = factories.ProductFactory(tenant=tenant, name=f"{MARKER} product", category=category,
-                                       tax_category=factories.TaxCategoryFactory(tenant=tenant, name=f"{MARKER} VAT"))
-    variant = factories.VariantFactory(tenant=tenant, product=product, sku=f"{MARKER}-SKU", barcode=f"{MARKER}-BC",
-                                       reorder_point=Decimal("100"))
-    receive_stock(tenant=tenant, location_id=store.pk, note=f"{MARKER} receipt", ref_id=f"{MARKER}-REF",
-                  lines=[ReceiptLine(variant_id=variant.pk, qty=Decimal("10"), unit_cost=Decimal("1"))])
-    receive_stock(tenant=tenant, location_id=warehouse.pk, note=f"{MARKER} receipt",
-                  lines=[ReceiptLine(variant_id=variant.pk, qty=Decimal("5"))])
+    product = factories.ProductFactory(
+        tenant=tenant,
+        name=f"{MARKER} product",
+        category=category,
+        tax_category=factories.TaxCategoryFactory(tenant=tenant, name=f"{MARKER} VAT"),
+    )
+    variant = factories.VariantFactory(
+        tenant=tenant,
+        product=product,
+        sku=f"{MARKER}-SKU",
+        barcode=f"{MARKER}-BC",
+        reorder_point=Decimal("100"),
+    )
+    receive_stock(
+        tenant=tenant,
+        location_id=store.pk,
+        note=f"{MARKER} receipt",
+        ref_id=f"{MARKER}-REF",
+        lines=[ReceiptLine(variant_id=variant.pk, qty=Decimal("10"), unit_cost=Decimal("1"))],
+    )
+    receive_stock(
+        tenant=tenant,
+        location_id=warehouse.pk,
+        note=f"{MARKER} receipt",
+        lines=[ReceiptLine(variant_id=variant.pk, qty=Decimal("5"))],
+    )
     return Rival(tenant=tenant, owner=owner, store=store, warehouse=warehouse, variant=variant)
 
 
 def _transfer(r: Rival):
-    transfer = InventoryTransfer.objects.create(tenant=r.tenant, from_location=r.store, to_location=r.warehouse,
-                                                note=f"{MARKER} transfer")
-    InventoryTransferLine.objects.create(tenant=r.tenant, transfer=transfer, variant=r.variant, qty=Decimal("1"))
+    transfer = InventoryTransfer.objects.create(
+        tenant=r.tenant, from_location=r.store, to_location=r.warehouse, note=f"{MARKER} transfer"
+    )
+    InventoryTransferLine.objects.create(
+        tenant=r.tenant, transfer=transfer, variant=r.variant, qty=Decimal("1")
+    )
     return transfer
 
 
@@ -191,61 +219,112 @@ def _vendor(r: Rival):
 def _vendor_variant(r: Rival):
     from storekeep.purchasing.models import VendorVariant
 
-    return VendorVariant.objects.create(tenant=r.tenant, vendor=r.once("vendor", lambda: _vendor(r)),
-                                        variant=r.variant, vendor_sku=MARKER)
+    return VendorVariant.objects.create(
+        tenant=r.tenant,
+        vendor=r.once("vendor", lambda: _vendor(r)),
+        variant=r.variant,
+        vendor_sku=MARKER,
+    )
 
 
 def _order(r: Rival):
     from storekeep.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
-    order = PurchaseOrder.objects.create(tenant=r.tenant, vendor=r.once("vendor", lambda: _vendor(r)),
-                                         location=r.store, note=f"{MARKER} order")
-    PurchaseOrderLine.objects.create(tenant=r.tenant, order=order, variant=r.variant, qty_ordered=Decimal("3"),
-                                     unit_cost=Decimal("1"))
+    order = PurchaseOrder.objects.create(
+        tenant=r.tenant,
+        vendor=r.once("vendor", lambda: _vendor(r)),
+        location=r.store,
+        note=f"{MARKER} order",
+    )
+    PurchaseOrderLine.objects.create(
+        tenant=r.tenant,
+        order=order,
+        variant=r.variant,
+        qty_ordered=Decimal("3"),
+        unit_cost=Decimal("1"),
+    )
     return order
 
 
 def _register(r: Rival):
     from storekeep.pos.models import Register
 
-    return Register.objects.create(tenant=r.tenant, location=r.store, code=f"{MARKER}-R", name=f"{MARKER} till")
+    return Register.objects.create(
+        tenant=r.tenant, location=r.store, code=f"{MARKER}-R", name=f"{MARKER} till"
+    )
 
 
 def _session(r: Rival):
     from storekeep.pos.models import RegisterSession
 
-    return RegisterSession.objects.create(tenant=r.tenant, register=r.once("register", lambda: _register(r)),
-                                          opened_by=r.owner.user, token_hash=hash_token(f"rs_{MARKER}"))
+    return RegisterSession.objects.create(
+        tenant=r.tenant,
+        register=r.once("register", lambda: _register(r)),
+        opened_by=r.owner.user,
+        token_hash=hash_token(f"rs_{MARKER}"),
+    )
 
 
 def _sale(r: Rival):
     from storekeep.pos.models import Sale, SaleLine
 
-    sale = Sale.objects.create(tenant=r.tenant, receipt_number=f"{MARKER}-000001", location=r.store,
-                               register_session=r.once("session", lambda: _session(r)), cashier=r.owner.user,
-                               external_ref=MARKER, subtotal=Decimal("10"), total=Decimal("10"))
-    SaleLine.objects.create(tenant=r.tenant, sale=sale, line_no=1, variant=r.variant, qty=Decimal("1"),
-                            unit_price=Decimal("10"), gross=Decimal("10"), net=Decimal("10"),
-                            line_total=Decimal("10"))
+    sale = Sale.objects.create(
+        tenant=r.tenant,
+        receipt_number=f"{MARKER}-000001",
+        location=r.store,
+        register_session=r.once("session", lambda: _session(r)),
+        cashier=r.owner.user,
+        external_ref=MARKER,
+        subtotal=Decimal("10"),
+        total=Decimal("10"),
+    )
+    SaleLine.objects.create(
+        tenant=r.tenant,
+        sale=sale,
+        line_no=1,
+        variant=r.variant,
+        qty=Decimal("1"),
+        unit_price=Decimal("10"),
+        gross=Decimal("10"),
+        net=Decimal("10"),
+        line_total=Decimal("10"),
+    )
     return sale
 
 
 def _return(r: Rival):
     from storekeep.pos.models import Return
 
-    return Return.objects.create(tenant=r.tenant, sale=r.once("sale", lambda: _sale(r)), location=r.store,
-                                 reason=MARKER, external_ref=MARKER)
+    return Return.objects.create(
+        tenant=r.tenant,
+        sale=r.once("sale", lambda: _sale(r)),
+        location=r.store,
+        reason=MARKER,
+        external_ref=MARKER,
+    )
 
 
 def _reservation(r: Rival):
-    return Reservation.objects.create(tenant=r.tenant, location=r.store, variant=r.variant, qty=Decimal("1"),
-                                      order_ref=MARKER, expires_at=timezone.now() + timedelta(hours=1))
+    return Reservation.objects.create(
+        tenant=r.tenant,
+        location=r.store,
+        variant=r.variant,
+        qty=Decimal("1"),
+        order_ref=MARKER,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
 
 
 def _alert(r: Rival):
     item = r.item
-    return LowStockAlert.objects.create(tenant=r.tenant, item=item, location=r.store, variant=r.variant,
-                                        available=item.on_hand, threshold=Decimal("100"))
+    return LowStockAlert.objects.create(
+        tenant=r.tenant,
+        item=item,
+        location=r.store,
+        variant=r.variant,
+        available=item.on_hand,
+        threshold=Decimal("100"),
+    )
 
 
 #: Route key → builder of the other tenant's object (a model instance, or a dict of URL kwargs).
@@ -255,16 +334,24 @@ FACTORIES = {
     "tax-categories/{pk}": lambda r: r.product.tax_category,
     "products/{pk}": lambda r: r.product,
     "variants/{pk}": lambda r: r.variant,
-    "unit-conversions/{pk}": lambda r: r.once("unitconv", lambda: UnitConversion.objects.create(
-        tenant=r.tenant, variant=r.variant, unit=MARKER[:16], factor=Decimal("12"))),
+    "unit-conversions/{pk}": lambda r: r.once(
+        "unitconv",
+        lambda: UnitConversion.objects.create(
+            tenant=r.tenant, variant=r.variant, unit=MARKER[:16], factor=Decimal("12")
+        ),
+    ),
     "inventory/stock/{pk}": lambda r: r.item,
     "inventory/transfers/{pk}": lambda r: r.once("transfer", lambda: _transfer(r)),
     "inventory/counts/{pk}": lambda r: r.once("count", lambda: _count(r)),
     "inventory/reservations/{pk}": lambda r: r.once("reservation", lambda: _reservation(r)),
     "inventory/low-stock-alerts/{pk}": lambda r: r.once("alert", lambda: _alert(r)),
     "purchasing/vendors/{pk}": lambda r: r.once("vendor", lambda: _vendor(r)),
-    "purchasing/vendor_variants/{pk}": lambda r: r.once("vendor_variant", lambda: _vendor_variant(r)),
-    "purchasing/vendor-variants/{pk}": lambda r: r.once("vendor_variant", lambda: _vendor_variant(r)),
+    "purchasing/vendor_variants/{pk}": lambda r: r.once(
+        "vendor_variant", lambda: _vendor_variant(r)
+    ),
+    "purchasing/vendor-variants/{pk}": lambda r: r.once(
+        "vendor_variant", lambda: _vendor_variant(r)
+    ),
     "purchasing/orders/{pk}": lambda r: r.once("order", lambda: _order(r)),
     "pos/registers/{pk}": lambda r: r.once("register", lambda: _register(r)),
     "pos/sessions/{pk}": lambda r: r.once("session", lambda: _session(r)),
@@ -280,7 +367,9 @@ def _kwargs_for(route: Route, rival: Rival) -> tuple[dict, object]:
     built = FACTORIES[route.key](rival)
     if isinstance(built, dict):
         return built, None
-    assert len(route.kwargs) == 1, f"{route.key}: several URL parameters, return a dict of kwargs from its factory"
+    assert len(route.kwargs) == 1, (
+        f"{route.key}: several URL parameters, return a dict of kwargs from its factory"
+    )
     return {route.kwargs[0]: built.pk}, built
 
 
@@ -309,7 +398,9 @@ def ours(tenant, store, variant, stock):
 
 
 def test_every_route_with_an_id_has_an_isolation_factory():
-    missing = sorted({r.key for r in OBJECT_ROUTES if r.key not in FACTORIES and r.key not in NOT_OBJECT_ROUTES})
+    missing = sorted(
+        {r.key for r in OBJECT_ROUTES if r.key not in FACTORIES and r.key not in NOT_OBJECT_ROUTES}
+    )
     assert not missing, (
         f"no factory for {missing}: add an entry to FACTORIES in {__file__} that builds the other tenant's "
         "object for that route (see the module docstring)."
@@ -320,7 +411,9 @@ def test_every_route_with_an_id_has_an_isolation_factory():
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=[r.route for r in OBJECT_ROUTES])
 def test_other_tenants_object_answers_404_on_every_method(route, rival, ours, client_for, settings):
     if route.key not in FACTORIES:
-        pytest.fail(f"no isolation factory for {route.key} (see test_every_route_with_an_id_has_an_isolation_factory)")
+        pytest.fail(
+            f"no isolation factory for {route.key} (see test_every_route_with_an_id_has_an_isolation_factory)"
+        )
     kwargs, obj = _kwargs_for(route, rival)
     client = CLIENTS[route.key](ours) if route.key in CLIENTS else client_for(Role.OWNER)
     before = _state(obj)
@@ -328,7 +421,9 @@ def test_other_tenants_object_answers_404_on_every_method(route, rival, ours, cl
     url = route.url(kwargs)
     for method in route.methods:
         response = getattr(client, method)(url, {}, format="json")
-        assert response.status_code == 404, f"{method.upper()} {url} → {response.status_code} {response.content[:300]}"
+        assert response.status_code == 404, (
+            f"{method.upper()} {url} → {response.status_code} {response.content[:300]}"
+        )
         assert _assert_error_shape(response, 404)["code"] == "not_found"
         assert MARKER not in response.content.decode()
     assert _state(obj) == before, f"{url}: the other tenant's object changed"
@@ -342,20 +437,32 @@ def test_other_tenants_object_answers_404_on_every_method(route, rival, ours, cl
     if "get" in route.methods:  # control: the factory built a real object, its own tenant reads it
         own = client_for(Role.OWNER, tenant_=rival.tenant)
         response = own.get(url)
-        assert response.status_code == 200, f"control: GET {url} by its own tenant → {response.status_code}"
+        assert response.status_code == 200, (
+            f"control: GET {url} by its own tenant → {response.status_code}"
+        )
 
 
 @pytest.mark.parametrize("route", LIST_ROUTES, ids=[r.route for r in LIST_ROUTES])
 def test_lists_never_show_another_tenants_rows(route, rival, ours, owner_client):
     for build in FACTORIES.values():  # give the other tenant one of everything
         build(rival)
-    queries = ["", "?format=csv", f"?location_id={rival.store.pk}", f"?variant_id={rival.variant.pk}",
-               f"?search={MARKER}", f"?page_size=500&location_id={rival.warehouse.pk}"]
+    queries = [
+        "",
+        "?format=csv",
+        f"?location_id={rival.store.pk}",
+        f"?variant_id={rival.variant.pk}",
+        f"?search={MARKER}",
+        f"?page_size=500&location_id={rival.warehouse.pk}",
+    ]
     for query in queries:
         response = owner_client.get(f"/{API_PREFIX}{route.route}{query}")
         assert response.status_code < 500, f"GET {route.route}{query} → {response.status_code}"
-        content = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
-        assert MARKER not in content, f"GET {route.route}{query} shows the other tenant's data: {content[:500]}"
+        content = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        ).decode()
+        assert MARKER not in content, (
+            f"GET {route.route}{query} shows the other tenant's data: {content[:500]}"
+        )
         if response.status_code >= 400 and response.status_code != 406:
             _assert_error_shape(response, response.status_code)
 
@@ -363,7 +470,10 @@ def test_lists_never_show_another_tenants_rows(route, rival, ours, owner_client)
 def test_marker_control_the_other_tenant_sees_its_own_rows(rival, client_for):
     own = client_for(Role.OWNER, tenant_=rival.tenant)
     assert MARKER in own.get("/api/v1/variants").content.decode()
-    assert MARKER in b"".join(own.get("/api/v1/inventory/ledger?format=csv").streaming_content).decode()
+    assert (
+        MARKER
+        in b"".join(own.get("/api/v1/inventory/ledger?format=csv").streaming_content).decode()
+    )
 
 
 def test_core_lists_show_exactly_our_rows(rival, ours, owner_client, store, variant):
@@ -376,7 +486,9 @@ def test_core_lists_show_exactly_our_rows(rival, ours, owner_client, store, vari
     assert ids("/api/v1/variants") == {variant.pk}
     assert ids("/api/v1/products") == {variant.product_id}
     assert ids("/api/v1/inventory/stock") == {InventoryItem.objects.get(tenant=ours).pk}
-    assert ids("/api/v1/inventory/ledger") == set(StockLedger.objects.filter(tenant=ours).values_list("pk", flat=True))
+    assert ids("/api/v1/inventory/ledger") == set(
+        StockLedger.objects.filter(tenant=ours).values_list("pk", flat=True)
+    )
 
 
 # --- write bodies that refer to the other tenant's objects ------------------------------------
@@ -419,7 +531,11 @@ def _write_operations():
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             content = (operation.get("requestBody") or {}).get("content", {})
-            if method in WRITE_METHODS and "application/json" in content and not path.startswith("/api/v1/auth/"):
+            if (
+                method in WRITE_METHODS
+                and "application/json" in content
+                and not path.startswith("/api/v1/auth/")
+            ):
                 operations.append((method, path, content["application/json"]["schema"]))
     return schema, operations
 
@@ -449,7 +565,9 @@ def _sample(node, rival, name="", unknown=None):
     if kind == "object" or "properties" in node:
         props = node.get("properties", {})
         chosen = [k for k in props if k in node.get("required", []) or k.endswith("_id")]
-        return {k: _sample(props[k], rival, k, unknown) for k in chosen if not props[k].get("readOnly")}
+        return {
+            k: _sample(props[k], rival, k, unknown) for k in chosen if not props[k].get("readOnly")
+        }
     if kind == "array":
         return [_sample(node.get("items", {}), rival, name, unknown)]
     if kind == "integer":
@@ -467,18 +585,25 @@ def _sample(node, rival, name="", unknown=None):
     return "x"
 
 
-@pytest.mark.parametrize("method,path,body_schema", WRITE_OPERATIONS,
-                         ids=[f"{m.upper()} {p}" for m, p, _ in WRITE_OPERATIONS])
-def test_bodies_naming_another_tenants_objects_are_refused(method, path, body_schema, rival, ours, client_for):
+@pytest.mark.parametrize(
+    "method,path,body_schema",
+    WRITE_OPERATIONS,
+    ids=[f"{m.upper()} {p}" for m, p, _ in WRITE_OPERATIONS],
+)
+def test_bodies_naming_another_tenants_objects_are_refused(
+    method, path, body_schema, rival, ours, client_for
+):
     unknown: set = set()
     body = _sample(body_schema, rival, unknown=unknown)
-    assert not unknown, (f"{method.upper()} {path}: no BODY_REFERENCES entry for {sorted(unknown)} in {__file__}; "
-                         "add which of the other tenant's objects the field names")
+    assert not unknown, (
+        f"{method.upper()} {path}: no BODY_REFERENCES entry for {sorted(unknown)} in {__file__}; "
+        "add which of the other tenant's objects the field names"
+    )
     if not any(key.endswith("_id") for key in _flatten_keys(body)):
         pytest.skip("this body refers to no object")
     url = path
     if "{" in path:  # the URL names OUR object; only the body refers to the other tenant
-        canon = re.sub(r"{\w+}", "{}", path[len("/" + API_PREFIX):].rstrip("/"))
+        canon = re.sub(r"{\w+}", "{}", path[len("/" + API_PREFIX) :].rstrip("/"))
         route = next(r for r in OBJECT_ROUTES if re.sub(r"{\w+}", "{}", r.route) == canon)
         if route.key not in FACTORIES:
             pytest.fail(f"no isolation factory for {route.key}")
@@ -486,16 +611,21 @@ def test_bodies_naming_another_tenants_objects_are_refused(method, path, body_sc
         values = built if isinstance(built, dict) else {route.kwargs[0]: built.pk}
         url = route.url(values)
     ledger_before = StockLedger.objects.count()
-    rival_before = {name: _state(ref(rival)) for name, ref in BODY_REFERENCES.items() if name.endswith("location_id")
-                    or name in ("variant_id", "product_id")}
+    rival_before = {
+        name: _state(ref(rival))
+        for name, ref in BODY_REFERENCES.items()
+        if name.endswith("location_id") or name in ("variant_id", "product_id")
+    }
     client = client_for(Role.OWNER)
     response = getattr(client, method)(url, body, format="json")
-    assert 400 <= response.status_code < 500, f"{method.upper()} {url} {body} → {response.status_code} " \
-                                             f"{response.content[:300]}"
+    assert 400 <= response.status_code < 500, (
+        f"{method.upper()} {url} {body} → {response.status_code} {response.content[:300]}"
+    )
     assert MARKER not in response.content.decode()
     assert StockLedger.objects.count() == ledger_before
-    assert {name: _state(ref(rival)) for name, ref in BODY_REFERENCES.items()
-            if name in rival_before} == rival_before
+    assert {
+        name: _state(ref(rival)) for name, ref in BODY_REFERENCES.items() if name in rival_before
+    } == rival_before
 
 
 def _flatten_keys(value):

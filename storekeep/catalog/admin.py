@@ -9,8 +9,11 @@ from .models import Category, Product, RecipeComponent, TaxCategory, UnitConvers
 
 
 def tenant_form(model_class):
-    return type(f"{model_class.__name__}AdminForm", (TenantConsistentForm,),
-                {"Meta": type("Meta", (), {"model": model_class, "fields": "__all__"})})
+    return type(
+        f"{model_class.__name__}AdminForm",
+        (TenantConsistentForm,),
+        {"Meta": type("Meta", (), {"model": model_class, "fields": "__all__"})},
+    )
 
 
 @admin.register(Category)
@@ -34,7 +37,17 @@ class VariantInline(admin.TabularInline):
     model = Variant
     formset = TenantInlineFormSet
     extra = 0
-    fields = ["sku", "barcode", "name", "price", "cost", "unit", "track_inventory", "track_lots", "is_active"]
+    fields = [
+        "sku",
+        "barcode",
+        "name",
+        "price",
+        "cost",
+        "unit",
+        "track_inventory",
+        "track_lots",
+        "is_active",
+    ]
     show_change_link = True
 
 
@@ -68,8 +81,18 @@ class RecipeComponentInline(admin.TabularInline):
 @admin.register(Variant)
 class VariantAdmin(SimpleHistoryAdmin):
     form = tenant_form(Variant)
-    list_display = ["sku", "product", "name", "price", "cost", "unit", "track_inventory", "track_lots",
-                    "is_active", "tenant"]
+    list_display = [
+        "sku",
+        "product",
+        "name",
+        "price",
+        "cost",
+        "unit",
+        "track_inventory",
+        "track_lots",
+        "is_active",
+        "tenant",
+    ]
     list_filter = ["is_active", "track_inventory", "track_lots", "unit", "tenant"]
     search_fields = ["sku", "barcode", "name", "product__name"]
     raw_id_fields = ["product"]

@@ -15,7 +15,9 @@ class CategoryFilter(django_filters.FilterSet):
 
 class ProductFilter(django_filters.FilterSet):
     category = django_filters.NumberFilter(field_name="category_id", help_text="category id")
-    tax_category = django_filters.NumberFilter(field_name="tax_category_id", help_text="tax category id")
+    tax_category = django_filters.NumberFilter(
+        field_name="tax_category_id", help_text="tax category id"
+    )
 
     class Meta:
         model = Product
@@ -24,13 +26,24 @@ class ProductFilter(django_filters.FilterSet):
 
 class VariantFilter(django_filters.FilterSet):
     product_id = django_filters.NumberFilter(field_name="product_id")
-    category = django_filters.NumberFilter(field_name="product__category_id", help_text="category id")
+    category = django_filters.NumberFilter(
+        field_name="product__category_id", help_text="category id"
+    )
     barcode = django_filters.CharFilter(field_name="barcode")
     sku = django_filters.CharFilter(field_name="sku")
 
     class Meta:
         model = Variant
-        fields = ["product_id", "category", "is_active", "track_inventory", "track_lots", "barcode", "sku", "unit"]
+        fields = [
+            "product_id",
+            "category",
+            "is_active",
+            "track_inventory",
+            "track_lots",
+            "barcode",
+            "sku",
+            "unit",
+        ]
 
 
 class UnitConversionFilter(django_filters.FilterSet):

@@ -20,7 +20,14 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 class Category(TenantScopedModel):
     name = models.CharField(max_length=200)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", db_index=False)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,
+    )
 
     history = HistoricalRecords()
 
@@ -46,7 +53,9 @@ class TaxCategory(TenantScopedModel):
         verbose_name_plural = "tax categories"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "name"], name="taxcategory_tenant_name_uniq"),
-            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=100), name="taxcategory_rate_range"),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0) & Q(rate__lte=100), name="taxcategory_rate_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,8 +65,22 @@ class TaxCategory(TenantScopedModel):
 class Product(TenantScopedModel):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products", db_index=False)
-    tax_category = models.ForeignKey(TaxCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="products", db_index=False)
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        db_index=False,
+    )
+    tax_category = models.ForeignKey(
+        TaxCategory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        db_index=False,
+    )
     is_active = models.BooleanField(default=True)
 
     history = HistoricalRecords()
@@ -79,7 +102,9 @@ class Variant(TenantScopedModel):
         PORTION = "portion"
         M = "m"
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="variants", db_index=False)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="variants", db_index=False
+    )
     sku = models.CharField(max_length=64)
     barcode = models.CharField(max_length=64, null=True, blank=True)
     name = models.CharField(max_length=255, blank=True)
@@ -90,7 +115,9 @@ class Variant(TenantScopedModel):
     track_lots = models.BooleanField(default=False)
     reorder_point = models.DecimalField(**QTY, null=True, blank=True)
     reorder_qty = models.DecimalField(**QTY, null=True, blank=True)
-    fee = models.DecimalField(**MONEY, default=Decimal("0"), help_text="per unit, not discounted, not taxed")
+    fee = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="per unit, not discounted, not taxed"
+    )
     is_active = models.BooleanField(default=True)
 
     history = HistoricalRecords()
@@ -98,8 +125,11 @@ class Variant(TenantScopedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "sku"], name="variant_tenant_sku_uniq"),
-            models.UniqueConstraint(fields=["tenant", "barcode"], condition=Q(barcode__isnull=False),
-                                    name="variant_tenant_barcode_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "barcode"],
+                condition=Q(barcode__isnull=False),
+                name="variant_tenant_barcode_uniq",
+            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_nonneg"),
             models.CheckConstraint(condition=Q(cost__gte=0), name="variant_cost_nonneg"),
             models.CheckConstraint(condition=Q(fee__gte=0), name="variant_fee_nonneg"),
@@ -117,13 +147,17 @@ class Variant(TenantScopedModel):
 class UnitConversion(TenantScopedModel):
     """``1 unit = factor`` stock units of the variant (a case of 12 → factor 12)."""
 
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="unit_conversions", db_index=False)
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="unit_conversions", db_index=False
+    )
     unit = models.CharField(max_length=16)
     factor = models.DecimalField(max_digits=14, decimal_places=6)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "variant", "unit"], name="unitconv_tenant_variant_unit_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "variant", "unit"], name="unitconv_tenant_variant_unit_uniq"
+            ),
             models.CheckConstraint(condition=Q(factor__gt=0), name="unitconv_factor_pos"),
         ]
 
@@ -134,15 +168,23 @@ class UnitConversion(TenantScopedModel):
 class RecipeComponent(TenantScopedModel):
     """Selling 1 ``parent`` deducts ``qty`` of ``component`` (kits, restaurant recipes)."""
 
-    parent = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="recipe_components", db_index=False)
-    component = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="used_in_recipes", db_index=False)
+    parent = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="recipe_components", db_index=False
+    )
+    component = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="used_in_recipes", db_index=False
+    )
     qty = models.DecimalField(**QTY)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "parent", "component"], name="recipe_tenant_parent_comp_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "parent", "component"], name="recipe_tenant_parent_comp_uniq"
+            ),
             models.CheckConstraint(condition=Q(qty__gt=0), name="recipe_qty_pos"),
-            models.CheckConstraint(condition=~Q(parent=models.F("component")), name="recipe_not_self"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("component")), name="recipe_not_self"
+            ),
         ]
 
     def __str__(self) -> str:

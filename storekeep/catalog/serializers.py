@@ -13,7 +13,9 @@ ZERO = Decimal("0")
 
 
 class CategorySerializer(TenantModelSerializer):
-    parent_id = TenantPrimaryKeyRelatedField(Category, source="parent", required=False, allow_null=True)
+    parent_id = TenantPrimaryKeyRelatedField(
+        Category, source="parent", required=False, allow_null=True
+    )
 
     class Meta:
         model = Category
@@ -32,8 +34,13 @@ class CategorySerializer(TenantModelSerializer):
 
 
 class TaxCategorySerializer(TenantModelSerializer):
-    rate = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=ZERO, max_value=Decimal("100"),
-                                    help_text="Percent: 20 means 20 %.")
+    rate = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        min_value=ZERO,
+        max_value=Decimal("100"),
+        help_text="Percent: 20 means 20 %.",
+    )
 
     class Meta:
         model = TaxCategory
@@ -42,22 +49,37 @@ class TaxCategorySerializer(TenantModelSerializer):
 
 
 class ProductSerializer(TenantModelSerializer):
-    category_id = TenantPrimaryKeyRelatedField(Category, source="category", required=False, allow_null=True)
-    tax_category_id = TenantPrimaryKeyRelatedField(TaxCategory, source="tax_category", required=False,
-                                                   allow_null=True)
+    category_id = TenantPrimaryKeyRelatedField(
+        Category, source="category", required=False, allow_null=True
+    )
+    tax_category_id = TenantPrimaryKeyRelatedField(
+        TaxCategory, source="tax_category", required=False, allow_null=True
+    )
 
     class Meta:
         model = Product
-        fields = ["id", "name", "description", "category_id", "tax_category_id", "is_active",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "category_id",
+            "tax_category_id",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
 class VariantSerializer(TenantModelSerializer):
     product_id = TenantPrimaryKeyRelatedField(Product, source="product")
     product_name = serializers.CharField(source="product.name", read_only=True)
-    barcode = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
-    price = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=ZERO, required=False)
+    barcode = serializers.CharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True
+    )
+    price = serializers.DecimalField(
+        max_digits=14, decimal_places=4, min_value=ZERO, required=False
+    )
     cost = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=ZERO, required=False)
     fee = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=ZERO, required=False)
     reorder_point = serializers.DecimalField(**QTY, min_value=ZERO, required=False, allow_null=True)
@@ -65,9 +87,25 @@ class VariantSerializer(TenantModelSerializer):
 
     class Meta:
         model = Variant
-        fields = ["id", "product_id", "product_name", "sku", "barcode", "name", "price", "cost", "unit",
-                  "track_inventory", "track_lots", "reorder_point", "reorder_qty", "fee", "is_active",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "product_id",
+            "product_name",
+            "sku",
+            "barcode",
+            "name",
+            "price",
+            "cost",
+            "unit",
+            "track_inventory",
+            "track_lots",
+            "reorder_point",
+            "reorder_qty",
+            "fee",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_sku(self, value):
@@ -84,20 +122,36 @@ class VariantSerializer(TenantModelSerializer):
         if self.instance is not None:
             from storekeep.inventory.models import InventoryItem
 
-            changing = [f for f in ("track_lots", "track_inventory", "unit")
-                        if f in attrs and attrs[f] != getattr(self.instance, f)]
-            if changing and InventoryItem.objects.filter(tenant=self.instance.tenant_id, variant=self.instance) \
-                    .exclude(on_hand=0, reserved=0).exists():
-                raise InvalidState("Cannot change how a variant is stocked while it has stock; "
-                                   "bring its stock to zero first.", code=ErrorCode.INVALID_STATE,
-                                   details={field: ["Variant has stock."] for field in changing})
+            changing = [
+                f
+                for f in ("track_lots", "track_inventory", "unit")
+                if f in attrs and attrs[f] != getattr(self.instance, f)
+            ]
+            if (
+                changing
+                and InventoryItem.objects.filter(
+                    tenant=self.instance.tenant_id, variant=self.instance
+                )
+                .exclude(on_hand=0, reserved=0)
+                .exists()
+            ):
+                raise InvalidState(
+                    "Cannot change how a variant is stocked while it has stock; "
+                    "bring its stock to zero first.",
+                    code=ErrorCode.INVALID_STATE,
+                    details={field: ["Variant has stock."] for field in changing},
+                )
         return attrs
 
 
 class UnitConversionSerializer(TenantModelSerializer):
     variant_id = TenantPrimaryKeyRelatedField(Variant, source="variant")
-    factor = serializers.DecimalField(max_digits=14, decimal_places=6, min_value=Decimal("0.000001"),
-                                      help_text="1 `unit` = `factor` stock units of the variant.")
+    factor = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        min_value=Decimal("0.000001"),
+        help_text="1 `unit` = `factor` stock units of the variant.",
+    )
 
     class Meta:
         model = UnitConversion

@@ -38,7 +38,9 @@ class UnitConverter:
         wanted = {u for u in units if u}
         self.custom: dict[tuple[int, str], Decimal] = {}
         if wanted:
-            rows = UnitConversion.objects.filter(tenant=tenant, variant_id__in=list(variants), unit__in=wanted)
+            rows = UnitConversion.objects.filter(
+                tenant=tenant, variant_id__in=list(variants), unit__in=wanted
+            )
             self.custom = {(row.variant_id, row.unit): row.factor for row in rows}
 
     def factor(self, variant_id: int, unit: str | None) -> Decimal:
@@ -50,23 +52,33 @@ class UnitConverter:
             return self.custom[(variant_id, unit)]
         if (unit, variant.unit) in BUILTIN_FACTORS:
             return BUILTIN_FACTORS[(unit, variant.unit)]
-        raise ValidationFailed(f"Unknown unit {unit!r} for variant {variant.sku} (stock unit {variant.unit}).",
-                               details={"unit": [f"No conversion from {unit!r} to {variant.unit!r}."],
-                                        "variant_id": variant_id})
+        raise ValidationFailed(
+            f"Unknown unit {unit!r} for variant {variant.sku} (stock unit {variant.unit}).",
+            details={
+                "unit": [f"No conversion from {unit!r} to {variant.unit!r}."],
+                "variant_id": variant_id,
+            },
+        )
 
-    def convert(self, variant_id: int, qty: Decimal, unit: str | None, *, field: str = "qty") -> Decimal:
+    def convert(
+        self, variant_id: int, qty: Decimal, unit: str | None, *, field: str = "qty"
+    ) -> Decimal:
         """``qty`` in ``unit`` → stock units, exact to 3 decimals (else 400 ``validation_error``)."""
         factor = self.factor(variant_id, unit)
         if factor == 1:
             return qty
         converted = qty * factor
         if converted != converted.quantize(QTY_STEP):
-            raise ValidationFailed(f"{field} {qty} {unit} is not a whole number of thousandths of "
-                                   f"{self.variants[variant_id].unit}.",
-                                   details={field: [str(qty)], "unit": [unit]})
+            raise ValidationFailed(
+                f"{field} {qty} {unit} is not a whole number of thousandths of "
+                f"{self.variants[variant_id].unit}.",
+                details={field: [str(qty)], "unit": [unit]},
+            )
         return converted.quantize(QTY_STEP)
 
 
 def to_stock_units(*, tenant, variant: Variant, qty: Decimal, unit: str | None) -> Decimal:
     """Convert one quantity of ``variant`` from ``unit`` to its stock unit (see :class:`UnitConverter`)."""
-    return UnitConverter(tenant=tenant, variants={variant.pk: variant}, units=[unit]).convert(variant.pk, qty, unit)
+    return UnitConverter(tenant=tenant, variants={variant.pk: variant}, units=[unit]).convert(
+        variant.pk, qty, unit
+    )

@@ -66,7 +66,11 @@ def _binary_cursor():
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
 
 
 def _fields(model: type[models.Model], names: Sequence[str] | None) -> list:
@@ -99,8 +103,10 @@ def _update_statement(model: type[models.Model], names: tuple[str, ...]) -> tupl
     aliases = ", ".join(f"c{i}" for i in range(len(fields)))
     assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields))
     arrays = ", ".join(f"%b::{_array_type(f)}" for f in fields)
-    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
-           f"FROM unnest(%b::bigint[], {arrays}) AS v(id, {aliases}) WHERE t.id = v.id")
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
+        f"FROM unnest(%b::bigint[], {arrays}) AS v(id, {aliases}) WHERE t.id = v.id"
+    )
     return sql, fields
 
 
@@ -127,7 +133,7 @@ def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[mod
                     setattr(obj, field.attname, related.pk)
     with _binary_cursor() as cursor:
         for start in range(0, len(objs), _MAX_ROWS):
-            chunk = objs[start:start + _MAX_ROWS]
+            chunk = objs[start : start + _MAX_ROWS]
             cursor.execute(sql, _columns(chunk, fields))
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = pk
@@ -147,17 +153,22 @@ def update_rows(model: type[models.Model], objs: list[models.Model], names: Sequ
     if connection.vendor != "postgresql":
         fields = _fields(model, names)
         quote = connection.ops.quote_name
-        sql = (f"UPDATE {quote(model._meta.db_table)} SET "
-               + ", ".join(f"{quote(f.column)} = %s" for f in fields) + " WHERE id = %s")
-        params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
-                  for obj in objs]
+        sql = (
+            f"UPDATE {quote(model._meta.db_table)} SET "
+            + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            + " WHERE id = %s"
+        )
+        params = [
+            [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+            for obj in objs
+        ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
         return
     sql, fields = _update_statement(model, tuple(names))
     with _binary_cursor() as cursor:
         for start in range(0, len(objs), _MAX_ROWS):
-            chunk = objs[start:start + _MAX_ROWS]
+            chunk = objs[start : start + _MAX_ROWS]
             cursor.execute(sql, [[obj.pk for obj in chunk], *_columns(chunk, fields)])
 
 
@@ -192,7 +203,9 @@ class RowFactory:
             if f.is_relation
         }
         self.relation_names = frozenset(self.relations)
-        self.known = frozenset(constants) | {attname for attname, _ in self.callables} | self.relation_names
+        self.known = (
+            frozenset(constants) | {attname for attname, _ in self.callables} | self.relation_names
+        )
         self.constants = constants
 
     def __call__(self, **values) -> models.Model:
@@ -205,7 +218,9 @@ class RowFactory:
             self._prepare()
         unknown = values.keys() - self.known
         if unknown:
-            raise TypeError(f"{model.__name__}() got unexpected keyword arguments {sorted(unknown)}")
+            raise TypeError(
+                f"{model.__name__}() got unexpected keyword arguments {sorted(unknown)}"
+            )
         obj = model.__new__(model)
         state = obj._state = ModelState()
         data = obj.__dict__

@@ -39,8 +39,14 @@ class DomainError(Exception):
     default_code: str = ErrorCode.VALIDATION_ERROR
     default_message: str = "Invalid request."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None,
-                 details: dict[str, Any] | None = None, status_code: int | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        status_code: int | None = None,
+    ):
         self.message = message or self.default_message
         self.code = str(code or self.default_code)
         self.details = details or {}

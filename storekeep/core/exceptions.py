@@ -30,8 +30,11 @@ _DRF_CODES = [
 
 
 def error_response(status: int, code: str, message: str, details=None, headers=None) -> Response:
-    return Response({"code": str(code), "message": message, "details": details or {}},
-                    status=status, headers=headers)
+    return Response(
+        {"code": str(code), "message": message, "details": details or {}},
+        status=status,
+        headers=headers,
+    )
 
 
 def _first_message(detail) -> str:
@@ -54,7 +57,9 @@ def exception_handler(exc, context):
         exc = drf.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         set_rollback()
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        details = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return error_response(400, ErrorCode.VALIDATION_ERROR, _first_message(details), details)
     elif isinstance(exc, DataError):
         set_rollback()
@@ -62,11 +67,15 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         set_rollback()
         logger.info("integrity error rendered as 409: %s", exc)
-        return error_response(409, ErrorCode.CONFLICT, "The request conflicts with existing data.", {})
+        return error_response(
+            409, ErrorCode.CONFLICT, "The request conflicts with existing data.", {}
+        )
 
     if isinstance(exc, drf.APIException):
         set_rollback()
-        code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), ErrorCode.VALIDATION_ERROR)
+        code = next(
+            (c for cls, c in _DRF_CODES if isinstance(exc, cls)), ErrorCode.VALIDATION_ERROR
+        )
         headers = {}
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header

@@ -32,11 +32,15 @@ def _fingerprint(request) -> str:
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
-        raise Unprocessable("This Idempotency-Key was used with a different request.",
-                            code=ErrorCode.IDEMPOTENCY_KEY_REUSED)
+        raise Unprocessable(
+            "This Idempotency-Key was used with a different request.",
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        )
     if record.response_status is None:
-        raise Conflict("A request with this Idempotency-Key is still in progress.",
-                       code=ErrorCode.IDEMPOTENCY_IN_PROGRESS)
+        raise Conflict(
+            "A request with this Idempotency-Key is still in progress.",
+            code=ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+        )
     response = Response(record.response_body, status=record.response_status)
     response["Idempotent-Replayed"] = "true"
     return response
@@ -58,8 +62,10 @@ def idempotent(handler):
         if not key:
             return handler(self, request, *args, **kwargs)
         if len(key) > MAX_KEY_LENGTH:
-            raise ValidationFailed("Idempotency-Key is too long (255 characters at most).",
-                                   details={"Idempotency-Key": ["Too long."]})
+            raise ValidationFailed(
+                "Idempotency-Key is too long (255 characters at most).",
+                details={"Idempotency-Key": ["Too long."]},
+            )
         tenant_id = request.auth.membership.tenant_id
         fingerprint = _fingerprint(request)
 
@@ -74,7 +80,9 @@ def idempotent(handler):
 
         def attempt():
             with transaction.atomic(savepoint=nested):
-                record = IdempotencyRecord.objects.create(tenant_id=tenant_id, key=key, fingerprint=fingerprint)
+                record = IdempotencyRecord.objects.create(
+                    tenant_id=tenant_id, key=key, fingerprint=fingerprint
+                )
                 response = handler(self, request, *args, **kwargs)
                 if response.status_code >= 400:
                     # Nothing was applied: roll back the key so a retry may run.

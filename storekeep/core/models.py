@@ -21,7 +21,9 @@ class TenantScopedModel(TimeStampedModel):
     # No index of its own: every subclass has an index or unique constraint leading with
     # tenant_id (tested), which also serves this foreign key; a lone (tenant_id) index
     # would only be one more index to maintain on every insert.
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         abstract = True
@@ -30,7 +32,9 @@ class TenantScopedModel(TimeStampedModel):
 class IdempotencyRecord(models.Model):
     """The first response to a POST with an ``Idempotency-Key`` (SPEC §3.8)."""
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)
@@ -54,7 +58,9 @@ class OutboxEvent(models.Model):
         SENT = "SENT"
         FAILED = "FAILED"
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     event_type = models.CharField(max_length=64)
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -64,7 +70,9 @@ class OutboxEvent(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "status", "created_at"], name="outbox_tenant_status_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "status", "created_at"], name="outbox_tenant_status_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} ({self.status})"

@@ -13,8 +13,11 @@ def parse_query(serializer_class, request) -> dict:
     them; pagination and format parameters are left to their handlers. Raises
     ValidationFailed (400 ``validation_error``, field errors in ``details``).
     """
-    params = {key: value for key, value in request.query_params.items()
-              if key not in RESERVED_PARAMS and value.strip() != ""}
+    params = {
+        key: value
+        for key, value in request.query_params.items()
+        if key not in RESERVED_PARAMS and value.strip() != ""
+    }
     serializer = serializer_class(data=params)
     if not serializer.is_valid():
         raise ValidationFailed("Invalid query parameters.", details=serializer.errors)

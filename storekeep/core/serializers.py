@@ -15,7 +15,9 @@ from .errors import Conflict, ErrorCode
 class ErrorSerializer(serializers.Serializer):
     """Every error the API returns: ``{"code", "message", "details"}`` (SPEC §10)."""
 
-    code = serializers.CharField(help_text="Machine-readable error code, e.g. `insufficient_stock`.")
+    code = serializers.CharField(
+        help_text="Machine-readable error code, e.g. `insufficient_stock`."
+    )
     message = serializers.CharField(help_text="Human-readable explanation.")
     details = serializers.DictField(help_text="Context: field errors, short lines, versions…")
 
@@ -33,8 +35,12 @@ _ERROR_DESCRIPTIONS = {
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """``{status: OpenApiResponse(ErrorSerializer)}`` for ``@extend_schema(responses=…)``."""
-    return {status: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status, "Error."))
-            for status in statuses}
+    return {
+        status: OpenApiResponse(
+            ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status, "Error.")
+        )
+        for status in statuses
+    }
 
 
 def tenant_of(serializer) -> object:
@@ -75,7 +81,11 @@ def _unique_field_groups(model) -> list[tuple[str, ...]]:
     """Field groups (without ``tenant``) of the model's tenant-leading unique constraints."""
     groups = []
     for constraint in model._meta.constraints:
-        if isinstance(constraint, models.UniqueConstraint) and constraint.fields and constraint.fields[0] == "tenant":
+        if (
+            isinstance(constraint, models.UniqueConstraint)
+            and constraint.fields
+            and constraint.fields[0] == "tenant"
+        ):
             groups.append(tuple(constraint.fields[1:]))
     return groups
 
@@ -113,9 +123,13 @@ class TenantModelSerializer(serializers.ModelSerializer):
             if clash.exists():
                 label = fields[-1] if len(fields) == 1 else "+".join(fields)
                 shown = ", ".join(f"{k}={v}" for k, v in values.items())
-                raise Conflict(f"A {model._meta.verbose_name} with {shown} already exists.",
-                               code=ErrorCode.DUPLICATE,
-                               details={label: [f"A {model._meta.verbose_name} with this {label} already exists."]})
+                raise Conflict(
+                    f"A {model._meta.verbose_name} with {shown} already exists.",
+                    code=ErrorCode.DUPLICATE,
+                    details={
+                        label: [f"A {model._meta.verbose_name} with this {label} already exists."]
+                    },
+                )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -128,7 +142,9 @@ class TenantModelSerializer(serializers.ModelSerializer):
                 return super().save(**kwargs)
         except IntegrityError as exc:  # a race past _check_duplicates, or another constraint
             if "unique" in str(exc).lower():
-                raise Conflict("This would duplicate an existing row.", code=ErrorCode.DUPLICATE) from None
+                raise Conflict(
+                    "This would duplicate an existing row.", code=ErrorCode.DUPLICATE
+                ) from None
             raise Conflict("The change conflicts with existing data.") from None
 
 
@@ -138,14 +154,21 @@ def destroy_or_conflict(instance) -> None:
         with transaction.atomic():
             instance.delete()
     except (ProtectedError, RestrictedError) as exc:
-        kinds = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects}
-                       if isinstance(exc, ProtectedError) else
-                       {obj._meta.verbose_name_plural for obj in exc.restricted_objects})
-        raise Conflict(f"This {instance._meta.verbose_name} is still referenced and cannot be deleted; "
-                       "deactivate it instead.", details={"referenced_by": kinds}) from None
+        kinds = sorted(
+            {obj._meta.verbose_name_plural for obj in exc.protected_objects}
+            if isinstance(exc, ProtectedError)
+            else {obj._meta.verbose_name_plural for obj in exc.restricted_objects}
+        )
+        raise Conflict(
+            f"This {instance._meta.verbose_name} is still referenced and cannot be deleted; "
+            "deactivate it instead.",
+            details={"referenced_by": kinds},
+        ) from None
     except IntegrityError:
-        raise Conflict(f"This {instance._meta.verbose_name} is still referenced and cannot be deleted; "
-                       "deactivate it instead.") from None
+        raise Conflict(
+            f"This {instance._meta.verbose_name} is still referenced and cannot be deleted; "
+            "deactivate it instead."
+        ) from None
 
 
 def crud_schema(serializer_class, noun: str, *, plural: str | None = None):
@@ -154,12 +177,22 @@ def crud_schema(serializer_class, noun: str, *, plural: str | None = None):
     obj = error_responses(401, 403, 404)
     write = error_responses(400, 401, 403, 409)
     return extend_schema_view(
-        list=extend_schema(summary=f"List {plural}",
-                           responses={200: serializer_class(many=True), **error_responses(400, 401, 403)}),
+        list=extend_schema(
+            summary=f"List {plural}",
+            responses={200: serializer_class(many=True), **error_responses(400, 401, 403)},
+        ),
         retrieve=extend_schema(summary=f"Get a {noun}", responses={200: serializer_class, **obj}),
-        create=extend_schema(summary=f"Create a {noun}", responses={201: serializer_class, **write}),
-        update=extend_schema(summary=f"Replace a {noun}", responses={200: serializer_class, **write, **obj}),
-        partial_update=extend_schema(summary=f"Update a {noun}", responses={200: serializer_class, **write, **obj}),
-        destroy=extend_schema(summary=f"Delete a {noun} nothing refers to",
-                              responses={204: None, **obj, **error_responses(409)}),
+        create=extend_schema(
+            summary=f"Create a {noun}", responses={201: serializer_class, **write}
+        ),
+        update=extend_schema(
+            summary=f"Replace a {noun}", responses={200: serializer_class, **write, **obj}
+        ),
+        partial_update=extend_schema(
+            summary=f"Update a {noun}", responses={200: serializer_class, **write, **obj}
+        ),
+        destroy=extend_schema(
+            summary=f"Delete a {noun} nothing refers to",
+            responses={204: None, **obj, **error_responses(409)},
+        ),
     )

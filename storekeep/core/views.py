@@ -22,16 +22,19 @@ class TenantContextMixin:
     def check_location_access(self, location_id: int) -> None:
         """403 ``permission_denied`` when the member is not assigned to the location."""
         if not self.membership.can_access_location(int(location_id)):
-            raise PermissionDenied("You are not assigned to this location.",
-                                   details={"location_id": int(location_id)})
+            raise PermissionDenied(
+                "You are not assigned to this location.", details={"location_id": int(location_id)}
+            )
 
     def get_tenant_object(self, queryset: QuerySet, pk, *, field: str = "pk"):
         """The tenant's object with this id, else 404 (never 403: SPEC §3.6)."""
         try:
             return queryset.filter(tenant=self.tenant).get(**{field: pk})
         except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
-            raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.",
-                           details={field: str(pk)}) from None
+            raise NotFound(
+                f"{queryset.model._meta.verbose_name.capitalize()} not found.",
+                details={field: str(pk)},
+            ) from None
 
 
 class TenantAPIView(TenantContextMixin, APIView):

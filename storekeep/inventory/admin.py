@@ -25,12 +25,30 @@ class InventoryTransferLineInline(admin.TabularInline):
 
 @admin.register(InventoryTransfer)
 class InventoryTransferAdmin(admin.ModelAdmin):
-    list_display = ["id", "tenant", "from_location", "to_location", "status", "created_at", "sent_at", "received_at"]
+    list_display = [
+        "id",
+        "tenant",
+        "from_location",
+        "to_location",
+        "status",
+        "created_at",
+        "sent_at",
+        "received_at",
+    ]
     list_filter = ["status", "tenant"]
     search_fields = ["id", "note"]
     list_select_related = ["tenant", "from_location", "to_location"]
-    readonly_fields = ["tenant", "from_location", "to_location", "status", "created_by", "created_at", "sent_at",
-                       "received_at", "cancelled_at"]
+    readonly_fields = [
+        "tenant",
+        "from_location",
+        "to_location",
+        "status",
+        "created_by",
+        "created_at",
+        "sent_at",
+        "received_at",
+        "cancelled_at",
+    ]
     fields = readonly_fields + ["note"]
     inlines = [InventoryTransferLineInline]
 
@@ -54,12 +72,29 @@ class CountSessionLineInline(admin.TabularInline):
 
 @admin.register(CountSession)
 class CountSessionAdmin(admin.ModelAdmin):
-    list_display = ["id", "tenant", "location", "scope", "zone_name", "status", "created_at", "finalized_at"]
+    list_display = [
+        "id",
+        "tenant",
+        "location",
+        "scope",
+        "zone_name",
+        "status",
+        "created_at",
+        "finalized_at",
+    ]
     list_filter = ["status", "scope", "tenant"]
     search_fields = ["id", "zone_name"]
     list_select_related = ["tenant", "location"]
-    readonly_fields = ["tenant", "location", "scope", "zone_name", "status", "created_by", "created_at",
-                       "finalized_at"]
+    readonly_fields = [
+        "tenant",
+        "location",
+        "scope",
+        "zone_name",
+        "status",
+        "created_by",
+        "created_at",
+        "finalized_at",
+    ]
     inlines = [CountSessionLineInline]
 
     def has_add_permission(self, request):
@@ -79,14 +114,36 @@ from .models import InventoryItem, Lot, LowStockAlert, Reservation, StockLedger 
 
 @admin.register(InventoryItem)
 class InventoryItemAdmin(admin.ModelAdmin):
-    list_display = ["variant", "location", "on_hand", "reserved", "available", "reorder_point", "version",
-                    "low_stock_alerted", "last_movement_at", "tenant"]
+    list_display = [
+        "variant",
+        "location",
+        "on_hand",
+        "reserved",
+        "available",
+        "reorder_point",
+        "version",
+        "low_stock_alerted",
+        "last_movement_at",
+        "tenant",
+    ]
     list_filter = ["tenant", "location", "low_stock_alerted", "allow_negative"]
     search_fields = ["variant__sku", "variant__barcode", "variant__product__name"]
     list_select_related = ["variant__product", "location", "tenant"]
-    fields = ["tenant", "location", "variant", "on_hand", "reserved", "avg_unit_cost", "version",
-              "reorder_point", "reorder_qty", "low_stock_alerted", "allow_negative", "last_movement_at",
-              "last_counted_at"]
+    fields = [
+        "tenant",
+        "location",
+        "variant",
+        "on_hand",
+        "reserved",
+        "avg_unit_cost",
+        "version",
+        "reorder_point",
+        "reorder_qty",
+        "low_stock_alerted",
+        "allow_negative",
+        "last_movement_at",
+        "last_counted_at",
+    ]
     readonly_fields = [f for f in fields if f not in ("reorder_point", "reorder_qty")]
 
     @admin.display(description="available")
@@ -102,8 +159,20 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
 @admin.register(StockLedger)
 class StockLedgerAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "ref_type", "ref_id", "location", "variant", "qty_delta", "balance_after",
-                    "unit_cost", "reason", "actor", "tenant"]
+    list_display = [
+        "id",
+        "created_at",
+        "ref_type",
+        "ref_id",
+        "location",
+        "variant",
+        "qty_delta",
+        "balance_after",
+        "unit_cost",
+        "reason",
+        "actor",
+        "tenant",
+    ]
     list_filter = ["ref_type", "reason", "location", "tenant"]
     date_hierarchy = "created_at"
     search_fields = ["ref_id", "note", "variant__sku"]
@@ -113,7 +182,16 @@ class StockLedgerAdmin(ReadOnlyAdmin):
 
 @admin.register(Lot)
 class LotAdmin(ReadOnlyAdmin):
-    list_display = ["lot_code", "variant", "location", "qty", "expiry_date", "received_at", "unit_cost", "tenant"]
+    list_display = [
+        "lot_code",
+        "variant",
+        "location",
+        "qty",
+        "expiry_date",
+        "received_at",
+        "unit_cost",
+        "tenant",
+    ]
     list_filter = ["tenant", "location", "expiry_date"]
     search_fields = ["lot_code", "variant__sku"]
     list_select_related = ["variant__product", "location", "tenant"]
@@ -121,7 +199,16 @@ class LotAdmin(ReadOnlyAdmin):
 
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnlyAdmin):
-    list_display = ["id", "variant", "location", "qty", "status", "order_ref", "expires_at", "tenant"]
+    list_display = [
+        "id",
+        "variant",
+        "location",
+        "qty",
+        "status",
+        "order_ref",
+        "expires_at",
+        "tenant",
+    ]
     list_filter = ["status", "tenant", "location"]
     search_fields = ["order_ref", "variant__sku"]
     list_select_related = ["variant__product", "location", "tenant"]
@@ -129,7 +216,15 @@ class ReservationAdmin(ReadOnlyAdmin):
 
 @admin.register(LowStockAlert)
 class LowStockAlertAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "variant", "location", "available", "threshold", "acknowledged_at", "tenant"]
+    list_display = [
+        "created_at",
+        "variant",
+        "location",
+        "available",
+        "threshold",
+        "acknowledged_at",
+        "tenant",
+    ]
     list_filter = ["tenant", "location", ("acknowledged_at", admin.EmptyFieldListFilter)]
     date_hierarchy = "created_at"
     search_fields = ["variant__sku"]

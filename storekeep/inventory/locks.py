@@ -40,15 +40,28 @@ def _client():
 class InventoryLock:
     """``with InventoryLock(key_suffix): …`` — a redis-py Lock with retries and backoff."""
 
-    def __init__(self, item_key: str, *, timeout: float = 10.0, blocking_timeout: float = 2.0, retries: int = 3,
-                 backoff: float = 0.05, client=None):
+    def __init__(
+        self,
+        item_key: str,
+        *,
+        timeout: float = 10.0,
+        blocking_timeout: float = 2.0,
+        retries: int = 3,
+        backoff: float = 0.05,
+        client=None,
+    ):
         import redis.lock
 
         self.key = f"inventory:lock:{item_key}"
         self.retries = retries
         self.backoff = backoff
-        self._lock = redis.lock.Lock(client or _client(), self.key, timeout=timeout,
-                                     blocking_timeout=blocking_timeout, thread_local=False)
+        self._lock = redis.lock.Lock(
+            client or _client(),
+            self.key,
+            timeout=timeout,
+            blocking_timeout=blocking_timeout,
+            thread_local=False,
+        )
 
     def acquire(self) -> None:
         for attempt in range(self.retries + 1):
@@ -94,16 +107,23 @@ def inventory_lock(tenant, location_id: int, variant_id: int):
 
     from .models import InventoryItem
 
-    item_id = InventoryItem.objects.filter(tenant=tenant, location_id=location_id,
-                                           variant_id=variant_id).values_list("pk", flat=True).first()
-    lock = InventoryLock(str(item_id) if item_id else f"new:{tenant.pk}:{location_id}:{variant_id}",
-                         timeout=getattr(settings, "STOREKEEP_LOCK_TIMEOUT", 10.0),
-                         blocking_timeout=getattr(settings, "STOREKEEP_LOCK_BLOCKING_TIMEOUT", 2.0),
-                         retries=getattr(settings, "STOREKEEP_LOCK_RETRIES", 3))
+    item_id = (
+        InventoryItem.objects.filter(tenant=tenant, location_id=location_id, variant_id=variant_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    lock = InventoryLock(
+        str(item_id) if item_id else f"new:{tenant.pk}:{location_id}:{variant_id}",
+        timeout=getattr(settings, "STOREKEEP_LOCK_TIMEOUT", 10.0),
+        blocking_timeout=getattr(settings, "STOREKEEP_LOCK_BLOCKING_TIMEOUT", 2.0),
+        retries=getattr(settings, "STOREKEEP_LOCK_RETRIES", 3),
+    )
     try:
         lock.acquire()
     except redis.exceptions.RedisError:
-        logger.warning("redis lock %s unavailable; relying on the row lock", lock.key, exc_info=True)
+        logger.warning(
+            "redis lock %s unavailable; relying on the row lock", lock.key, exc_info=True
+        )
         lock = None
     if lock is None:
         yield None
@@ -114,4 +134,6 @@ def inventory_lock(tenant, location_id: int, variant_id: int):
         try:
             lock.release()
         except (LockTimeoutError, redis.exceptions.RedisError):
-            logger.warning("redis lock %s expired or was lost before release", lock.key, exc_info=True)
+            logger.warning(
+                "redis lock %s expired or was lost before release", lock.key, exc_info=True
+            )

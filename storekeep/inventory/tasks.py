@@ -22,8 +22,13 @@ def low_stock_alerts(alert_ids: list[int]) -> int:
 
     alerts = LowStockAlert.objects.filter(pk__in=alert_ids).select_related("variant", "location")
     for alert in alerts:
-        logger.warning("low stock: %s at %s — available %s ≤ threshold %s", alert.variant.sku,
-                       alert.location.code, alert.available, alert.threshold)
+        logger.warning(
+            "low stock: %s at %s — available %s ≤ threshold %s",
+            alert.variant.sku,
+            alert.location.code,
+            alert.available,
+            alert.threshold,
+        )
     return len(alert_ids)
 
 

@@ -39,21 +39,59 @@ from .api.transfers import (  # noqa: E402
 
 urlpatterns += [
     re_path(r"^transfers/?$", TransferListCreateApi.as_view(), name="inventory-transfers"),
-    re_path(r"^transfers/(?P<pk>[^/]+?)/send/?$", TransferSendApi.as_view(), name="inventory-transfers-send"),
-    re_path(r"^transfers/(?P<pk>[^/]+?)/receive/?$", TransferReceiveApi.as_view(),
-            name="inventory-transfers-receive"),
-    re_path(r"^transfers/(?P<pk>[^/]+?)/cancel/?$", TransferCancelApi.as_view(), name="inventory-transfers-cancel"),
-    re_path(r"^transfers/(?P<pk>[^/]+?)/?$", TransferDetailApi.as_view(), name="inventory-transfers-detail"),
+    re_path(
+        r"^transfers/(?P<pk>[^/]+?)/send/?$",
+        TransferSendApi.as_view(),
+        name="inventory-transfers-send",
+    ),
+    re_path(
+        r"^transfers/(?P<pk>[^/]+?)/receive/?$",
+        TransferReceiveApi.as_view(),
+        name="inventory-transfers-receive",
+    ),
+    re_path(
+        r"^transfers/(?P<pk>[^/]+?)/cancel/?$",
+        TransferCancelApi.as_view(),
+        name="inventory-transfers-cancel",
+    ),
+    re_path(
+        r"^transfers/(?P<pk>[^/]+?)/?$",
+        TransferDetailApi.as_view(),
+        name="inventory-transfers-detail",
+    ),
     re_path(r"^counts/?$", CountListCreateApi.as_view(), name="inventory-counts"),
-    re_path(r"^counts/(?P<pk>[^/]+?)/lines/?$", CountScanApi.as_view(), name="inventory-counts-lines"),
-    re_path(r"^counts/(?P<pk>[^/]+?)/variance/?$", CountVarianceApi.as_view(), name="inventory-counts-variance"),
-    re_path(r"^counts/(?P<pk>[^/]+?)/finalize/?$", CountFinalizeApi.as_view(), name="inventory-counts-finalize"),
-    re_path(r"^counts/(?P<pk>[^/]+?)/cancel/?$", CountCancelApi.as_view(), name="inventory-counts-cancel"),
+    re_path(
+        r"^counts/(?P<pk>[^/]+?)/lines/?$", CountScanApi.as_view(), name="inventory-counts-lines"
+    ),
+    re_path(
+        r"^counts/(?P<pk>[^/]+?)/variance/?$",
+        CountVarianceApi.as_view(),
+        name="inventory-counts-variance",
+    ),
+    re_path(
+        r"^counts/(?P<pk>[^/]+?)/finalize/?$",
+        CountFinalizeApi.as_view(),
+        name="inventory-counts-finalize",
+    ),
+    re_path(
+        r"^counts/(?P<pk>[^/]+?)/cancel/?$",
+        CountCancelApi.as_view(),
+        name="inventory-counts-cancel",
+    ),
     re_path(r"^counts/(?P<pk>[^/]+?)/?$", CountDetailApi.as_view(), name="inventory-counts-detail"),
-    re_path(r"^reorder_suggestions/?$", ReorderSuggestionListApi.as_view(), name="inventory-reorder-suggestions"),
-    re_path(r"^low-stock-alerts/?$", LowStockAlertListApi.as_view(), name="inventory-low-stock-alerts"),
-    re_path(r"^low-stock-alerts/(?P<pk>[^/]+?)/acknowledge/?$", LowStockAlertAcknowledgeApi.as_view(),
-            name="inventory-low-stock-alerts-acknowledge"),
+    re_path(
+        r"^reorder_suggestions/?$",
+        ReorderSuggestionListApi.as_view(),
+        name="inventory-reorder-suggestions",
+    ),
+    re_path(
+        r"^low-stock-alerts/?$", LowStockAlertListApi.as_view(), name="inventory-low-stock-alerts"
+    ),
+    re_path(
+        r"^low-stock-alerts/(?P<pk>[^/]+?)/acknowledge/?$",
+        LowStockAlertAcknowledgeApi.as_view(),
+        name="inventory-low-stock-alerts-acknowledge",
+    ),
     re_path(r"^overview/?$", InventoryOverviewApi.as_view(), name="inventory-overview"),
     re_path(r"^stock_summary/?$", StockSummaryApi.as_view(), name="inventory-stock-summary"),
 ]

@@ -8,10 +8,22 @@ from .models import Location
 
 
 class LocationSerializer(TenantModelSerializer):
-    settings = serializers.DictField(required=False, help_text="Free-form per-location settings (JSON object).")
+    settings = serializers.DictField(
+        required=False, help_text="Free-form per-location settings (JSON object)."
+    )
 
     class Meta:
         model = Location
-        fields = ["id", "code", "name", "type", "address", "is_active", "is_default", "settings",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "type",
+            "address",
+            "is_active",
+            "is_default",
+            "settings",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]

@@ -59,5 +59,6 @@ class LocationViewSet(TenantModelViewSet):
     def _single_default(self, location) -> None:
         """At most one default location per tenant: setting one clears the others."""
         if location.is_default:
-            Location.objects.filter(tenant=self.tenant, is_default=True).exclude(pk=location.pk).update(
-                is_default=False)
+            Location.objects.filter(tenant=self.tenant, is_default=True).exclude(
+                pk=location.pk
+            ).update(is_default=False)

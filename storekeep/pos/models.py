@@ -324,8 +324,12 @@ class ReceiptSequence(models.Model):
     Till sales number from their register's ``receipt_counter``.
     """
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False)
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     series = models.CharField(max_length=16)
     last_value = models.PositiveBigIntegerField(default=0)
 

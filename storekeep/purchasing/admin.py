@@ -45,12 +45,30 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(admin.ModelAdmin):
-    list_display = ["id", "tenant", "vendor", "location", "status", "expected_at", "created_at", "received_at"]
+    list_display = [
+        "id",
+        "tenant",
+        "vendor",
+        "location",
+        "status",
+        "expected_at",
+        "created_at",
+        "received_at",
+    ]
     list_filter = ["status", "tenant"]
     search_fields = ["id", "vendor__name", "note"]
     list_select_related = ["tenant", "vendor", "location"]
-    readonly_fields = ["tenant", "vendor", "location", "status", "created_by", "created_at", "submitted_at",
-                       "received_at", "cancelled_at"]
+    readonly_fields = [
+        "tenant",
+        "vendor",
+        "location",
+        "status",
+        "created_by",
+        "created_at",
+        "submitted_at",
+        "received_at",
+        "cancelled_at",
+    ]
     fields = readonly_fields + ["expected_at", "note"]
     inlines = [PurchaseOrderLineInline]
 

@@ -50,19 +50,38 @@ from .services import (
 class VendorSerializer(TenantModelSerializer):
     class Meta:
         model = Vendor
-        fields = ["id", "name", "code", "email", "phone", "lead_time_days", "is_active", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "code",
+            "email",
+            "phone",
+            "lead_time_days",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
 class VendorVariantSerializer(TenantModelSerializer):
     vendor_id = TenantPrimaryKeyRelatedField(Vendor, source="vendor")
-    variant_id = TenantPrimaryKeyRelatedField(VendorVariant._meta.get_field("variant").related_model,
-                                              source="variant")
+    variant_id = TenantPrimaryKeyRelatedField(
+        VendorVariant._meta.get_field("variant").related_model, source="variant"
+    )
     unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False)
 
     class Meta:
         model = VendorVariant
-        fields = ["id", "vendor_id", "variant_id", "vendor_sku", "unit_cost", "is_preferred", "created_at"]
+        fields = [
+            "id",
+            "vendor_id",
+            "variant_id",
+            "vendor_sku",
+            "unit_cost",
+            "is_preferred",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
 
 
@@ -72,8 +91,12 @@ class _CsvViewSet(TenantModelViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        return list_response(self, queryset, lambda objs: self.get_serializer(objs, many=True).data,
-                             filename=self.csv_filename)
+        return list_response(
+            self,
+            queryset,
+            lambda objs: self.get_serializer(objs, many=True).data,
+            filename=self.csv_filename,
+        )
 
 
 @crud_schema(VendorSerializer, "vendor")
@@ -139,7 +162,9 @@ class OrderOutputSerializer(serializers.Serializer):
 class OrderLineInputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1)
     qty_ordered = serializers.DecimalField(**QTY, min_value=Decimal("0"))
-    unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
+    unit_cost = serializers.DecimalField(
+        **COST, min_value=Decimal("0"), required=False, allow_null=True
+    )
 
 
 class OrderCreateInputSerializer(serializers.Serializer):
@@ -161,8 +186,12 @@ class OrderUpdateInputSerializer(serializers.Serializer):
 class OrderReceiveLineSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1)
     qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
-    unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
-    lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
+    unit_cost = serializers.DecimalField(
+        **COST, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    lot_code = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=64
+    )
     expiry_date = serializers.DateField(required=False, allow_null=True)
 
 
@@ -180,8 +209,12 @@ class FromSuggestionsInputSerializer(serializers.Serializer):
     location_id = serializers.IntegerField(required=False, min_value=1)
     category = serializers.IntegerField(required=False, min_value=1)
     vendor_id = serializers.IntegerField(required=False, min_value=1)
-    variant_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                        allow_empty=False, max_length=1000)
+    variant_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        max_length=1000,
+    )
 
 
 class SkippedSuggestionSerializer(serializers.Serializer):
@@ -198,8 +231,12 @@ class FromSuggestionsOutputSerializer(serializers.Serializer):
 
 def _orders(tenant):
     lines = PurchaseOrderLine.objects.select_related("variant").order_by("pk")
-    return (PurchaseOrder.objects.filter(tenant=tenant).select_related("vendor")
-            .prefetch_related(Prefetch("lines", queryset=lines)).order_by("-pk"))
+    return (
+        PurchaseOrder.objects.filter(tenant=tenant)
+        .select_related("vendor")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-pk")
+    )
 
 
 class _OrderMixin:
@@ -215,9 +252,12 @@ class _OrderMixin:
 class OrderListCreateApi(_OrderMixin, TenantListView):
     role_by_method = {"POST": Role.MANAGER}
 
-    @extend_schema(operation_id="purchasing_orders_list", parameters=[OrderListQuerySerializer, FORMAT_PARAM],
-                   responses={200: OrderOutputSerializer(many=True), **READ_ERRORS},
-                   summary="List purchase orders (paginated; ?format=csv)")
+    @extend_schema(
+        operation_id="purchasing_orders_list",
+        parameters=[OrderListQuerySerializer, FORMAT_PARAM],
+        responses={200: OrderOutputSerializer(many=True), **READ_ERRORS},
+        summary="List purchase orders (paginated; ?format=csv)",
+    )
     def get(self, request):
         query = parse_query(OrderListQuerySerializer, request)
         queryset = _orders(self.tenant)
@@ -228,12 +268,20 @@ class OrderListCreateApi(_OrderMixin, TenantListView):
         scope = self.location_scope(query.get("location_id"))
         if scope is not None:
             queryset = queryset.filter(location_id__in=scope)
-        return list_response(self, queryset, lambda objs: OrderOutputSerializer(objs, many=True).data,
-                             filename="purchase_orders.csv")
+        return list_response(
+            self,
+            queryset,
+            lambda objs: OrderOutputSerializer(objs, many=True).data,
+            filename="purchase_orders.csv",
+        )
 
-    @extend_schema(operation_id="purchasing_orders_create", request=OrderCreateInputSerializer,
-                   parameters=[IDEMPOTENCY_PARAM], responses={201: OrderOutputSerializer, **COMMAND_ERRORS},
-                   summary="Draft a purchase order")
+    @extend_schema(
+        operation_id="purchasing_orders_create",
+        request=OrderCreateInputSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: OrderOutputSerializer, **COMMAND_ERRORS},
+        summary="Draft a purchase order",
+    )
     @idempotent
     def post(self, request):
         serializer = OrderCreateInputSerializer(data=request.data)
@@ -241,24 +289,34 @@ class OrderListCreateApi(_OrderMixin, TenantListView):
         data = serializer.validated_data
         self.check_location_access(data["location_id"])
         order = purchase_order_create(
-            tenant=self.tenant, vendor_id=data["vendor_id"], location_id=data["location_id"],
-            lines=[OrderLineInput(**line) for line in data["lines"]], note=data["note"],
-            expected_at=data["expected_at"], actor=request.user)
+            tenant=self.tenant,
+            vendor_id=data["vendor_id"],
+            location_id=data["location_id"],
+            lines=[OrderLineInput(**line) for line in data["lines"]],
+            note=data["note"],
+            expected_at=data["expected_at"],
+            actor=request.user,
+        )
         return Response(self.render(order.pk), status=status.HTTP_201_CREATED)
 
 
 class OrderDetailApi(_OrderMixin, TenantAPIView):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="purchasing_orders_retrieve", responses={200: OrderOutputSerializer,
-                                                                           **errors(401, 403, 404)})
+    @extend_schema(
+        operation_id="purchasing_orders_retrieve",
+        responses={200: OrderOutputSerializer, **errors(401, 403, 404)},
+    )
     def get(self, request, pk):
         order = self.locate(pk)
         return Response(self.render(order.pk))
 
-    @extend_schema(operation_id="purchasing_orders_update", request=OrderUpdateInputSerializer,
-                   responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
-                   summary="Edit a DRAFT order (lines replace all lines); submitted → 409 po_not_editable")
+    @extend_schema(
+        operation_id="purchasing_orders_update",
+        request=OrderUpdateInputSerializer,
+        responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
+        summary="Edit a DRAFT order (lines replace all lines); submitted → 409 po_not_editable",
+    )
     def patch(self, request, pk):
         order = self.locate(pk)
         serializer = OrderUpdateInputSerializer(data=request.data)
@@ -267,18 +325,27 @@ class OrderDetailApi(_OrderMixin, TenantAPIView):
         if "location_id" in data:
             self.check_location_access(data["location_id"])
         purchase_order_update(
-            tenant=self.tenant, order_id=order.pk, vendor_id=data.get("vendor_id"),
-            location_id=data.get("location_id"), note=data.get("note"),
+            tenant=self.tenant,
+            order_id=order.pk,
+            vendor_id=data.get("vendor_id"),
+            location_id=data.get("location_id"),
+            note=data.get("note"),
             expected_at=data["expected_at"] if "expected_at" in data else ...,
-            lines=[OrderLineInput(**line) for line in data["lines"]] if "lines" in data else None)
+            lines=[OrderLineInput(**line) for line in data["lines"]] if "lines" in data else None,
+        )
         return Response(self.render(order.pk))
 
 
 class OrderSubmitApi(_OrderMixin, TenantAPIView):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="purchasing_orders_submit", request=None, parameters=[IDEMPOTENCY_PARAM],
-                   responses={200: OrderOutputSerializer, **COMMAND_ERRORS}, summary="Submit a DRAFT order")
+    @extend_schema(
+        operation_id="purchasing_orders_submit",
+        request=None,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
+        summary="Submit a DRAFT order",
+    )
     @idempotent
     def post(self, request, pk):
         order = self.locate(pk)
@@ -289,26 +356,44 @@ class OrderSubmitApi(_OrderMixin, TenantAPIView):
 class OrderReceiveApi(_OrderMixin, TenantAPIView):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="purchasing_orders_receive", request=OrderReceiveInputSerializer,
-                   parameters=[IDEMPOTENCY_PARAM], responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
-                   summary="Receive a delivery (partial allowed; PURCHASE_ORDER_RECEIPT rows; cost updated)")
+    @extend_schema(
+        operation_id="purchasing_orders_receive",
+        request=OrderReceiveInputSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
+        summary="Receive a delivery (partial allowed; PURCHASE_ORDER_RECEIPT rows; cost updated)",
+    )
     @idempotent
     def post(self, request, pk):
         order = self.locate(pk)
         serializer = OrderReceiveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        lines = [ReceiveLineInput(variant_id=line["variant_id"], qty=line["qty"], unit_cost=line.get("unit_cost"),
-                                  lot_code=line.get("lot_code"), expiry_date=line.get("expiry_date"))
-                 for line in serializer.validated_data["lines"]]
-        purchase_order_receive(tenant=self.tenant, order_id=order.pk, lines=lines, actor=request.user)
+        lines = [
+            ReceiveLineInput(
+                variant_id=line["variant_id"],
+                qty=line["qty"],
+                unit_cost=line.get("unit_cost"),
+                lot_code=line.get("lot_code"),
+                expiry_date=line.get("expiry_date"),
+            )
+            for line in serializer.validated_data["lines"]
+        ]
+        purchase_order_receive(
+            tenant=self.tenant, order_id=order.pk, lines=lines, actor=request.user
+        )
         return Response(self.render(order.pk))
 
 
 class OrderCancelApi(_OrderMixin, TenantAPIView):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="purchasing_orders_cancel", request=None, parameters=[IDEMPOTENCY_PARAM],
-                   responses={200: OrderOutputSerializer, **COMMAND_ERRORS}, summary="Cancel an open order")
+    @extend_schema(
+        operation_id="purchasing_orders_cancel",
+        request=None,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: OrderOutputSerializer, **COMMAND_ERRORS},
+        summary="Cancel an open order",
+    )
     @idempotent
     def post(self, request, pk):
         order = self.locate(pk)
@@ -319,18 +404,26 @@ class OrderCancelApi(_OrderMixin, TenantAPIView):
 class OrdersFromSuggestionsApi(TenantListView):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="purchasing_orders_from_suggestions", request=FromSuggestionsInputSerializer,
-                   parameters=[IDEMPOTENCY_PARAM],
-                   responses={201: FromSuggestionsOutputSerializer, **COMMAND_ERRORS},
-                   summary="Draft one purchase order per vendor and location from the reorder suggestions")
+    @extend_schema(
+        operation_id="purchasing_orders_from_suggestions",
+        request=FromSuggestionsInputSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: FromSuggestionsOutputSerializer, **COMMAND_ERRORS},
+        summary="Draft one purchase order per vendor and location from the reorder suggestions",
+    )
     @idempotent
     def post(self, request):
         serializer = FromSuggestionsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["location_ids"] = self.location_scope(data.pop("location_id", None))
-        result = purchase_orders_from_suggestions(tenant=self.tenant, filters=data, actor=request.user)
-        orders = list(_orders(self.tenant).filter(pk__in=[o.pk for o in result["orders"]]).order_by("pk"))
-        return Response(FromSuggestionsOutputSerializer({"orders": orders, "skipped": result["skipped"]}).data,
-                        status=status.HTTP_201_CREATED)
-
+        result = purchase_orders_from_suggestions(
+            tenant=self.tenant, filters=data, actor=request.user
+        )
+        orders = list(
+            _orders(self.tenant).filter(pk__in=[o.pk for o in result["orders"]]).order_by("pk")
+        )
+        return Response(
+            FromSuggestionsOutputSerializer({"orders": orders, "skipped": result["skipped"]}).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -22,7 +22,9 @@ class Vendor(TenantScopedModel):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="vendor_tenant_name_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="vendor_tenant_name_uniq")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -31,14 +33,22 @@ class Vendor(TenantScopedModel):
 class VendorVariant(TenantScopedModel):
     """A variant a vendor supplies, with its cost; ``is_preferred`` drives reorder drafts."""
 
-    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="variants", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="vendor_links", db_index=False)
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.CASCADE, related_name="variants", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.CASCADE, related_name="vendor_links", db_index=False
+    )
     vendor_sku = models.CharField(max_length=64, blank=True, default="")
     unit_cost = models.DecimalField(**UNIT_MONEY, default=Decimal("0"))
     is_preferred = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "vendor", "variant"], name="vendorvariant_uniq")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "vendor", "variant"], name="vendorvariant_uniq"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.vendor_id}:{self.variant_id}"
@@ -52,13 +62,23 @@ class PurchaseOrder(TenantScopedModel):
         RECEIVED = "RECEIVED"
         CANCELLED = "CANCELLED"
 
-    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="orders", db_index=False)
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     note = models.TextField(blank=True)
     expected_at = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", db_index=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -71,8 +91,12 @@ class PurchaseOrder(TenantScopedModel):
 
 
 class PurchaseOrderLine(TenantScopedModel):
-    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     qty_ordered = models.DecimalField(**QTY)
     qty_received = models.DecimalField(**QTY, default=Decimal("0"))
     unit_cost = models.DecimalField(**UNIT_MONEY, default=Decimal("0"))

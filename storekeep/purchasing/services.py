@@ -30,7 +30,11 @@ from .models import PurchaseOrder, PurchaseOrderLine, Vendor, VendorVariant
 ZERO = Decimal("0")
 COST_STEP = Decimal("0.0001")
 MAX_COST = Decimal("9999999999.9999")
-OPEN_STATUSES = (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SUBMITTED, PurchaseOrder.Status.PARTIAL_RECEIVED)
+OPEN_STATUSES = (
+    PurchaseOrder.Status.DRAFT,
+    PurchaseOrder.Status.SUBMITTED,
+    PurchaseOrder.Status.PARTIAL_RECEIVED,
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,17 @@ def clean_cost(value, *, field_name: str = "unit_cost") -> Decimal:
     try:
         cost = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(f"{field_name} must be a number.", details={field_name: [str(value)]}) from None
+        raise ValidationFailed(
+            f"{field_name} must be a number.", details={field_name: [str(value)]}
+        ) from None
     if not cost.is_finite() or cost < 0 or cost > MAX_COST:
-        raise ValidationFailed(f"{field_name} must be between 0 and {MAX_COST}.", details={field_name: [str(value)]})
+        raise ValidationFailed(
+            f"{field_name} must be between 0 and {MAX_COST}.", details={field_name: [str(value)]}
+        )
     if cost != cost.quantize(COST_STEP):
-        raise ValidationFailed(f"{field_name} has more than 4 decimal places.", details={field_name: [str(value)]})
+        raise ValidationFailed(
+            f"{field_name} has more than 4 decimal places.", details={field_name: [str(value)]}
+        )
     return cost.quantize(COST_STEP)
 
 
@@ -75,8 +85,11 @@ def _locked_order(tenant, order_id) -> PurchaseOrder:
 
 def _require_status(order: PurchaseOrder, allowed, action: str, code: str | None = None) -> None:
     if order.status not in allowed:
-        raise InvalidState(f"Cannot {action} a purchase order that is {order.status}.", code=code,
-                           details={"order_id": order.pk, "status": order.status, "allowed": sorted(allowed)})
+        raise InvalidState(
+            f"Cannot {action} a purchase order that is {order.status}.",
+            code=code,
+            details={"order_id": order.pk, "status": order.status, "allowed": sorted(allowed)},
+        )
 
 
 def _vendor(tenant, vendor_id) -> Vendor:
@@ -84,7 +97,9 @@ def _vendor(tenant, vendor_id) -> Vendor:
     if vendor is None:
         raise NotFound("Vendor not found.", details={"vendor_id": vendor_id})
     if not vendor.is_active:
-        raise Unprocessable("Vendor is inactive.", code="inactive", details={"vendor_id": vendor.pk})
+        raise Unprocessable(
+            "Vendor is inactive.", code="inactive", details={"vendor_id": vendor.pk}
+        )
     return vendor
 
 
@@ -93,41 +108,74 @@ def _location(tenant, location_id) -> Location:
     if location is None:
         raise NotFound("Location not found.", details={"location_id": location_id})
     if not location.is_active:
-        raise Unprocessable("Location is inactive.", code="inactive", details={"location_id": location.pk})
+        raise Unprocessable(
+            "Location is inactive.", code="inactive", details={"location_id": location.pk}
+        )
     return location
 
 
-def _build_lines(tenant, order: PurchaseOrder, lines: Sequence[OrderLineInput]) -> list[PurchaseOrderLine]:
+def _build_lines(
+    tenant, order: PurchaseOrder, lines: Sequence[OrderLineInput]
+) -> list[PurchaseOrderLine]:
     if not lines:
-        raise ValidationFailed("A purchase order needs at least one line.", details={"lines": ["Empty."]})
+        raise ValidationFailed(
+            "A purchase order needs at least one line.", details={"lines": ["Empty."]}
+        )
     cleaned = []
     for index, line in enumerate(lines):
         qty = clean_qty(line.qty_ordered, field_name=f"lines[{index}].qty_ordered")
-        cost = None if line.unit_cost is None else clean_cost(line.unit_cost, field_name=f"lines[{index}].unit_cost")
+        cost = (
+            None
+            if line.unit_cost is None
+            else clean_cost(line.unit_cost, field_name=f"lines[{index}].unit_cost")
+        )
         cleaned.append((int(line.variant_id), qty, cost))
     ids = [v for v, _, _ in cleaned]
     duplicates = sorted({v for v in ids if ids.count(v) > 1})
     if duplicates:
-        raise ValidationFailed("Each variant may appear on one line only.",
-                               details={"duplicate_variant_ids": duplicates})
+        raise ValidationFailed(
+            "Each variant may appear on one line only.",
+            details={"duplicate_variant_ids": duplicates},
+        )
     variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=ids)}
     missing = sorted(set(ids) - variants.keys())
     if missing:
         raise NotFound("Variant not found.", details={"variant_ids": missing})
     untracked = sorted(pk for pk, v in variants.items() if not v.track_inventory)
     if untracked:
-        raise ValidationFailed("These variants do not track inventory.", code="not_stocked",
-                               details={"variant_ids": untracked})
-    vendor_costs = dict(VendorVariant.objects.filter(tenant=tenant, vendor_id=order.vendor_id, variant_id__in=ids)
-                        .values_list("variant_id", "unit_cost"))
-    return [PurchaseOrderLine(tenant=tenant, order=order, variant_id=v, qty_ordered=qty,
-                              unit_cost=cost if cost is not None else vendor_costs.get(v, variants[v].cost))
-            for v, qty, cost in cleaned]
+        raise ValidationFailed(
+            "These variants do not track inventory.",
+            code="not_stocked",
+            details={"variant_ids": untracked},
+        )
+    vendor_costs = dict(
+        VendorVariant.objects.filter(
+            tenant=tenant, vendor_id=order.vendor_id, variant_id__in=ids
+        ).values_list("variant_id", "unit_cost")
+    )
+    return [
+        PurchaseOrderLine(
+            tenant=tenant,
+            order=order,
+            variant_id=v,
+            qty_ordered=qty,
+            unit_cost=cost if cost is not None else vendor_costs.get(v, variants[v].cost),
+        )
+        for v, qty, cost in cleaned
+    ]
 
 
 @atomic_with_retry
-def purchase_order_create(*, tenant, vendor_id: int, location_id: int, lines: Sequence[OrderLineInput],
-                          note: str = "", expected_at: date | None = None, actor=None) -> PurchaseOrder:
+def purchase_order_create(
+    *,
+    tenant,
+    vendor_id: int,
+    location_id: int,
+    lines: Sequence[OrderLineInput],
+    note: str = "",
+    expected_at: date | None = None,
+    actor=None,
+) -> PurchaseOrder:
     """Draft a purchase order for delivery to ``location_id``.
 
     ``lines``: one per variant; a missing ``unit_cost`` takes the vendor's
@@ -138,8 +186,14 @@ def purchase_order_create(*, tenant, vendor_id: int, location_id: int, lines: Se
     """
     vendor = _vendor(tenant, vendor_id)
     location = _location(tenant, location_id)
-    order = PurchaseOrder(tenant=tenant, vendor=vendor, location=location, note=note or "",
-                          expected_at=expected_at, created_by=actor)
+    order = PurchaseOrder(
+        tenant=tenant,
+        vendor=vendor,
+        location=location,
+        note=note or "",
+        expected_at=expected_at,
+        created_by=actor,
+    )
     built = _build_lines(tenant, order, lines)
     order.save()
     PurchaseOrderLine.objects.bulk_create(built)
@@ -147,16 +201,25 @@ def purchase_order_create(*, tenant, vendor_id: int, location_id: int, lines: Se
 
 
 @atomic_with_retry
-def purchase_order_update(*, tenant, order_id: int, lines: Sequence[OrderLineInput] | None = None,
-                          note: str | None = None, expected_at: date | None | type(...) = ...,
-                          location_id: int | None = None, vendor_id: int | None = None) -> PurchaseOrder:
+def purchase_order_update(
+    *,
+    tenant,
+    order_id: int,
+    lines: Sequence[OrderLineInput] | None = None,
+    note: str | None = None,
+    expected_at: date | None | type(...) = ...,
+    location_id: int | None = None,
+    vendor_id: int | None = None,
+) -> PurchaseOrder:
     """Edit a DRAFT order; given ``lines`` replace all lines. Only DRAFT orders are editable.
 
     Errors: 409 ``po_not_editable`` (SUBMITTED or later), plus those of
     :func:`purchase_order_create`. SPEC §6.
     """
     order = _locked_order(tenant, order_id)
-    _require_status(order, {PurchaseOrder.Status.DRAFT}, "edit", code=PurchasingErrorCode.PO_NOT_EDITABLE)
+    _require_status(
+        order, {PurchaseOrder.Status.DRAFT}, "edit", code=PurchasingErrorCode.PO_NOT_EDITABLE
+    )
     fields = ["updated_at"]
     if vendor_id is not None and int(vendor_id) != order.vendor_id:
         order.vendor = _vendor(tenant, vendor_id)
@@ -184,7 +247,9 @@ def purchase_order_submit(*, tenant, order_id: int, actor=None) -> PurchaseOrder
     order = _locked_order(tenant, order_id)
     _require_status(order, {PurchaseOrder.Status.DRAFT}, "submit")
     if not order.lines.exists():
-        raise InvalidState("A purchase order without lines cannot be submitted.", details={"order_id": order.pk})
+        raise InvalidState(
+            "A purchase order without lines cannot be submitted.", details={"order_id": order.pk}
+        )
     order.status = PurchaseOrder.Status.SUBMITTED
     order.submitted_at = timezone.now()
     order.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -192,8 +257,9 @@ def purchase_order_submit(*, tenant, order_id: int, actor=None) -> PurchaseOrder
 
 
 @atomic_with_retry
-def purchase_order_receive(*, tenant, order_id: int, lines: Sequence[ReceiveLineInput], actor=None,
-                           occurred_at=None) -> tuple[PurchaseOrder, list[StockLedger]]:
+def purchase_order_receive(
+    *, tenant, order_id: int, lines: Sequence[ReceiveLineInput], actor=None, occurred_at=None
+) -> tuple[PurchaseOrder, list[StockLedger]]:
     """Receive a delivery against a SUBMITTED/PARTIAL_RECEIVED order.
 
     ``lines``: qty > 0 per variant of the order (a variant may repeat, e.g. two
@@ -206,7 +272,9 @@ def purchase_order_receive(*, tenant, order_id: int, lines: Sequence[ReceiveLine
     422 ``variant_not_on_order``. SPEC §6.
     """
     order = _locked_order(tenant, order_id)
-    _require_status(order, {PurchaseOrder.Status.SUBMITTED, PurchaseOrder.Status.PARTIAL_RECEIVED}, "receive")
+    _require_status(
+        order, {PurchaseOrder.Status.SUBMITTED, PurchaseOrder.Status.PARTIAL_RECEIVED}, "receive"
+    )
     if not lines:
         raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
     order_lines = {line.variant_id: line for line in order.lines.order_by("pk")}
@@ -214,27 +282,58 @@ def purchase_order_receive(*, tenant, order_id: int, lines: Sequence[ReceiveLine
     for index, line in enumerate(lines):
         variant_id = int(line.variant_id)
         qty = clean_qty(line.qty, field_name=f"lines[{index}].qty")
-        cost = None if line.unit_cost is None else clean_cost(line.unit_cost, field_name=f"lines[{index}].unit_cost")
+        cost = (
+            None
+            if line.unit_cost is None
+            else clean_cost(line.unit_cost, field_name=f"lines[{index}].unit_cost")
+        )
         if variant_id not in order_lines:
-            raise Unprocessable("This variant is not on the order.", code=PurchasingErrorCode.VARIANT_NOT_ON_ORDER,
-                                details={"variant_id": variant_id, "line_index": index})
+            raise Unprocessable(
+                "This variant is not on the order.",
+                code=PurchasingErrorCode.VARIANT_NOT_ON_ORDER,
+                details={"variant_id": variant_id, "line_index": index},
+            )
         totals[variant_id] += qty
         lot_code = (line.lot_code or "").strip() or None
         if lot_code and len(lot_code) > 64:
-            raise ValidationFailed("lot_code is too long.", details={f"lines[{index}].lot_code": ["64 at most."]})
-        receipts.append(ReceiptLine(variant_id=variant_id, qty=qty,
-                                    unit_cost=cost if cost is not None else order_lines[variant_id].unit_cost,
-                                    lot_code=lot_code, expiry_date=line.expiry_date))
-    over = [{"variant_id": v, "qty": str(q),
-             "qty_remaining": str(order_lines[v].qty_ordered - order_lines[v].qty_received)}
-            for v, q in totals.items() if q > order_lines[v].qty_ordered - order_lines[v].qty_received]
+            raise ValidationFailed(
+                "lot_code is too long.", details={f"lines[{index}].lot_code": ["64 at most."]}
+            )
+        receipts.append(
+            ReceiptLine(
+                variant_id=variant_id,
+                qty=qty,
+                unit_cost=cost if cost is not None else order_lines[variant_id].unit_cost,
+                lot_code=lot_code,
+                expiry_date=line.expiry_date,
+            )
+        )
+    over = [
+        {
+            "variant_id": v,
+            "qty": str(q),
+            "qty_remaining": str(order_lines[v].qty_ordered - order_lines[v].qty_received),
+        }
+        for v, q in totals.items()
+        if q > order_lines[v].qty_ordered - order_lines[v].qty_received
+    ]
     if over:
-        raise Conflict("Cannot receive more than was ordered and not yet received.",
-                       code=PurchasingErrorCode.OVER_RECEIPT, details={"lines": over})
+        raise Conflict(
+            "Cannot receive more than was ordered and not yet received.",
+            code=PurchasingErrorCode.OVER_RECEIPT,
+            details={"lines": over},
+        )
     now = occurred_at or timezone.now()
-    rows = receive_stock(tenant=tenant, location_id=order.location_id, lines=receipts, actor=actor,
-                         ref_type=LedgerRefType.PURCHASE_ORDER_RECEIPT, ref_id=str(order.pk),
-                         note=f"PO {order.pk}", occurred_at=occurred_at)
+    rows = receive_stock(
+        tenant=tenant,
+        location_id=order.location_id,
+        lines=receipts,
+        actor=actor,
+        ref_type=LedgerRefType.PURCHASE_ORDER_RECEIPT,
+        ref_id=str(order.pk),
+        note=f"PO {order.pk}",
+        occurred_at=occurred_at,
+    )
     changed = []
     for variant_id, qty in totals.items():
         line = order_lines[variant_id]

@@ -105,8 +105,14 @@ def csv_download(rows: list[dict], filename: str) -> Response:
     return response
 
 
-def list_response(view, queryset, to_rows: Callable[[list], list[dict]], *, filename: str,
-                  extra: dict | None = None) -> Response:
+def list_response(
+    view,
+    queryset,
+    to_rows: Callable[[list], list[dict]],
+    *,
+    filename: str,
+    extra: dict | None = None,
+) -> Response:
     """Paginate ``queryset`` through the view's paginator (JSON) or export it whole (CSV).
 
     ``to_rows`` turns a list of objects (one page, or everything) into dict rows

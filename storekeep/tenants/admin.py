@@ -20,8 +20,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(SimpleHistoryAdmin):
-    list_display = ["slug", "name", "currency", "timezone", "prices_include_tax", "allow_negative_stock",
-                    "is_active", "created_at"]
+    list_display = [
+        "slug",
+        "name",
+        "currency",
+        "timezone",
+        "prices_include_tax",
+        "allow_negative_stock",
+        "is_active",
+        "created_at",
+    ]
     list_filter = ["is_active", "currency", "prices_include_tax", "allow_negative_stock"]
     search_fields = ["slug", "name"]
     inlines = [MembershipInline]
@@ -30,10 +38,14 @@ class TenantAdmin(SimpleHistoryAdmin):
         """``allow_negative_stock`` changes go through the service (it syncs every item's CHECK flag)."""
         if change and "allow_negative_stock" in form.changed_data:
             try:
-                tenant_update_settings(tenant=Tenant.objects.get(pk=obj.pk),
-                                       allow_negative_stock=obj.allow_negative_stock)
+                tenant_update_settings(
+                    tenant=Tenant.objects.get(pk=obj.pk),
+                    allow_negative_stock=obj.allow_negative_stock,
+                )
             except DomainError as exc:
-                messages.error(request, f"allow_negative_stock unchanged: {exc.message} {exc.details or ''}")
+                messages.error(
+                    request, f"allow_negative_stock unchanged: {exc.message} {exc.details or ''}"
+                )
                 obj.allow_negative_stock = not obj.allow_negative_stock
         super().save_model(request, obj, form, change)
 
@@ -65,4 +77,6 @@ class MembershipAdmin(SimpleHistoryAdmin):
         foreign = form.instance.locations.exclude(tenant_id=form.instance.tenant_id)
         if foreign.exists():
             form.instance.locations.remove(*foreign)
-            messages.warning(request, "Locations of another tenant were removed from this membership.")
+            messages.warning(
+                request, "Locations of another tenant were removed from this membership."
+            )

@@ -13,7 +13,9 @@ class Tenant(models.Model):
     currency = models.CharField(max_length=3, default="GBP", help_text="ISO 4217 code")
     timezone = models.CharField(max_length=64, default="UTC")
     prices_include_tax = models.BooleanField(default=True)
-    default_reorder_point = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
+    default_reorder_point = models.DecimalField(
+        max_digits=14, decimal_places=3, default=Decimal("0")
+    )
     allow_negative_stock = models.BooleanField(default=False)
     return_window_days = models.PositiveIntegerField(default=30)
     reservation_ttl_minutes = models.PositiveIntegerField(default=15)
@@ -39,8 +41,15 @@ ROLE_RANK = {Role.VIEWER: 0, Role.CASHIER: 1, Role.MANAGER: 2, Role.OWNER: 3}
 class Membership(models.Model):
     """A user's role in one tenant; ``locations`` empty means every location."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CASHIER)
     locations = models.ManyToManyField("locations.Location", blank=True, related_name="+")
     is_active = models.BooleanField(default=True)

@@ -10,14 +10,26 @@ from .models import Tenant
 
 class TenantSettingsSerializer(serializers.ModelSerializer):
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", help_text="ISO 4217 code, e.g. GBP")
-    default_reorder_point = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0"))
+    default_reorder_point = serializers.DecimalField(
+        max_digits=14, decimal_places=3, min_value=Decimal("0")
+    )
     return_window_days = serializers.IntegerField(min_value=0, max_value=3650)
     reservation_ttl_minutes = serializers.IntegerField(min_value=1, max_value=60 * 24 * 30)
 
     class Meta:
         model = Tenant
-        fields = ["id", "slug", "name", "currency", "timezone", "prices_include_tax", "default_reorder_point",
-                  "allow_negative_stock", "return_window_days", "reservation_ttl_minutes"]
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "currency",
+            "timezone",
+            "prices_include_tax",
+            "default_reorder_point",
+            "allow_negative_stock",
+            "return_window_days",
+            "reservation_ttl_minutes",
+        ]
         read_only_fields = ["id", "slug"]
 
     def validate_currency(self, value):
@@ -25,5 +37,7 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
 
     def validate_timezone(self, value):
         if value not in available_timezones():
-            raise serializers.ValidationError(f"Unknown time zone {value!r} (IANA names, e.g. Europe/London).")
+            raise serializers.ValidationError(
+                f"Unknown time zone {value!r} (IANA names, e.g. Europe/London)."
+            )
         return value

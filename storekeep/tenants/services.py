@@ -11,8 +11,16 @@ from storekeep.inventory.models import InventoryItem
 
 from .models import Tenant
 
-SETTINGS_FIELDS = ("name", "currency", "timezone", "prices_include_tax", "default_reorder_point",
-                   "allow_negative_stock", "return_window_days", "reservation_ttl_minutes")
+SETTINGS_FIELDS = (
+    "name",
+    "currency",
+    "timezone",
+    "prices_include_tax",
+    "default_reorder_point",
+    "allow_negative_stock",
+    "return_window_days",
+    "reservation_ttl_minutes",
+)
 
 
 @atomic_with_retry
@@ -32,17 +40,26 @@ def tenant_update_settings(*, tenant: Tenant, **changes) -> Tenant:
     locked = lock_rows(Tenant.objects.filter(pk=tenant.pk))[0]
     allow = changes.get("allow_negative_stock", locked.allow_negative_stock)
     if not allow and locked.allow_negative_stock:
-        negative = (InventoryItem.objects.filter(tenant=locked)
-                    .filter(Q(on_hand__lt=0) | Q(reserved__gt=F("on_hand")))
-                    .values("id", "location_id", "variant_id", "on_hand", "reserved")[:20])
-        negative = [{**row, "on_hand": str(row["on_hand"]), "reserved": str(row["reserved"])} for row in negative]
+        negative = (
+            InventoryItem.objects.filter(tenant=locked)
+            .filter(Q(on_hand__lt=0) | Q(reserved__gt=F("on_hand")))
+            .values("id", "location_id", "variant_id", "on_hand", "reserved")[:20]
+        )
+        negative = [
+            {**row, "on_hand": str(row["on_hand"]), "reserved": str(row["reserved"])}
+            for row in negative
+        ]
         if negative:
-            raise Conflict("Some items are below zero: bring them to zero or more before forbidding negative stock.",
-                           details={"items": negative})
+            raise Conflict(
+                "Some items are below zero: bring them to zero or more before forbidding negative stock.",
+                details={"items": negative},
+            )
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.save()
-    InventoryItem.objects.filter(tenant=locked).exclude(allow_negative=allow).update(allow_negative=allow)
+    InventoryItem.objects.filter(tenant=locked).exclude(allow_negative=allow).update(
+        allow_negative=allow
+    )
     for name in SETTINGS_FIELDS:
         setattr(tenant, name, getattr(locked, name))
     return locked

@@ -15,13 +15,18 @@ class TenantSettingsView(TenantAPIView):
     read_role = Role.VIEWER
     write_role = Role.OWNER
 
-    @extend_schema(summary="The current tenant's settings",
-                   responses={200: TenantSettingsSerializer, **error_responses(401, 403)})
+    @extend_schema(
+        summary="The current tenant's settings",
+        responses={200: TenantSettingsSerializer, **error_responses(401, 403)},
+    )
     def get(self, request):
         return Response(TenantSettingsSerializer(self.tenant).data)
 
-    @extend_schema(summary="Change the tenant's settings (OWNER)", request=TenantSettingsSerializer,
-                   responses={200: TenantSettingsSerializer, **error_responses(400, 401, 403, 409)})
+    @extend_schema(
+        summary="Change the tenant's settings (OWNER)",
+        request=TenantSettingsSerializer,
+        responses={200: TenantSettingsSerializer, **error_responses(400, 401, 403, 409)},
+    )
     def patch(self, request):
         serializer = TenantSettingsSerializer(self.tenant, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

@@ -40,7 +40,9 @@ def _postgres_marker(request):
     if request.node.get_closest_marker("postgres") is None or settings.IS_POSTGRES:
         return
     if settings.STOREKEEP_REQUIRE_SERVICES:
-        pytest.fail("needs PostgreSQL but DATABASE_URL does not point at it (STOREKEEP_REQUIRE_SERVICES=1)")
+        pytest.fail(
+            "needs PostgreSQL but DATABASE_URL does not point at it (STOREKEEP_REQUIRE_SERVICES=1)"
+        )
     pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
 
 
@@ -56,19 +58,25 @@ def other_tenant(db):
 
 @pytest.fixture
 def store(tenant):
-    return factories.LocationFactory(tenant=tenant, code="STORE1", name="High Street", is_default=True)
+    return factories.LocationFactory(
+        tenant=tenant, code="STORE1", name="High Street", is_default=True
+    )
 
 
 @pytest.fixture
 def warehouse(tenant):
     from storekeep.locations.models import Location
 
-    return factories.LocationFactory(tenant=tenant, code="WH1", name="Warehouse", type=Location.Type.WAREHOUSE)
+    return factories.LocationFactory(
+        tenant=tenant, code="WH1", name="Warehouse", type=Location.Type.WAREHOUSE
+    )
 
 
 @pytest.fixture
 def variant(tenant):
-    return factories.VariantFactory(tenant=tenant, sku="MUG-RED", price=Decimal("10.00"), cost=Decimal("4.00"))
+    return factories.VariantFactory(
+        tenant=tenant, sku="MUG-RED", price=Decimal("10.00"), cost=Decimal("4.00")
+    )
 
 
 @pytest.fixture
@@ -126,10 +134,18 @@ def stock(db):
     from storekeep.inventory.services import ReceiptLine, receive_stock
 
     def receive(variant, location, qty, unit_cost=None, **line_kwargs):
-        return receive_stock(tenant=variant.tenant, location_id=location.pk,
-                             lines=[ReceiptLine(variant_id=variant.pk, qty=Decimal(str(qty)),
-                                                unit_cost=None if unit_cost is None else Decimal(str(unit_cost)),
-                                                **line_kwargs)])
+        return receive_stock(
+            tenant=variant.tenant,
+            location_id=location.pk,
+            lines=[
+                ReceiptLine(
+                    variant_id=variant.pk,
+                    qty=Decimal(str(qty)),
+                    unit_cost=None if unit_cost is None else Decimal(str(unit_cost)),
+                    **line_kwargs,
+                )
+            ],
+        )
 
     return receive
 

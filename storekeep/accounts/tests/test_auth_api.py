@@ -46,12 +46,19 @@ def test_login_issues_a_hashed_expiring_token_scoped_to_the_membership(api, owne
     assert me.json()["location_ids"] is None
 
 
-@pytest.mark.parametrize("body", [
-    {"username": "alice", "password": "wrong"},
-    {"username": "nobody", "password": "pass"},
-    {"username": "alice", "password": "pass", "tenant": "no-such-tenant"},
-    {"username": "alice", "password": "pass", "tenant": "rival"},  # exists, but alice is not a member
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "alice", "password": "wrong"},
+        {"username": "nobody", "password": "pass"},
+        {"username": "alice", "password": "pass", "tenant": "no-such-tenant"},
+        {
+            "username": "alice",
+            "password": "pass",
+            "tenant": "rival",
+        },  # exists, but alice is not a member
+    ],
+)
 def test_bad_credentials_or_tenant_answer_401_invalid_credentials(api, owner, other_tenant, body):
     response = login(api, **body)
     assert response.status_code == 401
@@ -77,8 +84,17 @@ def test_user_in_several_tenants_must_name_one(api, owner, tenant, other_tenant)
     assert chosen.json()["tenant"]["slug"] == "rival" and chosen.json()["role"] == "VIEWER"
 
 
-@pytest.mark.parametrize("body", [{}, {"username": "alice"}, {"password": "pass"}, [], "x",
-                                  {"username": ["alice"], "password": "pass"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"username": "alice"},
+        {"password": "pass"},
+        [],
+        "x",
+        {"username": ["alice"], "password": "pass"},
+    ],
+)
 def test_malformed_login_bodies_are_400(api, owner, body):
     response = api.post(URL, body, format="json")
     assert response.status_code == 400
@@ -110,8 +126,17 @@ def test_expired_token_is_rejected(api, owner):
     assert api.get("/api/v1/auth/me").status_code == 401
 
 
-@pytest.mark.parametrize("header", ["", "Bearer", "Bearer nonsense", "Bearer sk_x_y", "Bearer sk_999_abc",
-                                    "Basic YWxpY2U6cGFzcw=="])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "Bearer",
+        "Bearer nonsense",
+        "Bearer sk_x_y",
+        "Bearer sk_999_abc",
+        "Basic YWxpY2U6cGFzcw==",
+    ],
+)
 def test_missing_or_garbage_credentials_are_401(api, owner, header):
     if header:
         api.credentials(HTTP_AUTHORIZATION=header)

@@ -17,8 +17,16 @@ def run(*args):
     return out.getvalue()
 
 
-ARGS = ["--slug", "corner-shop", "--name", "Corner Shop", "--owner-username", "olivia",
-        "--owner-password", "s3cret-pass"]
+ARGS = [
+    "--slug",
+    "corner-shop",
+    "--name",
+    "Corner Shop",
+    "--owner-username",
+    "olivia",
+    "--owner-password",
+    "s3cret-pass",
+]
 
 
 @pytest.mark.django_db
@@ -33,8 +41,9 @@ def test_creates_tenant_owner_and_default_store_and_the_owner_can_log_in():
     assert location.type == Location.Type.STORE and location.is_default
     assert "corner-shop" in out and out.count("\n") == 1
 
-    response = APIClient().post("/api/v1/auth/token", {"username": "olivia", "password": "s3cret-pass"},
-                                format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token", {"username": "olivia", "password": "s3cret-pass"}, format="json"
+    )
     assert response.status_code == 201 and response.json()["tenant"]["slug"] == "corner-shop"
 
 
@@ -42,7 +51,16 @@ def test_creates_tenant_owner_and_default_store_and_the_owner_can_log_in():
 def test_existing_slug_is_a_clear_error_and_changes_nothing():
     run(*ARGS)
     with pytest.raises(CommandError, match="already exists"):
-        run("--slug", "corner-shop", "--name", "Other", "--owner-username", "someone", "--owner-password", "x")
+        run(
+            "--slug",
+            "corner-shop",
+            "--name",
+            "Other",
+            "--owner-username",
+            "someone",
+            "--owner-password",
+            "x",
+        )
     assert Tenant.objects.get(slug="corner-shop").name == "Corner Shop"
     assert not get_user_model().objects.filter(username="someone").exists()
 
@@ -51,9 +69,27 @@ def test_existing_slug_is_a_clear_error_and_changes_nothing():
 def test_reuses_an_existing_user_only_with_the_right_password():
     run(*ARGS)
     with pytest.raises(CommandError, match="password does not match"):
-        run("--slug", "second", "--name", "Second", "--owner-username", "olivia", "--owner-password", "nope")
+        run(
+            "--slug",
+            "second",
+            "--name",
+            "Second",
+            "--owner-username",
+            "olivia",
+            "--owner-password",
+            "nope",
+        )
     assert not Tenant.objects.filter(slug="second").exists()
-    out = run("--slug", "second", "--name", "Second", "--owner-username", "olivia", "--owner-password", "s3cret-pass")
+    out = run(
+        "--slug",
+        "second",
+        "--name",
+        "Second",
+        "--owner-username",
+        "olivia",
+        "--owner-password",
+        "s3cret-pass",
+    )
     assert "existing user" in out
     assert Membership.objects.filter(user__username="olivia").count() == 2
 

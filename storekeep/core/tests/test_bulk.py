@@ -19,16 +19,25 @@ def _values(obj):
 def test_row_factory_builds_what_the_constructor_builds(tenant, store, variant):
     when = datetime(2011, 1, 4, 10, 30, tzinfo=UTC)
     kwargs = dict(
-        tenant=tenant, location_id=store.pk, variant_id=variant.pk, lot=None,
-        ref_type=LedgerRefType.SALE, ref_id="42", qty_delta=D("-2"), balance_after=D("8"),
-        unit_cost=D("1.2500"), created_at=when,
+        tenant=tenant,
+        location_id=store.pk,
+        variant_id=variant.pk,
+        lot=None,
+        ref_type=LedgerRefType.SALE,
+        ref_id="42",
+        qty_delta=D("-2"),
+        balance_after=D("8"),
+        unit_cost=D("1.2500"),
+        created_at=when,
     )
     built, plain = RowFactory(StockLedger)(**kwargs), StockLedger(**kwargs)
     assert _values(built) == _values(plain)
     assert built.tenant is tenant and built.lot is None
     assert built._state.adding and built._state.db is None
     # A callable default (created_at=timezone.now) is called when not given.
-    assert RowFactory(StockLedger)(tenant=tenant, location_id=store.pk, variant_id=variant.pk).created_at
+    assert RowFactory(StockLedger)(
+        tenant=tenant, location_id=store.pk, variant_id=variant.pk
+    ).created_at
     with pytest.raises(TypeError):
         RowFactory(StockLedger)(tenant=tenant, no_such_field=1)
 
@@ -36,9 +45,17 @@ def test_row_factory_builds_what_the_constructor_builds(tenant, store, variant):
 def test_insert_rows_and_update_rows_write_what_the_orm_reads_back(tenant, store, variant):
     factory = RowFactory(StockLedger)
     rows = [
-        factory(tenant=tenant, location_id=store.pk, variant_id=variant.pk, ref_type=LedgerRefType.RECEIPT,
-                ref_id=f"r{i}", qty_delta=D(i + 1), balance_after=D(i + 1), note=f"it's \"row\" {i}, {{x}}",
-                created_at=datetime(2011, 1, 4, 10, i, tzinfo=UTC))
+        factory(
+            tenant=tenant,
+            location_id=store.pk,
+            variant_id=variant.pk,
+            ref_type=LedgerRefType.RECEIPT,
+            ref_id=f"r{i}",
+            qty_delta=D(i + 1),
+            balance_after=D(i + 1),
+            note=f'it\'s "row" {i}, {{x}}',
+            created_at=datetime(2011, 1, 4, 10, i, tzinfo=UTC),
+        )
         for i in range(3)
     ]
     token = ENGINE_WRITE.set(True)
@@ -53,7 +70,7 @@ def test_insert_rows_and_update_rows_write_what_the_orm_reads_back(tenant, store
 
 
 def test_update_rows_writes_only_the_named_fields(tenant, store):
-    store.name, store.address = "Renamed, \"quoted\"", "not written"
+    store.name, store.address = 'Renamed, "quoted"', "not written"
     update_rows(type(store), [store], ["name"])
     store.refresh_from_db()
     assert store.name == 'Renamed, "quoted"'

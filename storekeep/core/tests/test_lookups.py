@@ -14,13 +14,23 @@ def test_any_of_selects_what_in_selects(tenant, other_tenant):
     mine = [LocationFactory(tenant=tenant, code=f"S{i}") for i in range(3)]
     theirs = LocationFactory(tenant=other_tenant, code="X")
     ids = [mine[0].pk, mine[2].pk, theirs.pk, mine[0].pk, None]
-    for values in (ids, set(ids) - {None}, [], [None], Location.objects.filter(code="S1").values("pk")):
-        expected = set(Location.objects.filter(tenant=tenant, pk__in=values).values_list("pk", flat=True))
-        got = set(Location.objects.filter(tenant=tenant, pk__any_of=values).values_list("pk", flat=True))
+    for values in (
+        ids,
+        set(ids) - {None},
+        [],
+        [None],
+        Location.objects.filter(code="S1").values("pk"),
+    ):
+        expected = set(
+            Location.objects.filter(tenant=tenant, pk__in=values).values_list("pk", flat=True)
+        )
+        got = set(
+            Location.objects.filter(tenant=tenant, pk__any_of=values).values_list("pk", flat=True)
+        )
         assert got == expected, values
-    assert set(Location.objects.filter(tenant_id__any_of=[tenant.pk]).values_list("pk", flat=True)) == {
-        loc.pk for loc in mine
-    }
+    assert set(
+        Location.objects.filter(tenant_id__any_of=[tenant.pk]).values_list("pk", flat=True)
+    ) == {loc.pk for loc in mine}
 
 
 @pytest.mark.postgres

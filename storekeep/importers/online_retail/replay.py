@@ -393,7 +393,11 @@ class OnlineRetailImporter:
         carts = [
             CartInput(
                 lines=[
-                    CartLine(qty=line.quantity, variant=self.variants[line.code], unit_price=line.unit_price)
+                    CartLine(
+                        qty=line.quantity,
+                        variant=self.variants[line.code],
+                        unit_price=line.unit_price,
+                    )
                     for line in invoice.lines
                 ],
                 external_ref=invoice.number,
@@ -403,7 +407,10 @@ class OnlineRetailImporter:
             for invoice, _ in queued
         ]
         results = checkout_batch(
-            tenant=self.tenant, carts=carts, register_session=session, actor=self.user,
+            tenant=self.tenant,
+            carts=carts,
+            register_session=session,
+            actor=self.user,
             source=Sale.Source.IMPORT,
         )
         for (invoice, needs), result in zip(queued, results, strict=True):

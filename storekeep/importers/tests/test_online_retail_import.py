@@ -240,8 +240,18 @@ def test_every_items_ledger_runs_in_time_order_with_chained_balances(imported):
     """Sales are written in batches and a return of other variants does not wait for
     the queue, so rows of different items are not in time order by id; each item's are."""
     tenant, _ = imported
-    rows = StockLedger.objects.filter(tenant=tenant).order_by("pk").values_list(
-        "pk", "location_id", "variant_id", "created_at", "qty_delta", "balance_after", "ref_type"
+    rows = (
+        StockLedger.objects.filter(tenant=tenant)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "location_id",
+            "variant_id",
+            "created_at",
+            "qty_delta",
+            "balance_after",
+            "ref_type",
+        )
     )
     last: dict[tuple[int, int], tuple] = {}
     latest_return = None

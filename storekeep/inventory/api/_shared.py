@@ -16,6 +16,7 @@ from storekeep.reports.csv import CSVRenderer
 try:  # the API engineer may provide a shared one
     from storekeep.core.serializers import ErrorSerializer  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on what core ships
+
     class ErrorSerializer(serializers.Serializer):
         """Every error body: ``{"code", "message", "details"}`` (SPEC §10)."""
 
@@ -26,18 +27,32 @@ except ImportError:  # pragma: no cover - depends on what core ships
 
 def errors(*statuses: int) -> dict:
     """``@extend_schema(responses=…)`` entries for the given error statuses."""
-    text = {400: "Validation error", 401: "Not authenticated", 403: "Role or location not allowed",
-            404: "Not found (or another tenant's id)", 409: "Conflict: invalid state, stock or concurrency",
-            422: "Unprocessable (e.g. Idempotency-Key reused)"}
-    return {status: OpenApiResponse(ErrorSerializer, description=text[status]) for status in statuses}
+    text = {
+        400: "Validation error",
+        401: "Not authenticated",
+        403: "Role or location not allowed",
+        404: "Not found (or another tenant's id)",
+        409: "Conflict: invalid state, stock or concurrency",
+        422: "Unprocessable (e.g. Idempotency-Key reused)",
+    }
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=text[status]) for status in statuses
+    }
 
 
 READ_ERRORS = errors(400, 401, 403)
 COMMAND_ERRORS = errors(400, 401, 403, 404, 409, 422)
 
-FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "csv"], description="`csv` exports every row as CSV")
-IDEMPOTENCY_PARAM = OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
-                                     description="Applies the command at most once (SPEC §3.8)")
+FORMAT_PARAM = OpenApiParameter(
+    "format", str, enum=["json", "csv"], description="`csv` exports every row as CSV"
+)
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Applies the command at most once (SPEC §3.8)",
+)
 
 
 class TenantListView(TenantContextMixin, generics.GenericAPIView):
@@ -54,5 +69,3 @@ class TenantListView(TenantContextMixin, generics.GenericAPIView):
             return [int(location_id)]
         allowed = self.membership.allowed_location_ids()
         return None if allowed is None else sorted(allowed)
-
-

@@ -65,7 +65,9 @@ class CountOutputSerializer(serializers.Serializer):
 
 class CountCreateInputSerializer(serializers.Serializer):
     location_id = serializers.IntegerField(min_value=1)
-    scope = serializers.ChoiceField(choices=CountSession.Scope.choices, default=CountSession.Scope.FULL_STORE)
+    scope = serializers.ChoiceField(
+        choices=CountSession.Scope.choices, default=CountSession.Scope.FULL_STORE
+    )
     zone_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
 
@@ -73,12 +75,17 @@ class CountScanInputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(required=False, min_value=1)
     barcode = serializers.CharField(required=False, max_length=64)
     counted_qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
-    mode = serializers.ChoiceField(choices=["set", "add"], default="set",
-                                   help_text="`set` replaces the counted quantity, `add` adds to it")
+    mode = serializers.ChoiceField(
+        choices=["set", "add"],
+        default="set",
+        help_text="`set` replaces the counted quantity, `add` adds to it",
+    )
 
     def validate(self, attrs):
         if ("variant_id" in attrs) == ("barcode" in attrs):
-            raise serializers.ValidationError({"variant_id": ["Give exactly one of variant_id or barcode."]})
+            raise serializers.ValidationError(
+                {"variant_id": ["Give exactly one of variant_id or barcode."]}
+            )
         return attrs
 
 
@@ -114,7 +121,9 @@ class VarianceOutputSerializer(serializers.Serializer):
     location_id = serializers.IntegerField()
     lines = VarianceLineSerializer(many=True)
     totals = VarianceTotalsSerializer()
-    uncounted_items = serializers.IntegerField(help_text="FULL_STORE: stocked items not scanned (left unchanged)")
+    uncounted_items = serializers.IntegerField(
+        help_text="FULL_STORE: stocked items not scanned (left unchanged)"
+    )
 
 
 class CountFinalizeOutputSerializer(CountOutputSerializer):
@@ -123,7 +132,11 @@ class CountFinalizeOutputSerializer(CountOutputSerializer):
 
 def _counts(tenant):
     lines = CountSessionLine.objects.select_related("variant").order_by("pk")
-    return CountSession.objects.filter(tenant=tenant).prefetch_related(Prefetch("lines", queryset=lines)).order_by("-pk")
+    return (
+        CountSession.objects.filter(tenant=tenant)
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-pk")
+    )
 
 
 class _CountMixin:
@@ -136,9 +149,12 @@ class _CountMixin:
 class CountListCreateApi(_CountMixin, TenantListView):
     role_by_method = {"POST": Role.MANAGER}
 
-    @extend_schema(operation_id="inventory_counts_list", parameters=[CountListQuerySerializer, FORMAT_PARAM],
-                   responses={200: CountOutputSerializer(many=True), **READ_ERRORS},
-                   summary="List cycle counts (paginated; ?format=csv)")
+    @extend_schema(
+        operation_id="inventory_counts_list",
+        parameters=[CountListQuerySerializer, FORMAT_PARAM],
+        responses={200: CountOutputSerializer(many=True), **READ_ERRORS},
+        summary="List cycle counts (paginated; ?format=csv)",
+    )
     def get(self, request):
         query = parse_query(CountListQuerySerializer, request)
         queryset = _counts(self.tenant)
@@ -148,26 +164,43 @@ class CountListCreateApi(_CountMixin, TenantListView):
         scope = self.location_scope(query.get("location_id"))
         if scope is not None:
             queryset = queryset.filter(location_id__in=scope)
-        return list_response(self, queryset, lambda objs: [CountOutputSerializer(c).data for c in objs],
-                             filename="counts.csv")
+        return list_response(
+            self,
+            queryset,
+            lambda objs: [CountOutputSerializer(c).data for c in objs],
+            filename="counts.csv",
+        )
 
-    @extend_schema(operation_id="inventory_counts_create", request=CountCreateInputSerializer,
-                   parameters=[IDEMPOTENCY_PARAM], responses={201: CountOutputSerializer, **COMMAND_ERRORS},
-                   summary="Open a cycle count (a second active FULL_STORE count → 409 count_already_active)")
+    @extend_schema(
+        operation_id="inventory_counts_create",
+        request=CountCreateInputSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: CountOutputSerializer, **COMMAND_ERRORS},
+        summary="Open a cycle count (a second active FULL_STORE count → 409 count_already_active)",
+    )
     @idempotent
     def post(self, request):
         serializer = CountCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self.check_location_access(data["location_id"])
-        count = count_create(tenant=self.tenant, location_id=data["location_id"], scope=data["scope"],
-                             zone_name=data["zone_name"], actor=request.user)
-        return Response(CountOutputSerializer(self.load(count.pk)).data, status=status.HTTP_201_CREATED)
+        count = count_create(
+            tenant=self.tenant,
+            location_id=data["location_id"],
+            scope=data["scope"],
+            zone_name=data["zone_name"],
+            actor=request.user,
+        )
+        return Response(
+            CountOutputSerializer(self.load(count.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CountDetailApi(_CountMixin, TenantAPIView):
-    @extend_schema(operation_id="inventory_counts_retrieve", responses={200: CountOutputSerializer,
-                                                                          **errors(401, 403, 404)})
+    @extend_schema(
+        operation_id="inventory_counts_retrieve",
+        responses={200: CountOutputSerializer, **errors(401, 403, 404)},
+    )
     def get(self, request, pk: int):
         return Response(CountOutputSerializer(self.load(pk)).data)
 
@@ -175,9 +208,13 @@ class CountDetailApi(_CountMixin, TenantAPIView):
 class CountScanApi(_CountMixin, TenantAPIView):
     write_role = Role.CASHIER
 
-    @extend_schema(operation_id="inventory_counts_scan", request=CountScanInputSerializer,
-                   parameters=[IDEMPOTENCY_PARAM], responses={200: CountLineOutputSerializer, **COMMAND_ERRORS},
-                   summary="Record a scan (expected quantity snapshotted at a variant's first scan)")
+    @extend_schema(
+        operation_id="inventory_counts_scan",
+        request=CountScanInputSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: CountLineOutputSerializer, **COMMAND_ERRORS},
+        summary="Record a scan (expected quantity snapshotted at a variant's first scan)",
+    )
     @idempotent
     def post(self, request, pk: int):
         count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
@@ -185,21 +222,39 @@ class CountScanApi(_CountMixin, TenantAPIView):
         serializer = CountScanInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        line = count_record_scan(tenant=self.tenant, count_id=count.pk, counted_qty=data["counted_qty"],
-                                 variant_id=data.get("variant_id"), barcode=data.get("barcode"), mode=data["mode"],
-                                 actor=request.user)
+        line = count_record_scan(
+            tenant=self.tenant,
+            count_id=count.pk,
+            counted_qty=data["counted_qty"],
+            variant_id=data.get("variant_id"),
+            barcode=data.get("barcode"),
+            mode=data["mode"],
+            actor=request.user,
+        )
         line = CountSessionLine.objects.select_related("variant").get(pk=line.pk)
         return Response(CountLineOutputSerializer(line).data)
 
 
 class CountVarianceApi(_CountMixin, TenantAPIView):
     renderer_classes = TenantListView.renderer_classes
-    csv_columns = ["variant_id", "sku", "name", "expected_qty", "counted_qty", "variance", "on_hand_now",
-                   "unit_cost", "variance_value"]
+    csv_columns = [
+        "variant_id",
+        "sku",
+        "name",
+        "expected_qty",
+        "counted_qty",
+        "variance",
+        "on_hand_now",
+        "unit_cost",
+        "variance_value",
+    ]
 
-    @extend_schema(operation_id="inventory_counts_variance", parameters=[FORMAT_PARAM],
-                   responses={200: VarianceOutputSerializer, **errors(401, 403, 404)},
-                   summary="Preview expected vs counted with value (?format=csv for the lines)")
+    @extend_schema(
+        operation_id="inventory_counts_variance",
+        parameters=[FORMAT_PARAM],
+        responses={200: VarianceOutputSerializer, **errors(401, 403, 404)},
+        summary="Preview expected vs counted with value (?format=csv for the lines)",
+    )
     def get(self, request, pk: int):
         count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
         self.check_location_access(count.location_id)
@@ -212,9 +267,13 @@ class CountVarianceApi(_CountMixin, TenantAPIView):
 class CountFinalizeApi(_CountMixin, TenantAPIView):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="inventory_counts_finalize", request=None, parameters=[IDEMPOTENCY_PARAM],
-                   responses={200: CountFinalizeOutputSerializer, **COMMAND_ERRORS},
-                   summary="Apply counted − expected as COUNT_RECONCILE rows; sets last_counted_at")
+    @extend_schema(
+        operation_id="inventory_counts_finalize",
+        request=None,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: CountFinalizeOutputSerializer, **COMMAND_ERRORS},
+        summary="Apply counted − expected as COUNT_RECONCILE rows; sets last_counted_at",
+    )
     @idempotent
     def post(self, request, pk: int):
         count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
@@ -228,8 +287,13 @@ class CountFinalizeApi(_CountMixin, TenantAPIView):
 class CountCancelApi(_CountMixin, TenantAPIView):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="inventory_counts_cancel", request=None, parameters=[IDEMPOTENCY_PARAM],
-                   responses={200: CountOutputSerializer, **COMMAND_ERRORS}, summary="Cancel an active count")
+    @extend_schema(
+        operation_id="inventory_counts_cancel",
+        request=None,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: CountOutputSerializer, **COMMAND_ERRORS},
+        summary="Cancel an active count",
+    )
     @idempotent
     def post(self, request, pk: int):
         count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
@@ -238,5 +302,11 @@ class CountCancelApi(_CountMixin, TenantAPIView):
         return Response(CountOutputSerializer(self.load(count.pk)).data)
 
 
-__all__ = ["CountCancelApi", "CountDetailApi", "CountFinalizeApi", "CountListCreateApi",
-           "CountScanApi", "CountVarianceApi"]
+__all__ = [
+    "CountCancelApi",
+    "CountDetailApi",
+    "CountFinalizeApi",
+    "CountListCreateApi",
+    "CountScanApi",
+    "CountVarianceApi",
+]

@@ -42,7 +42,9 @@ def parse_bound(value: str, *, field: str, zone, end: bool) -> datetime:
     except ValueError:
         moment = day = None
     if moment is None and day is None:
-        raise ValidationFailed(f"{field} must be an ISO date or date-time.", details={field: [value]})
+        raise ValidationFailed(
+            f"{field} must be an ISO date or date-time.", details={field: [value]}
+        )
     if moment is None:
         moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
     if moment.tzinfo is None:
@@ -60,14 +62,20 @@ def ledger_list(*, tenant, filters: dict, location_ids=None):
             queryset = queryset.filter(**{key: filters[key]})
     zone = _tenant_zone(tenant)
     if filters.get("date_from"):
-        queryset = queryset.filter(created_at__gte=parse_bound(filters["date_from"], field="date_from", zone=zone,
-                                                               end=False))
+        queryset = queryset.filter(
+            created_at__gte=parse_bound(
+                filters["date_from"], field="date_from", zone=zone, end=False
+            )
+        )
     if filters.get("date_to"):
-        queryset = queryset.filter(created_at__lt=parse_bound(filters["date_to"], field="date_to", zone=zone,
-                                                              end=True))
+        queryset = queryset.filter(
+            created_at__lt=parse_bound(filters["date_to"], field="date_to", zone=zone, end=True)
+        )
     if filters.get("search"):
         term = filters["search"]
-        queryset = queryset.filter(Q(variant__sku__icontains=term) | Q(note__icontains=term) | Q(ref_id=term))
+        queryset = queryset.filter(
+            Q(variant__sku__icontains=term) | Q(note__icontains=term) | Q(ref_id=term)
+        )
     return queryset
 
 
@@ -78,19 +86,29 @@ class LedgerListView(TenantAPIView):
 
     @extend_schema(
         summary="Stock ledger (newest first, cursor pagination)",
-        parameters=[LedgerQuerySerializer, FORMAT_PARAM,
-                    OpenApiParameter("cursor", str, description="opaque cursor from `next`/`previous`"),
-                    OpenApiParameter("page_size", int, description="rows per page (≤ 1000, default 100)")],
+        parameters=[
+            LedgerQuerySerializer,
+            FORMAT_PARAM,
+            OpenApiParameter("cursor", str, description="opaque cursor from `next`/`previous`"),
+            OpenApiParameter("page_size", int, description="rows per page (≤ 1000, default 100)"),
+        ],
         responses={200: LedgerRowSerializer(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
         filters = parse_query(LedgerQuerySerializer, request)
         allowed = self.membership.allowed_location_ids()
-        queryset = ledger_list(tenant=self.tenant, filters=filters,
-                               location_ids=sorted(allowed) if allowed is not None else None)
+        queryset = ledger_list(
+            tenant=self.tenant,
+            filters=filters,
+            location_ids=sorted(allowed) if allowed is not None else None,
+        )
         if wants_csv(request):
-            return stream_csv(queryset.order_by("-id").iterator(chunk_size=2000), LEDGER_COLUMNS,
-                              LedgerRowSerializer().to_representation, "ledger.csv")
+            return stream_csv(
+                queryset.order_by("-id").iterator(chunk_size=2000),
+                LEDGER_COLUMNS,
+                LedgerRowSerializer().to_representation,
+                "ledger.csv",
+            )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(LedgerRowSerializer(page, many=True).data)

@@ -55,35 +55,62 @@ class ReorderSuggestionSerializer(serializers.Serializer):
 
 def suggestion_rows(tenant, items) -> list[dict]:
     """Serialize a page of suggestion items (one extra query for vendor names)."""
-    vendors = dict(Vendor.objects.filter(tenant=tenant, pk__in={i.vendor_id_eff for i in items if i.vendor_id_eff})
-                   .values_list("pk", "name")) if items else {}
+    vendors = (
+        dict(
+            Vendor.objects.filter(
+                tenant=tenant, pk__in={i.vendor_id_eff for i in items if i.vendor_id_eff}
+            ).values_list("pk", "name")
+        )
+        if items
+        else {}
+    )
     rows = []
     for item in items:
-        rows.append({
-            "location_id": item.location_id, "location_code": item.location.code, "variant_id": item.variant_id,
-            "sku": item.variant.sku, "name": item.variant.display_name, "on_hand": item.on_hand,
-            "reserved": item.reserved, "available": item.available_qty, "threshold": item.threshold,
-            "is_low_stock": item.is_low_stock, "reorder_qty": item.reorder_qty_eff, "open_po_qty": item.open_po_qty,
-            "suggested_qty": item.suggested_qty, "vendor_id": item.vendor_id_eff,
-            "vendor_name": vendors.get(item.vendor_id_eff),
-            "unit_cost": item.vendor_unit_cost if item.vendor_unit_cost is not None else item.variant.cost,
-        })
+        rows.append(
+            {
+                "location_id": item.location_id,
+                "location_code": item.location.code,
+                "variant_id": item.variant_id,
+                "sku": item.variant.sku,
+                "name": item.variant.display_name,
+                "on_hand": item.on_hand,
+                "reserved": item.reserved,
+                "available": item.available_qty,
+                "threshold": item.threshold,
+                "is_low_stock": item.is_low_stock,
+                "reorder_qty": item.reorder_qty_eff,
+                "open_po_qty": item.open_po_qty,
+                "suggested_qty": item.suggested_qty,
+                "vendor_id": item.vendor_id_eff,
+                "vendor_name": vendors.get(item.vendor_id_eff),
+                "unit_cost": item.vendor_unit_cost
+                if item.vendor_unit_cost is not None
+                else item.variant.cost,
+            }
+        )
     return ReorderSuggestionSerializer(rows, many=True).data
 
 
 class ReorderSuggestionListApi(TenantListView):
     csv_columns = list(ReorderSuggestionSerializer().fields)
 
-    @extend_schema(operation_id="inventory_reorder_suggestions", parameters=[ReorderQuerySerializer, FORMAT_PARAM],
-                   responses={200: ReorderSuggestionSerializer(many=True), **READ_ERRORS},
-                   summary="Items at or under their threshold with the quantity to order, net of open POs")
+    @extend_schema(
+        operation_id="inventory_reorder_suggestions",
+        parameters=[ReorderQuerySerializer, FORMAT_PARAM],
+        responses={200: ReorderSuggestionSerializer(many=True), **READ_ERRORS},
+        summary="Items at or under their threshold with the quantity to order, net of open POs",
+    )
     def get(self, request):
         query = parse_query(ReorderQuerySerializer, request)
         filters = {k: v for k, v in query.items() if k != "location_id"}
         filters["location_ids"] = self.location_scope(query.get("location_id"))
         queryset = reorder_suggestion_list(tenant=self.tenant, filters=filters)
-        return list_response(self, queryset, lambda items: suggestion_rows(self.tenant, items),
-                             filename="reorder_suggestions.csv")
+        return list_response(
+            self,
+            queryset,
+            lambda items: suggestion_rows(self.tenant, items),
+            filename="reorder_suggestions.csv",
+        )
 
 
 class LowStockAlertQuerySerializer(serializers.Serializer):
@@ -94,7 +121,11 @@ class LowStockAlertQuerySerializer(serializers.Serializer):
     acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_from"] > attrs["date_to"]
+        ):
             raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
         return attrs
 
@@ -127,13 +158,19 @@ def day_bounds(tenant, date_from=None, date_to=None):
 class LowStockAlertListApi(TenantListView):
     csv_columns = list(LowStockAlertSerializer().fields)
 
-    @extend_schema(operation_id="inventory_low_stock_alerts", parameters=[LowStockAlertQuerySerializer, FORMAT_PARAM],
-                   responses={200: LowStockAlertSerializer(many=True), **READ_ERRORS},
-                   summary="Low-stock alerts, one per downward crossing of the threshold (newest first)")
+    @extend_schema(
+        operation_id="inventory_low_stock_alerts",
+        parameters=[LowStockAlertQuerySerializer, FORMAT_PARAM],
+        responses={200: LowStockAlertSerializer(many=True), **READ_ERRORS},
+        summary="Low-stock alerts, one per downward crossing of the threshold (newest first)",
+    )
     def get(self, request):
         query = parse_query(LowStockAlertQuerySerializer, request)
-        queryset = (LowStockAlert.objects.filter(tenant=self.tenant).select_related("location", "variant")
-                    .order_by("-created_at", "-pk"))
+        queryset = (
+            LowStockAlert.objects.filter(tenant=self.tenant)
+            .select_related("location", "variant")
+            .order_by("-created_at", "-pk")
+        )
         scope = self.location_scope(query.get("location_id"))
         if scope is not None:
             queryset = queryset.filter(location_id__in=scope)
@@ -146,8 +183,12 @@ class LowStockAlertListApi(TenantListView):
             queryset = queryset.filter(created_at__lt=end)
         if query.get("acknowledged") is not None:
             queryset = queryset.filter(acknowledged_at__isnull=not query["acknowledged"])
-        return list_response(self, queryset, lambda objs: LowStockAlertSerializer(objs, many=True).data,
-                             filename="low_stock_alerts.csv")
+        return list_response(
+            self,
+            queryset,
+            lambda objs: LowStockAlertSerializer(objs, many=True).data,
+            filename="low_stock_alerts.csv",
+        )
 
 
 class LowStockAlertAcknowledgeApi(TenantAPIView):
@@ -159,14 +200,20 @@ class LowStockAlertAcknowledgeApi(TenantAPIView):
 
     write_role = Role.CASHIER
 
-    @extend_schema(operation_id="inventory_low_stock_alerts_acknowledge", request=None,
-                   responses={200: LowStockAlertSerializer, **errors(401, 403, 404)},
-                   summary="Acknowledge a low-stock alert")
+    @extend_schema(
+        operation_id="inventory_low_stock_alerts_acknowledge",
+        request=None,
+        responses={200: LowStockAlertSerializer, **errors(401, 403, 404)},
+        summary="Acknowledge a low-stock alert",
+    )
     def post(self, request, pk):
-        alert = self.get_tenant_object(LowStockAlert.objects.select_related("location", "variant"), pk)
+        alert = self.get_tenant_object(
+            LowStockAlert.objects.select_related("location", "variant"), pk
+        )
         self.check_location_access(alert.location_id)
         if alert.acknowledged_at is None:
             LowStockAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-                acknowledged_at=timezone.now())
+                acknowledged_at=timezone.now()
+            )
             alert.refresh_from_db(fields=["acknowledged_at"])
         return Response(LowStockAlertSerializer(alert).data)

@@ -40,7 +40,9 @@ class StockRowSerializer(serializers.Serializer):
     available = serializers.DecimalField(**QTY, source="available_qty")
     threshold = serializers.DecimalField(**QTY)
     is_low_stock = serializers.BooleanField()
-    version = serializers.IntegerField(help_text="Also the `ETag` of GET /inventory/stock/{id}; send it as `If-Match`.")
+    version = serializers.IntegerField(
+        help_text="Also the `ETag` of GET /inventory/stock/{id}; send it as `If-Match`."
+    )
     avg_unit_cost = serializers.DecimalField(**UNIT_MONEY)
     last_movement_at = serializers.DateTimeField(allow_null=True)
     last_counted_at = serializers.DateTimeField(allow_null=True)
@@ -58,8 +60,23 @@ class LedgerRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StockLedger
-        fields = ["id", "location_id", "location_code", "variant_id", "sku", "lot_id", "ref_type", "ref_id",
-                  "qty_delta", "balance_after", "unit_cost", "reason", "note", "actor_id", "created_at"]
+        fields = [
+            "id",
+            "location_id",
+            "location_code",
+            "variant_id",
+            "sku",
+            "lot_id",
+            "ref_type",
+            "ref_id",
+            "qty_delta",
+            "balance_after",
+            "unit_cost",
+            "reason",
+            "note",
+            "actor_id",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -67,8 +84,9 @@ LEDGER_COLUMNS = list(LedgerRowSerializer().fields)
 
 
 class LedgerMovementSerializer(LedgerRowSerializer):
-    line_index = serializers.IntegerField(read_only=True, allow_null=True,
-                                          help_text="Index of the request line this row came from.")
+    line_index = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Index of the request line this row came from."
+    )
 
     class Meta(LedgerRowSerializer.Meta):
         fields = [*LedgerRowSerializer.Meta.fields, "line_index"]
@@ -76,7 +94,9 @@ class LedgerMovementSerializer(LedgerRowSerializer):
 
 
 class MovementResultSerializer(serializers.Serializer):
-    ledger = LedgerMovementSerializer(many=True, help_text="The ledger rows written, in line order.")
+    ledger = LedgerMovementSerializer(
+        many=True, help_text="The ledger rows written, in line order."
+    )
     items = StockRowSerializer(many=True, help_text="The stock levels after the operation.")
 
 
@@ -87,8 +107,12 @@ class StockQuerySerializer(serializers.Serializer):
     location_id = _id_field(required=False)
     variant_id = _id_field(required=False)
     category = _id_field(required=False, help_text="category id")
-    search = serializers.CharField(required=False, max_length=100, help_text="SKU, barcode or product name")
-    low_stock = serializers.BooleanField(required=False, help_text="only items at or below their threshold")
+    search = serializers.CharField(
+        required=False, max_length=100, help_text="SKU, barcode or product name"
+    )
+    low_stock = serializers.BooleanField(
+        required=False, help_text="only items at or below their threshold"
+    )
 
 
 class LedgerQuerySerializer(serializers.Serializer):
@@ -96,10 +120,16 @@ class LedgerQuerySerializer(serializers.Serializer):
     variant_id = _id_field(required=False)
     ref_type = serializers.ChoiceField(choices=LedgerRefType.choices, required=False)
     ref_id = serializers.CharField(required=False, max_length=64)
-    date_from = serializers.CharField(required=False, max_length=40,
-                                      help_text="ISO date or date-time; a date starts at local midnight")
-    date_to = serializers.CharField(required=False, max_length=40,
-                                    help_text="ISO date (inclusive, whole day) or date-time (exclusive)")
+    date_from = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="ISO date or date-time; a date starts at local midnight",
+    )
+    date_to = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="ISO date (inclusive, whole day) or date-time (exclusive)",
+    )
     search = serializers.CharField(required=False, max_length=100, help_text="SKU, note or ref id")
 
 
@@ -109,30 +139,51 @@ class LedgerQuerySerializer(serializers.Serializer):
 class ReceiptLineSerializer(serializers.Serializer):
     variant_id = _id_field()
     qty = serializers.DecimalField(**RAW_QTY, help_text="> 0, in `unit` (default: the stock unit)")
-    unit_cost = serializers.DecimalField(**UNIT_MONEY, min_value=Decimal("0"), required=False, allow_null=True,
-                                         help_text="per `unit`; default the variant's cost")
+    unit_cost = serializers.DecimalField(
+        **UNIT_MONEY,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text="per `unit`; default the variant's cost",
+    )
     lot_code = serializers.CharField(max_length=64, required=False, allow_blank=True)
     expiry_date = serializers.DateField(required=False, allow_null=True)
-    unit = serializers.CharField(max_length=16, required=False, allow_blank=True,
-                                 help_text="kg, g, L, mL or a unit with a UnitConversion of the variant")
+    unit = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="kg, g, L, mL or a unit with a UnitConversion of the variant",
+    )
 
 
 class ReceiptSerializer(serializers.Serializer):
     location_id = _id_field()
     lines = ReceiptLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    reference = serializers.CharField(max_length=64, required=False, allow_blank=True,
-                                      help_text="Your document number (ledger `ref_id`)")
+    reference = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Your document number (ledger `ref_id`)",
+    )
 
 
 class AdjustmentLineSerializer(serializers.Serializer):
     variant_id = _id_field()
-    delta = serializers.DecimalField(**RAW_QTY, required=False, help_text="signed change (not zero)")
+    delta = serializers.DecimalField(
+        **RAW_QTY, required=False, help_text="signed change (not zero)"
+    )
     on_hand = serializers.DecimalField(**RAW_QTY, required=False, help_text="absolute new on hand")
-    expected_version = serializers.IntegerField(min_value=0, max_value=MAX_ID, required=False,
-                                                help_text="with on_hand: 409 version_conflict on mismatch")
+    expected_version = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_ID,
+        required=False,
+        help_text="with on_hand: 409 version_conflict on mismatch",
+    )
     unit = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    unit_cost = serializers.DecimalField(**UNIT_MONEY, min_value=Decimal("0"), required=False, allow_null=True)
+    unit_cost = serializers.DecimalField(
+        **UNIT_MONEY, min_value=Decimal("0"), required=False, allow_null=True
+    )
     lot_code = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate(self, attrs):

@@ -21,10 +21,13 @@ from ..selectors import stock_level_list
 from .exports import StreamingCSVRenderer, stream_csv, wants_csv
 from .serializers import STOCK_COLUMNS, StockQuerySerializer, StockRowSerializer
 
-FORMAT_PARAM = OpenApiParameter("format", str, enum=["json", "csv"],
-                                description="`csv` streams every matching row as CSV")
-PAGE_PARAMS = [OpenApiParameter("page", int, description="page number (from 1)"),
-               OpenApiParameter("page_size", int, description="rows per page (≤ 500, default 50)")]
+FORMAT_PARAM = OpenApiParameter(
+    "format", str, enum=["json", "csv"], description="`csv` streams every matching row as CSV"
+)
+PAGE_PARAMS = [
+    OpenApiParameter("page", int, description="page number (from 1)"),
+    OpenApiParameter("page_size", int, description="rows per page (≤ 500, default 50)"),
+]
 
 
 def etag(version: int) -> str:
@@ -47,8 +50,12 @@ class StockListView(TenantAPIView):
             filters["location_ids"] = sorted(allowed)
         queryset = stock_level_list(tenant=self.tenant, filters=filters)
         if wants_csv(request):
-            return stream_csv(queryset.iterator(chunk_size=2000), STOCK_COLUMNS,
-                              StockRowSerializer().to_representation, "stock.csv")
+            return stream_csv(
+                queryset.iterator(chunk_size=2000),
+                STOCK_COLUMNS,
+                StockRowSerializer().to_representation,
+                "stock.csv",
+            )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(StockRowSerializer(page, many=True).data)
@@ -59,9 +66,11 @@ class StockDetailView(TenantAPIView):
 
     @extend_schema(
         summary="One stock level (ETag = version)",
-        responses={200: OpenApiResponse(StockRowSerializer, description='With `ETag: "<version>"`.'),
-                   304: OpenApiResponse(description="`If-None-Match` matched the current version."),
-                   **error_responses(401, 403, 404)},
+        responses={
+            200: OpenApiResponse(StockRowSerializer, description='With `ETag: "<version>"`.'),
+            304: OpenApiResponse(description="`If-None-Match` matched the current version."),
+            **error_responses(401, 403, 404),
+        },
         parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     )
     def get(self, request, pk):

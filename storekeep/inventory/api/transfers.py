@@ -68,7 +68,6 @@ class TransferCreateLineSerializer(serializers.Serializer):
 
 
 class TransferCreateInputSerializer(serializers.Serializer):
-
     from_location_id = serializers.IntegerField(min_value=1)
     to_location_id = serializers.IntegerField(min_value=1)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -86,15 +85,20 @@ class TransferReceiveInputSerializer(serializers.Serializer):
 
 class TransferListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=InventoryTransfer.Status.choices, required=False)
-    location_id = serializers.IntegerField(required=False, min_value=1, help_text="source or destination")
+    location_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="source or destination"
+    )
     from_location_id = serializers.IntegerField(required=False, min_value=1)
     to_location_id = serializers.IntegerField(required=False, min_value=1)
 
 
 def _transfers(tenant):
     lines = InventoryTransferLine.objects.select_related("variant").order_by("pk")
-    return (InventoryTransfer.objects.filter(tenant=tenant)
-            .prefetch_related(Prefetch("lines", queryset=lines)).order_by("-pk"))
+    return (
+        InventoryTransfer.objects.filter(tenant=tenant)
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-pk")
+    )
 
 
 def _render(transfer) -> dict:
@@ -107,16 +111,21 @@ class _TransferMixin:
 
     def check_any_location(self, transfer) -> None:
         allowed = self.membership.allowed_location_ids()
-        if allowed is not None and not ({transfer.from_location_id, transfer.to_location_id} & allowed):
+        if allowed is not None and not (
+            {transfer.from_location_id, transfer.to_location_id} & allowed
+        ):
             self.check_location_access(transfer.from_location_id)
 
 
 class TransferListCreateApi(_TransferMixin, TenantListView):
     role_by_method = {"POST": Role.MANAGER}
 
-    @extend_schema(operation_id="inventory_transfers_list", parameters=[TransferListQuerySerializer, FORMAT_PARAM],
-                   responses={200: TransferOutputSerializer(many=True), **READ_ERRORS},
-                   summary="List transfers (paginated; ?format=csv)")
+    @extend_schema(
+        operation_id="inventory_transfers_list",
+        parameters=[TransferListQuerySerializer, FORMAT_PARAM],
+        responses={200: TransferOutputSerializer(many=True), **READ_ERRORS},
+        summary="List transfers (paginated; ?format=csv)",
+    )
     def get(self, request):
         query = parse_query(TransferListQuerySerializer, request)
         queryset = _transfers(self.tenant)
@@ -124,18 +133,28 @@ class TransferListCreateApi(_TransferMixin, TenantListView):
             queryset = queryset.filter(status=query["status"])
         if query.get("location_id"):
             self.check_location_access(query["location_id"])
-            queryset = queryset.filter(Q(from_location_id=query["location_id"]) | Q(to_location_id=query["location_id"]))
+            queryset = queryset.filter(
+                Q(from_location_id=query["location_id"]) | Q(to_location_id=query["location_id"])
+            )
         for key in ("from_location_id", "to_location_id"):
             if query.get(key):
                 queryset = queryset.filter(**{key: query[key]})
         allowed = self.membership.allowed_location_ids()
         if allowed is not None:
-            queryset = queryset.filter(Q(from_location_id__in=allowed) | Q(to_location_id__in=allowed))
-        return list_response(self, queryset, lambda objs: [_render(t) for t in objs], filename="transfers.csv")
+            queryset = queryset.filter(
+                Q(from_location_id__in=allowed) | Q(to_location_id__in=allowed)
+            )
+        return list_response(
+            self, queryset, lambda objs: [_render(t) for t in objs], filename="transfers.csv"
+        )
 
-    @extend_schema(operation_id="inventory_transfers_create", request=TransferCreateInputSerializer,
-                   parameters=[IDEMPOTENCY_PARAM], responses={201: TransferOutputSerializer, **COMMAND_ERRORS},
-                   summary="Create a DRAFT transfer")
+    @extend_schema(
+        operation_id="inventory_transfers_create",
+        request=TransferCreateInputSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: TransferOutputSerializer, **COMMAND_ERRORS},
+        summary="Create a DRAFT transfer",
+    )
     @idempotent
     def post(self, request):
         serializer = TransferCreateInputSerializer(data=request.data)
@@ -143,15 +162,24 @@ class TransferListCreateApi(_TransferMixin, TenantListView):
         data = serializer.validated_data
         self.check_location_access(data["from_location_id"])
         transfer = transfer_create(
-            tenant=self.tenant, from_location_id=data["from_location_id"], to_location_id=data["to_location_id"],
-            lines=[TransferLineInput(variant_id=line["variant_id"], qty=line["qty"]) for line in data["lines"]],
-            note=data["note"], actor=request.user)
+            tenant=self.tenant,
+            from_location_id=data["from_location_id"],
+            to_location_id=data["to_location_id"],
+            lines=[
+                TransferLineInput(variant_id=line["variant_id"], qty=line["qty"])
+                for line in data["lines"]
+            ],
+            note=data["note"],
+            actor=request.user,
+        )
         return Response(_render(self.load(transfer.pk)), status=status.HTTP_201_CREATED)
 
 
 class TransferDetailApi(_TransferMixin, TenantAPIView):
-    @extend_schema(operation_id="inventory_transfers_retrieve", responses={200: TransferOutputSerializer,
-                                                                             **errors(401, 403, 404)})
+    @extend_schema(
+        operation_id="inventory_transfers_retrieve",
+        responses={200: TransferOutputSerializer, **errors(401, 403, 404)},
+    )
     def get(self, request, pk: int):
         transfer = self.load(pk)
         self.check_any_location(transfer)
@@ -163,7 +191,8 @@ class _TransferCommand(_TransferMixin, TenantAPIView):
 
     def locate(self, pk) -> InventoryTransfer:
         transfer = self.get_tenant_object(
-            InventoryTransfer.objects.only("pk", "from_location_id", "to_location_id"), pk)
+            InventoryTransfer.objects.only("pk", "from_location_id", "to_location_id"), pk
+        )
         self.check_location_access(getattr(transfer, self.location_attr))
         return transfer
 
@@ -171,9 +200,13 @@ class _TransferCommand(_TransferMixin, TenantAPIView):
 class TransferSendApi(_TransferCommand):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="inventory_transfers_send", request=None, parameters=[IDEMPOTENCY_PARAM],
-                   responses={200: TransferOutputSerializer, **COMMAND_ERRORS},
-                   summary="Send a DRAFT transfer (TRANSFER_OUT at the source; short stock → 409)")
+    @extend_schema(
+        operation_id="inventory_transfers_send",
+        request=None,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: TransferOutputSerializer, **COMMAND_ERRORS},
+        summary="Send a DRAFT transfer (TRANSFER_OUT at the source; short stock → 409)",
+    )
     @idempotent
     def post(self, request, pk: int):
         transfer = self.locate(pk)
@@ -185,25 +218,38 @@ class TransferReceiveApi(_TransferCommand):
     write_role = Role.CASHIER
     location_attr = "to_location_id"
 
-    @extend_schema(operation_id="inventory_transfers_receive", request=TransferReceiveInputSerializer,
-                   parameters=[IDEMPOTENCY_PARAM], responses={200: TransferOutputSerializer, **COMMAND_ERRORS},
-                   summary="Receive sent goods at the destination (TRANSFER_IN; partial allowed)")
+    @extend_schema(
+        operation_id="inventory_transfers_receive",
+        request=TransferReceiveInputSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: TransferOutputSerializer, **COMMAND_ERRORS},
+        summary="Receive sent goods at the destination (TRANSFER_IN; partial allowed)",
+    )
     @idempotent
     def post(self, request, pk: int):
         transfer = self.locate(pk)
         serializer = TransferReceiveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        lines = [TransferReceiveLine(variant_id=line["variant_id"], qty_receive=line["qty_receive"])
-                 for line in serializer.validated_data["lines"]]
-        transfer_receive(tenant=self.tenant, transfer_id=transfer.pk, lines=lines, actor=request.user)
+        lines = [
+            TransferReceiveLine(variant_id=line["variant_id"], qty_receive=line["qty_receive"])
+            for line in serializer.validated_data["lines"]
+        ]
+        transfer_receive(
+            tenant=self.tenant, transfer_id=transfer.pk, lines=lines, actor=request.user
+        )
         return Response(_render(self.load(transfer.pk)))
 
 
 class TransferCancelApi(_TransferCommand):
     write_role = Role.MANAGER
 
-    @extend_schema(operation_id="inventory_transfers_cancel", request=None, parameters=[IDEMPOTENCY_PARAM],
-                   responses={200: TransferOutputSerializer, **COMMAND_ERRORS}, summary="Cancel a DRAFT transfer")
+    @extend_schema(
+        operation_id="inventory_transfers_cancel",
+        request=None,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: TransferOutputSerializer, **COMMAND_ERRORS},
+        summary="Cancel a DRAFT transfer",
+    )
     @idempotent
     def post(self, request, pk: int):
         transfer = self.locate(pk)
@@ -211,5 +257,10 @@ class TransferCancelApi(_TransferCommand):
         return Response(_render(self.load(transfer.pk)))
 
 
-__all__ = ["TransferCancelApi", "TransferDetailApi", "TransferListCreateApi",
-           "TransferReceiveApi", "TransferSendApi"]
+__all__ = [
+    "TransferCancelApi",
+    "TransferDetailApi",
+    "TransferListCreateApi",
+    "TransferReceiveApi",
+    "TransferSendApi",
+]

@@ -6,7 +6,15 @@ from .stock import InventoryItem, LowStockAlert
 from .transfers import InventoryTransfer, InventoryTransferLine
 
 __all__ = [
-    "CountSession", "CountSessionLine", "InventoryItem", "InventoryTransfer",
-    "InventoryTransferLine", "LedgerRefType", "Lot", "LowStockAlert", "Reservation",
-    "StockLedger", "StockReason",
+    "CountSession",
+    "CountSessionLine",
+    "InventoryItem",
+    "InventoryTransfer",
+    "InventoryTransferLine",
+    "LedgerRefType",
+    "Lot",
+    "LowStockAlert",
+    "Reservation",
+    "StockLedger",
+    "StockReason",
 ]

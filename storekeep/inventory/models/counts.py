@@ -19,12 +19,20 @@ class CountSession(TenantScopedModel):
         FINALIZED = "FINALIZED"
         CANCELLED = "CANCELLED"
 
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.FULL_STORE)
     zone_name = models.CharField(max_length=100, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", db_index=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     finalized_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -41,8 +49,12 @@ class CountSession(TenantScopedModel):
 
 
 class CountSessionLine(TenantScopedModel):
-    session = models.ForeignKey(CountSession, on_delete=models.CASCADE, related_name="lines", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    session = models.ForeignKey(
+        CountSession, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     expected_qty = models.DecimalField(**QTY)
     counted_qty = models.DecimalField(**QTY)
     scanned_at = models.DateTimeField(auto_now=True)
@@ -50,7 +62,9 @@ class CountSessionLine(TenantScopedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "session", "variant"], name="countline_uniq"),
-            models.CheckConstraint(condition=Q(counted_qty__gte=0), name="countline_counted_nonneg"),
+            models.CheckConstraint(
+                condition=Q(counted_qty__gte=0), name="countline_counted_nonneg"
+            ),
         ]
 
     def __str__(self) -> str:

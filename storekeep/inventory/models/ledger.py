@@ -55,11 +55,23 @@ class StockLedger(models.Model):
     in id order form a running sum of ``qty_delta`` (SPEC §3.2).
     """
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+",
-                               db_index=False)  # the composite indexes below lead with tenant_id
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
-    lot = models.ForeignKey("inventory.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # the composite indexes below lead with tenant_id
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    lot = models.ForeignKey(
+        "inventory.Lot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     ref_type = models.CharField(max_length=32, choices=LedgerRefType.choices)
     ref_id = models.CharField(max_length=64, blank=True, default="")
     qty_delta = models.DecimalField(**QTY)
@@ -67,15 +79,23 @@ class StockLedger(models.Model):
     unit_cost = models.DecimalField(**UNIT_MONEY, null=True, blank=True)
     reason = models.CharField(max_length=16, choices=StockReason.choices, blank=True, default="")
     note = models.CharField(max_length=255, blank=True, default="")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", db_index=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = StockLedgerQuerySet.as_manager()
 
     class Meta:
         indexes = [
-            models.Index(fields=["tenant", "location", "variant", "created_at"], name="ledger_item_time_idx"),
+            models.Index(
+                fields=["tenant", "location", "variant", "created_at"], name="ledger_item_time_idx"
+            ),
             models.Index(fields=["tenant", "ref_type", "ref_id"], name="ledger_ref_idx"),
             models.Index(fields=["tenant", "created_at"], name="ledger_tenant_time_idx"),
         ]

@@ -13,8 +13,12 @@ from storekeep.core.models import TenantScopedModel
 class Lot(TenantScopedModel):
     """A batch at one location; Σ lot qty = the item's on hand (SPEC §3.2)."""
 
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="lots", db_index=False)
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="lots", db_index=False
+    )
     lot_code = models.CharField(max_length=64)
     expiry_date = models.DateField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
@@ -23,11 +27,16 @@ class Lot(TenantScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "location", "variant", "lot_code"], name="lot_tenant_item_code_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "variant", "lot_code"],
+                name="lot_tenant_item_code_uniq",
+            ),
             models.CheckConstraint(condition=Q(qty__gte=0), name="lot_qty_nonneg"),
         ]
         indexes = [
-            models.Index(fields=["tenant", "location", "variant", "expiry_date"], name="lot_fefo_idx"),
+            models.Index(
+                fields=["tenant", "location", "variant", "expiry_date"], name="lot_fefo_idx"
+            ),
         ]
 
     def __str__(self) -> str:

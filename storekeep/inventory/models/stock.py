@@ -21,18 +21,24 @@ class OneWritePathError(RuntimeError):
 class InventoryItemQuerySet(models.QuerySet):
     def update(self, **kwargs):
         if GUARDED_FIELDS & kwargs.keys() and not ENGINE_WRITE.get():
-            raise OneWritePathError("on_hand/reserved change only through storekeep.inventory.services")
+            raise OneWritePathError(
+                "on_hand/reserved change only through storekeep.inventory.services"
+            )
         return super().update(**kwargs)
 
     def bulk_update(self, objs, fields, batch_size=None):
         if GUARDED_FIELDS & set(fields) and not ENGINE_WRITE.get():
-            raise OneWritePathError("on_hand/reserved change only through storekeep.inventory.services")
+            raise OneWritePathError(
+                "on_hand/reserved change only through storekeep.inventory.services"
+            )
         return super().bulk_update(objs, fields, batch_size=batch_size)
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         if not ENGINE_WRITE.get() and any(obj.on_hand or obj.reserved for obj in objs):
-            raise OneWritePathError("items start at zero; stock arrives only through storekeep.inventory.services")
+            raise OneWritePathError(
+                "items start at zero; stock arrives only through storekeep.inventory.services"
+            )
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -43,8 +49,12 @@ class InventoryItem(TenantScopedModel):
     mirrors the tenant's ``allow_negative_stock`` so the database CHECK can honour it.
     """
 
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="inventory_items", db_index=False)
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="inventory_items", db_index=False
+    )
     on_hand = models.DecimalField(**QTY, default=Decimal("0"))
     reserved = models.DecimalField(**QTY, default=Decimal("0"))
     reorder_point = models.DecimalField(**QTY, null=True, blank=True)
@@ -60,11 +70,17 @@ class InventoryItem(TenantScopedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "location", "variant"], name="item_tenant_loc_variant_uniq"),
-            models.CheckConstraint(condition=Q(on_hand__gte=0) | Q(allow_negative=True), name="item_on_hand_nonneg"),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "variant"], name="item_tenant_loc_variant_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=0) | Q(allow_negative=True), name="item_on_hand_nonneg"
+            ),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="item_reserved_nonneg"),
-            models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")) | Q(allow_negative=True),
-                                   name="item_reserved_le_on_hand"),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("on_hand")) | Q(allow_negative=True),
+                name="item_reserved_le_on_hand",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "variant"], name="item_tenant_variant_idx")]
 
@@ -91,7 +107,9 @@ class InventoryItem(TenantScopedModel):
         if not ENGINE_WRITE.get():
             loaded = getattr(self, "_loaded_qty", (Decimal("0"), Decimal("0")))
             if (self.on_hand, self.reserved) != loaded:
-                raise OneWritePathError("on_hand/reserved change only through storekeep.inventory.services")
+                raise OneWritePathError(
+                    "on_hand/reserved change only through storekeep.inventory.services"
+                )
             if not self._state.adding:
                 fields = kwargs.get("update_fields")
                 if fields is None:
@@ -108,15 +126,25 @@ class InventoryItem(TenantScopedModel):
 class LowStockAlert(TenantScopedModel):
     """One alert per downward crossing of the reorder threshold (SPEC §4)."""
 
-    item = models.ForeignKey(InventoryItem, on_delete=models.CASCADE, related_name="low_stock_alerts", db_index=False)
-    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    item = models.ForeignKey(
+        InventoryItem, on_delete=models.CASCADE, related_name="low_stock_alerts", db_index=False
+    )
+    location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     available = models.DecimalField(**QTY)
     threshold = models.DecimalField(**QTY)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "created_at"], name="lowstock_tenant_created_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "created_at"], name="lowstock_tenant_created_idx")
+        ]
 
     def __str__(self) -> str:
-        return f"low stock {self.variant_id}@{self.location_id}: {self.available} ≤ {self.threshold}"
+        return (
+            f"low stock {self.variant_id}@{self.location_id}: {self.available} ≤ {self.threshold}"
+        )

@@ -18,19 +18,32 @@ class InventoryTransfer(TenantScopedModel):
         RECEIVED = "RECEIVED"
         CANCELLED = "CANCELLED"
 
-    from_location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
-    to_location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False)
+    from_location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    to_location = models.ForeignKey(
+        "locations.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     note = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", db_index=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=~Q(from_location=models.F("to_location")), name="transfer_distinct_locations"),
+            models.CheckConstraint(
+                condition=~Q(from_location=models.F("to_location")),
+                name="transfer_distinct_locations",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "status"], name="transfer_tenant_status_idx")]
 
@@ -39,17 +52,26 @@ class InventoryTransfer(TenantScopedModel):
 
 
 class InventoryTransferLine(TenantScopedModel):
-    transfer = models.ForeignKey(InventoryTransfer, on_delete=models.CASCADE, related_name="lines", db_index=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    transfer = models.ForeignKey(
+        InventoryTransfer, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     qty = models.DecimalField(**QTY)
     qty_sent = models.DecimalField(**QTY, default=Decimal("0"))
     qty_received = models.DecimalField(**QTY, default=Decimal("0"))
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "transfer", "variant"], name="transferline_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "transfer", "variant"], name="transferline_uniq"
+            ),
             models.CheckConstraint(condition=Q(qty__gt=0), name="transferline_qty_pos"),
-            models.CheckConstraint(condition=Q(qty_received__lte=models.F("qty_sent")), name="transferline_recv_le_sent"),
+            models.CheckConstraint(
+                condition=Q(qty_received__lte=models.F("qty_sent")),
+                name="transferline_recv_le_sent",
+            ),
         ]
 
     def __str__(self) -> str:

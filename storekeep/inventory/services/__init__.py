@@ -26,7 +26,25 @@ from .stock import (
 )
 
 __all__ = [
-    "AdjustmentLine", "ReceiptLine", "StockLine", "StockMove", "adjust_stock", "apply_moves", "clean_cost", "clean_qty",
-    "confirm_reservation", "lock_items", "receive_stock", "record_return", "record_sale", "record_sales", "record_void", "SaleStock",
-    "release_expired_reservations", "release_reservation", "reserve_stock", "resolve_threshold", "write_off",
+    "AdjustmentLine",
+    "ReceiptLine",
+    "StockLine",
+    "StockMove",
+    "adjust_stock",
+    "apply_moves",
+    "clean_cost",
+    "clean_qty",
+    "confirm_reservation",
+    "lock_items",
+    "receive_stock",
+    "record_return",
+    "record_sale",
+    "record_sales",
+    "record_void",
+    "SaleStock",
+    "release_expired_reservations",
+    "release_reservation",
+    "reserve_stock",
+    "resolve_threshold",
+    "write_off",
 ]

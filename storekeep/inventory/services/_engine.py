@@ -38,8 +38,14 @@ MAX_QTY = Decimal("99999999999.999")  # Decimal(14,3)
 MAX_COST = Decimal("9999999999.9999")  # Decimal(14,4)
 # Corrections may also take stock out of expired lots (expired first); sales,
 # transfers and reservations never do (SPEC §7).
-CORRECTIVE_REF_TYPES = frozenset({LedgerRefType.ADJUSTMENT, LedgerRefType.COUNT_RECONCILE, LedgerRefType.WASTE,
-                                  LedgerRefType.EXPIRY})
+CORRECTIVE_REF_TYPES = frozenset(
+    {
+        LedgerRefType.ADJUSTMENT,
+        LedgerRefType.COUNT_RECONCILE,
+        LedgerRefType.WASTE,
+        LedgerRefType.EXPIRY,
+    }
+)
 
 
 @dataclass
@@ -91,7 +97,9 @@ class _ItemState:
     last_at: datetime | None = None
 
 
-def clean_qty(value, *, field_name: str = "qty", allow_zero: bool = False, allow_negative: bool = False) -> Decimal:
+def clean_qty(
+    value, *, field_name: str = "qty", allow_zero: bool = False, allow_negative: bool = False
+) -> Decimal:
     """Parse a quantity into a Decimal with at most 3 places.
 
     Raises ValidationFailed (400 ``validation_error``) for non-numbers, NaN or
@@ -101,17 +109,27 @@ def clean_qty(value, *, field_name: str = "qty", allow_zero: bool = False, allow
     try:
         qty = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(f"{field_name} must be a number.", details={field_name: [str(value)]}) from None
+        raise ValidationFailed(
+            f"{field_name} must be a number.", details={field_name: [str(value)]}
+        ) from None
     if not qty.is_finite():
-        raise ValidationFailed(f"{field_name} must be a finite number.", details={field_name: [str(value)]})
+        raise ValidationFailed(
+            f"{field_name} must be a finite number.", details={field_name: [str(value)]}
+        )
     if qty != qty.quantize(QTY_STEP):
-        raise ValidationFailed(f"{field_name} has more than 3 decimal places.", details={field_name: [str(value)]})
+        raise ValidationFailed(
+            f"{field_name} has more than 3 decimal places.", details={field_name: [str(value)]}
+        )
     if abs(qty) > MAX_QTY:
         raise ValidationFailed(f"{field_name} is too large.", details={field_name: [str(value)]})
     if qty == 0 and not allow_zero:
-        raise ValidationFailed(f"{field_name} must not be zero.", details={field_name: [str(value)]})
+        raise ValidationFailed(
+            f"{field_name} must not be zero.", details={field_name: [str(value)]}
+        )
     if qty < 0 and not allow_negative:
-        raise ValidationFailed(f"{field_name} must be positive.", details={field_name: [str(value)]})
+        raise ValidationFailed(
+            f"{field_name} must be positive.", details={field_name: [str(value)]}
+        )
     return qty.quantize(QTY_STEP)
 
 
@@ -127,10 +145,14 @@ def clean_cost(value, *, field_name: str = "unit_cost") -> Decimal | None:
     try:
         cost = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(f"{field_name} must be a number.", details={field_name: [str(value)]}) from None
+        raise ValidationFailed(
+            f"{field_name} must be a number.", details={field_name: [str(value)]}
+        ) from None
     if not cost.is_finite() or cost < 0 or cost > MAX_COST or cost != cost.quantize(COST_STEP):
-        raise ValidationFailed(f"{field_name} must be zero or positive, with at most 4 decimal places.",
-                               details={field_name: [str(value)]})
+        raise ValidationFailed(
+            f"{field_name} must be zero or positive, with at most 4 decimal places.",
+            details={field_name: [str(value)]},
+        )
     return cost
 
 
@@ -143,8 +165,12 @@ def resolve_threshold(item: InventoryItem, variant: Variant, tenant) -> Decimal:
 
 
 def _load_variants(tenant, variant_ids) -> dict[int, Variant]:
-    variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__any_of=variant_ids).only(
-        "id", "sku", "track_inventory", "track_lots", "reorder_point", "cost")}
+    variants = {
+        v.pk: v
+        for v in Variant.objects.filter(tenant=tenant, pk__any_of=variant_ids).only(
+            "id", "sku", "track_inventory", "track_lots", "reorder_point", "cost"
+        )
+    }
     missing = sorted(set(variant_ids) - variants.keys())
     if missing:
         raise NotFound("Variant not found.", details={"variant_ids": missing})
@@ -152,7 +178,9 @@ def _load_variants(tenant, variant_ids) -> dict[int, Variant]:
 
 
 def _check_locations(tenant, location_ids) -> None:
-    found = set(Location.objects.filter(tenant=tenant, pk__in=location_ids).values_list("pk", flat=True))
+    found = set(
+        Location.objects.filter(tenant=tenant, pk__in=location_ids).values_list("pk", flat=True)
+    )
     missing = sorted(set(location_ids) - found)
     if missing:
         raise NotFound("Location not found.", details={"location_ids": missing})
@@ -171,20 +199,39 @@ def lock_items(tenant, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Inv
 
 
 def _items_queryset(tenant, pairs):
-    return InventoryItem.objects.filter(tenant=tenant, location_id__any_of={loc for loc, _ in pairs},
-                                        variant_id__any_of={var for _, var in pairs})
+    return InventoryItem.objects.filter(
+        tenant=tenant,
+        location_id__any_of={loc for loc, _ in pairs},
+        variant_id__any_of={var for _, var in pairs},
+    )
 
 
 #: The item columns an operation reads (the others it only writes, or never touches):
 #: apply_moves loads just these, which halves the cost of locking hundreds of items.
-_ENGINE_ITEM_FIELDS = ("id", "tenant_id", "location_id", "variant_id", "on_hand", "reserved", "reorder_point",
-                       "avg_unit_cost", "version", "low_stock_alerted", "allow_negative")
+_ENGINE_ITEM_FIELDS = (
+    "id",
+    "tenant_id",
+    "location_id",
+    "variant_id",
+    "on_hand",
+    "reserved",
+    "reorder_point",
+    "avg_unit_cost",
+    "version",
+    "low_stock_alerted",
+    "allow_negative",
+)
 
 
-def _lock_existing(tenant, pairs, *, engine_only: bool = False) -> dict[tuple[int, int], InventoryItem]:
+def _lock_existing(
+    tenant, pairs, *, engine_only: bool = False
+) -> dict[tuple[int, int], InventoryItem]:
     queryset = _items_queryset(tenant, pairs)
     if engine_only:
-        items = [_loaded_item(row, queryset.db) for row in lock_rows(queryset.values_list(*_ENGINE_ITEM_FIELDS))]
+        items = [
+            _loaded_item(row, queryset.db)
+            for row in lock_rows(queryset.values_list(*_ENGINE_ITEM_FIELDS))
+        ]
     else:
         items = lock_rows(queryset)
     return {(i.location_id, i.variant_id): i for i in items}
@@ -202,10 +249,19 @@ def _loaded_item(row: tuple, db: str) -> InventoryItem:
     return item
 
 
-def _create_and_lock(tenant, pairs, items, *, engine_only: bool = False) -> dict[tuple[int, int], InventoryItem]:
+def _create_and_lock(
+    tenant, pairs, items, *, engine_only: bool = False
+) -> dict[tuple[int, int], InventoryItem]:
     InventoryItem.objects.bulk_create(
-        [InventoryItem(tenant=tenant, location_id=loc, variant_id=var, allow_negative=tenant.allow_negative_stock)
-         for loc, var in sorted(pairs - items.keys())],
+        [
+            InventoryItem(
+                tenant=tenant,
+                location_id=loc,
+                variant_id=var,
+                allow_negative=tenant.allow_negative_stock,
+            )
+            for loc, var in sorted(pairs - items.keys())
+        ],
         ignore_conflicts=True,
     )
     return _lock_existing(tenant, pairs, engine_only=engine_only)
@@ -219,9 +275,16 @@ def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Dec
     variant_ids = {k[1] for k in keys}
     # SKIP LOCKED: a reservation being released or confirmed right now is locked before its item
     # (parent first); waiting for it here, while holding the item, would deadlock.
-    overdue = lock_rows(Reservation.objects.filter(
-        tenant=tenant, status=Reservation.Status.PENDING, expires_at__lte=now,
-        location_id__in=location_ids, variant_id__in=variant_ids), skip_locked=True)
+    overdue = lock_rows(
+        Reservation.objects.filter(
+            tenant=tenant,
+            status=Reservation.Status.PENDING,
+            expires_at__lte=now,
+            location_id__in=location_ids,
+            variant_id__in=variant_ids,
+        ),
+        skip_locked=True,
+    )
     freed: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     expired_ids = []
     for reservation in overdue:
@@ -230,20 +293,26 @@ def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Dec
             freed[key] += reservation.qty
             expired_ids.append(reservation.pk)
     if expired_ids:
-        Reservation.objects.filter(pk__in=expired_ids).update(status=Reservation.Status.EXPIRED, released_at=now)
+        Reservation.objects.filter(pk__in=expired_ids).update(
+            status=Reservation.Status.EXPIRED, released_at=now
+        )
     return dict(freed)
 
 
 class _Plan:
     """The computed outcome of an operation, before anything is written."""
 
-    def __init__(self, *, tenant, variants, items, lots_by_item, moves, ref_type, ref_id, actor, when):
+    def __init__(
+        self, *, tenant, variants, items, lots_by_item, moves, ref_type, ref_id, actor, when
+    ):
         self.tenant = tenant
         self.variants = variants
         self.when = when
         self.today = timezone.localdate(when) if timezone.is_aware(when) else when.date()
-        self.states = {key: _ItemState(item, item.on_hand, item.reserved, item.avg_unit_cost)
-                       for key, item in items.items()}
+        self.states = {
+            key: _ItemState(item, item.on_hand, item.reserved, item.avg_unit_cost)
+            for key, item in items.items()
+        }
         self.lot_qty = {lot.pk: lot.qty for lots in lots_by_item.values() for lot in lots}
         self.lots_by_item = lots_by_item
         self.new_lots: dict[tuple[int, int, str], Lot] = {}
@@ -258,10 +327,19 @@ class _Plan:
     def _row(self, move, state, qty, unit_cost, lot=None):
         at = move.occurred_at or self.when
         row = _new_ledger_row(
-            tenant=self.tenant, location_id=move.location_id, variant_id=move.variant_id, lot=lot,
-            ref_type=move.ref_type or self.ref_type, ref_id=self.ref_id if move.ref_id is None else move.ref_id,
-            qty_delta=qty, balance_after=state.on_hand, unit_cost=unit_cost, reason=move.reason,
-            note=move.note[:255], actor=self.actor, created_at=at,
+            tenant=self.tenant,
+            location_id=move.location_id,
+            variant_id=move.variant_id,
+            lot=lot,
+            ref_type=move.ref_type or self.ref_type,
+            ref_id=self.ref_id if move.ref_id is None else move.ref_id,
+            qty_delta=qty,
+            balance_after=state.on_hand,
+            unit_cost=unit_cost,
+            reason=move.reason,
+            note=move.note[:255],
+            actor=self.actor,
+            created_at=at,
         )
         row.line_index = move.line_index
         row.document_index = move.document_index
@@ -271,12 +349,18 @@ class _Plan:
 
     def _shortage(self, move, state, requested, sellable):
         entry = {"document_index": move.document_index} if move.document_index is not None else {}
-        self.short.append({
-            **entry, "location_id": move.location_id, "variant_id": move.variant_id,
-            "sku": self.variants[move.variant_id].sku, "line_index": move.line_index,
-            "requested": str(requested), "on_hand": str(state.on_hand),
-            "available": str(sellable - state.reserved),
-        })
+        self.short.append(
+            {
+                **entry,
+                "location_id": move.location_id,
+                "variant_id": move.variant_id,
+                "sku": self.variants[move.variant_id].sku,
+                "line_index": move.line_index,
+                "requested": str(requested),
+                "on_hand": str(state.on_hand),
+                "available": str(sellable - state.reserved),
+            }
+        )
 
     def _is_fresh(self, lot) -> bool:
         return lot.expiry_date is None or lot.expiry_date >= self.today
@@ -288,9 +372,18 @@ class _Plan:
         if not variant.track_lots or move.skip_lots or ref_type in CORRECTIVE_REF_TYPES:
             return state.on_hand
         key = (move.location_id, move.variant_id)
-        fresh = sum((self.lot_qty[lot.pk] for lot in self.lots_by_item.get(key, []) if self._is_fresh(lot)), ZERO)
-        fresh += sum((lot.qty for (loc, var, _), lot in self.new_lots.items()
-                      if (loc, var) == key and self._is_fresh(lot)), ZERO)
+        fresh = sum(
+            (self.lot_qty[lot.pk] for lot in self.lots_by_item.get(key, []) if self._is_fresh(lot)),
+            ZERO,
+        )
+        fresh += sum(
+            (
+                lot.qty
+                for (loc, var, _), lot in self.new_lots.items()
+                if (loc, var) == key and self._is_fresh(lot)
+            ),
+            ZERO,
+        )
         return min(state.on_hand, fresh)
 
     def _apply(self, move: StockMove) -> None:
@@ -299,9 +392,14 @@ class _Plan:
         variant = self.variants[move.variant_id]
         allow_negative = self.tenant.allow_negative_stock
         if move.expected_version is not None and move.expected_version != state.item.version:
-            raise VersionConflict(details={"location_id": move.location_id, "variant_id": move.variant_id,
-                                           "expected_version": move.expected_version,
-                                           "current_version": state.item.version})
+            raise VersionConflict(
+                details={
+                    "location_id": move.location_id,
+                    "variant_id": move.variant_id,
+                    "expected_version": move.expected_version,
+                    "current_version": state.item.version,
+                }
+            )
         qty = move.qty
         if move.target_on_hand is not None:
             qty = move.target_on_hand - state.on_hand
@@ -311,8 +409,10 @@ class _Plan:
         if move.reserved:
             new_reserved = state.reserved + move.reserved
             if new_reserved < 0:
-                raise ValidationFailed("Cannot release more than is reserved.",
-                                       details={"variant_id": move.variant_id, "reserved": str(state.reserved)})
+                raise ValidationFailed(
+                    "Cannot release more than is reserved.",
+                    details={"variant_id": move.variant_id, "reserved": str(state.reserved)},
+                )
             if move.reserved > 0 and sellable + qty - new_reserved < 0:
                 self._shortage(move, state, move.reserved, sellable)
                 return
@@ -322,8 +422,10 @@ class _Plan:
             self._incoming(move, state, variant, qty)
         elif qty < 0:
             available_before = sellable - state.reserved
-            if not allow_negative and (state.on_hand + qty < 0 or
-                                       (move.check_available and available_before + qty < 0 and move.reserved == 0)):
+            if not allow_negative and (
+                state.on_hand + qty < 0
+                or (move.check_available and available_before + qty < 0 and move.reserved == 0)
+            ):
                 self._shortage(move, state, -qty, sellable)
                 return
             self._outgoing(move, state, variant, qty)
@@ -339,9 +441,15 @@ class _Plan:
 
     def _incoming(self, move, state, variant, qty):
         if state.on_hand + qty > MAX_QTY:
-            raise ValidationFailed("On hand would exceed the largest storable quantity.",
-                                   details={"variant_id": move.variant_id, "line_index": move.line_index,
-                                            "on_hand": str(state.on_hand), "qty": str(qty)})
+            raise ValidationFailed(
+                "On hand would exceed the largest storable quantity.",
+                details={
+                    "variant_id": move.variant_id,
+                    "line_index": move.line_index,
+                    "on_hand": str(state.on_hand),
+                    "qty": str(qty),
+                },
+            )
         if move.unit_cost is not None:
             cost = move.unit_cost
         elif move.update_cost:  # a receipt without a cost is at the variant's cost (receive_stock)
@@ -351,7 +459,9 @@ class _Plan:
         if move.update_cost:
             base = max(state.on_hand, ZERO)
             total = base + qty
-            state.avg_cost = min(((base * state.avg_cost + qty * cost) / total).quantize(COST_STEP), MAX_COST)
+            state.avg_cost = min(
+                ((base * state.avg_cost + qty * cost) / total).quantize(COST_STEP), MAX_COST
+            )
         state.on_hand += qty
         lot = None
         if variant.track_lots and not move.skip_lots:
@@ -369,20 +479,34 @@ class _Plan:
                 return lot
         key = (move.location_id, move.variant_id, code)
         if key not in self.new_lots:
-            self.new_lots[key] = Lot(tenant=self.tenant, location_id=move.location_id, variant_id=move.variant_id,
-                                     lot_code=code, expiry_date=move.expiry_date,
-                                     received_at=move.occurred_at or self.when,
-                                     qty=ZERO, unit_cost=cost)
+            self.new_lots[key] = Lot(
+                tenant=self.tenant,
+                location_id=move.location_id,
+                variant_id=move.variant_id,
+                lot_code=code,
+                expiry_date=move.expiry_date,
+                received_at=move.occurred_at or self.when,
+                qty=ZERO,
+                unit_cost=cost,
+            )
         return self.new_lots[key]
 
     def _outgoing(self, move, state, variant, qty):
         if state.on_hand + qty < -MAX_QTY:
-            raise ValidationFailed("On hand would exceed the largest storable quantity.",
-                                   details={"variant_id": move.variant_id, "line_index": move.line_index})
+            raise ValidationFailed(
+                "On hand would exceed the largest storable quantity.",
+                details={"variant_id": move.variant_id, "line_index": move.line_index},
+            )
         lots = self.lots_by_item.get((move.location_id, move.variant_id), [])
         if move.lot_id is not None and not any(lot.pk == move.lot_id for lot in lots):
-            raise NotFound("Lot not found.", details={"lot_id": move.lot_id, "variant_id": move.variant_id,
-                                                      "location_id": move.location_id})
+            raise NotFound(
+                "Lot not found.",
+                details={
+                    "lot_id": move.lot_id,
+                    "variant_id": move.variant_id,
+                    "location_id": move.location_id,
+                },
+            )
         if not variant.track_lots or move.skip_lots:
             cost = self._current_cost(state, variant)
             state.on_hand += qty
@@ -411,6 +535,7 @@ class _Plan:
         """FEFO: earliest expiry first (no expiry last), then earliest receipt; expired lots are
         never taken, except by corrections (adjustments, counts, waste, expiry), which take
         them first (SPEC §7)."""
+
         def order(lot):
             return (lot.expiry_date is None, lot.expiry_date or date.max, lot.received_at, lot.pk)
 
@@ -421,8 +546,16 @@ class _Plan:
         return expired + fresh
 
 
-def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = "", actor=None,
-                occurred_at: datetime | None = None, variants: dict[int, Variant] | None = None) -> list[StockLedger]:
+def apply_moves(
+    *,
+    tenant,
+    moves: list[StockMove],
+    ref_type: str,
+    ref_id: str = "",
+    actor=None,
+    occurred_at: datetime | None = None,
+    variants: dict[int, Variant] | None = None,
+) -> list[StockLedger]:
     """Apply stock moves atomically; return the ledger rows written (in move order).
 
     Must run inside a transaction (services wrap it with ``atomic_with_retry``).
@@ -439,8 +572,11 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
         return []
     when = occurred_at or timezone.now()
     variant_ids = {m.variant_id for m in moves}
-    if variants is None or not variant_ids <= variants.keys() or any(
-            variants[pk].tenant_id != tenant.pk for pk in variant_ids):
+    if (
+        variants is None
+        or not variant_ids <= variants.keys()
+        or any(variants[pk].tenant_id != tenant.pk for pk in variant_ids)
+    ):
         variants = _load_variants(tenant, variant_ids)
     stocked = [m for m in moves if variants[m.variant_id].track_inventory]
     pairs = {(m.location_id, m.variant_id) for m in stocked}
@@ -453,35 +589,65 @@ def apply_moves(*, tenant, moves: list[StockMove], ref_type: str, ref_id: str = 
     if not moves:
         return []
     if pairs <= items.keys():
-        return _apply_locked(tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when)
+        return _apply_locked(
+            tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when
+        )
     # A savepoint: an operation that fails leaves no empty items behind, even when the caller
     # catches the error inside its own transaction ("changes nothing", SPEC §3.3).
     with transaction.atomic():
         items = _create_and_lock(tenant, pairs, items, engine_only=True)
-        return _apply_locked(tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when)
+        return _apply_locked(
+            tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when
+        )
 
 
-def _apply_locked(tenant, variants, items, pairs, moves, ref_type, ref_id, actor, when) -> list[StockLedger]:
+def _apply_locked(
+    tenant, variants, items, pairs, moves, ref_type, ref_id, actor, when
+) -> list[StockLedger]:
     lot_variant_ids = {v for _, v in pairs if variants[v].track_lots}
     lots_by_item: dict[tuple[int, int], list[Lot]] = defaultdict(list)
     if lot_variant_ids:
-        for lot in lock_rows(Lot.objects.filter(tenant=tenant, variant_id__in=lot_variant_ids,
-                                                location_id__in={loc for loc, _ in pairs})):
+        for lot in lock_rows(
+            Lot.objects.filter(
+                tenant=tenant,
+                variant_id__in=lot_variant_ids,
+                location_id__in={loc for loc, _ in pairs},
+            )
+        ):
             lots_by_item[(lot.location_id, lot.variant_id)].append(lot)
 
-    plan = _Plan(tenant=tenant, variants=variants, items=items, lots_by_item=lots_by_item, moves=moves,
-                 ref_type=ref_type, ref_id=ref_id, actor=actor, when=when)
+    plan = _Plan(
+        tenant=tenant,
+        variants=variants,
+        items=items,
+        lots_by_item=lots_by_item,
+        moves=moves,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        actor=actor,
+        when=when,
+    )
     if plan.short:
         # A savepoint: when the operation is still short, the reservations it expired are
         # restored even if a caller catches the error inside its own transaction.
         with transaction.atomic():
-            freed = _expire_overdue_reservations(tenant, {(s["location_id"], s["variant_id"]) for s in plan.short},
-                                                 timezone.now())
+            freed = _expire_overdue_reservations(
+                tenant, {(s["location_id"], s["variant_id"]) for s in plan.short}, timezone.now()
+            )
             if freed:
                 for key, qty in freed.items():
                     items[key].reserved -= qty
-                plan = _Plan(tenant=tenant, variants=variants, items=items, lots_by_item=lots_by_item, moves=moves,
-                             ref_type=ref_type, ref_id=ref_id, actor=actor, when=when)
+                plan = _Plan(
+                    tenant=tenant,
+                    variants=variants,
+                    items=items,
+                    lots_by_item=lots_by_item,
+                    moves=moves,
+                    ref_type=ref_type,
+                    ref_id=ref_id,
+                    actor=actor,
+                    when=when,
+                )
                 for key in freed:
                     plan.states[key].touched = True
             if plan.short:
@@ -490,8 +656,16 @@ def _apply_locked(tenant, variants, items, pairs, moves, ref_type, ref_id, actor
     return plan.rows
 
 
-_ITEM_WRITE_FIELDS = ("on_hand", "reserved", "avg_unit_cost", "version", "last_movement_at", "updated_at",
-                      "allow_negative", "low_stock_alerted")
+_ITEM_WRITE_FIELDS = (
+    "on_hand",
+    "reserved",
+    "avg_unit_cost",
+    "version",
+    "last_movement_at",
+    "updated_at",
+    "allow_negative",
+    "low_stock_alerted",
+)
 
 
 def _update_items(items: list[InventoryItem]) -> None:
@@ -506,7 +680,12 @@ def _write(plan: _Plan, when) -> None:
         if plan.new_lots:
             new_lots = list(plan.new_lots.values())
             Lot.objects.bulk_create(new_lots)
-        changed_lots = [lot for lots in plan.lots_by_item.values() for lot in lots if lot.qty != plan.lot_qty[lot.pk]]
+        changed_lots = [
+            lot
+            for lots in plan.lots_by_item.values()
+            for lot in lots
+            if lot.qty != plan.lot_qty[lot.pk]
+        ]
         for lot in changed_lots:
             lot.qty = plan.lot_qty[lot.pk]
         if changed_lots:
@@ -518,7 +697,11 @@ def _write(plan: _Plan, when) -> None:
             if not state.touched:
                 continue
             item = state.item
-            item.on_hand, item.reserved, item.avg_unit_cost = state.on_hand, state.reserved, state.avg_cost
+            item.on_hand, item.reserved, item.avg_unit_cost = (
+                state.on_hand,
+                state.reserved,
+                state.avg_cost,
+            )
             item.version += 1
             item.last_movement_at = state.last_at or when
             item.updated_at = timezone.now()
@@ -526,13 +709,22 @@ def _write(plan: _Plan, when) -> None:
             # zero while it was allowed keeps it until it is back up (receipts must still work
             # after the tenant turned it off; the plan already refuses to take it lower).
             item.allow_negative = tenant.allow_negative_stock or (
-                item.allow_negative and (item.on_hand < 0 or item.reserved > item.on_hand))
+                item.allow_negative and (item.on_hand < 0 or item.reserved > item.on_hand)
+            )
             threshold = resolve_threshold(item, plan.variants[item.variant_id], tenant)
             available = item.on_hand - item.reserved
             if available <= threshold and not item.low_stock_alerted:
                 item.low_stock_alerted = True
-                alerts.append(LowStockAlert(tenant=tenant, item=item, location_id=item.location_id,
-                                            variant_id=item.variant_id, available=available, threshold=threshold))
+                alerts.append(
+                    LowStockAlert(
+                        tenant=tenant,
+                        item=item,
+                        location_id=item.location_id,
+                        variant_id=item.variant_id,
+                        available=available,
+                        threshold=threshold,
+                    )
+                )
             elif available > threshold and item.low_stock_alerted:
                 item.low_stock_alerted = False
             changed.append(item)

@@ -49,18 +49,29 @@ def _locked_count(tenant, count_id) -> CountSession:
 
 def _require_status(count: CountSession, allowed, action: str) -> None:
     if count.status not in allowed:
-        raise InvalidState(f"Cannot {action} a count that is {count.status}.",
-                           details={"count_id": count.pk, "status": count.status, "allowed": sorted(allowed)})
+        raise InvalidState(
+            f"Cannot {action} a count that is {count.status}.",
+            details={"count_id": count.pk, "status": count.status, "allowed": sorted(allowed)},
+        )
 
 
 def _already_active(location_id) -> Conflict:
-    return Conflict("A full-store count is already active at this location.", code=COUNT_ALREADY_ACTIVE,
-                    details={"location_id": int(location_id)})
+    return Conflict(
+        "A full-store count is already active at this location.",
+        code=COUNT_ALREADY_ACTIVE,
+        details={"location_id": int(location_id)},
+    )
 
 
 @atomic_with_retry
-def count_create(*, tenant, location_id: int, scope: str = CountSession.Scope.FULL_STORE, zone_name: str = "",
-                 actor=None) -> CountSession:
+def count_create(
+    *,
+    tenant,
+    location_id: int,
+    scope: str = CountSession.Scope.FULL_STORE,
+    zone_name: str = "",
+    actor=None,
+) -> CountSession:
     """Open a DRAFT count at a location.
 
     ``scope`` FULL_STORE or ZONE (ZONE needs ``zone_name``). Errors: 400
@@ -72,29 +83,51 @@ def count_create(*, tenant, location_id: int, scope: str = CountSession.Scope.FU
         raise ValidationFailed("Unknown scope.", details={"scope": [str(scope)]})
     zone_name = (zone_name or "").strip()
     if scope == CountSession.Scope.ZONE and not zone_name:
-        raise ValidationFailed("A ZONE count needs a zone_name.", details={"zone_name": ["Required for ZONE."]})
+        raise ValidationFailed(
+            "A ZONE count needs a zone_name.", details={"zone_name": ["Required for ZONE."]}
+        )
     if len(zone_name) > 100:
-        raise ValidationFailed("zone_name is too long.", details={"zone_name": ["100 characters at most."]})
+        raise ValidationFailed(
+            "zone_name is too long.", details={"zone_name": ["100 characters at most."]}
+        )
     location = Location.objects.filter(tenant=tenant, pk=location_id).first()
     if location is None:
         raise NotFound("Location not found.", details={"location_id": location_id})
     if not location.is_active:
-        raise Unprocessable("Location is inactive.", code="inactive", details={"location_id": location.pk})
-    if scope == CountSession.Scope.FULL_STORE and CountSession.objects.filter(
-            tenant=tenant, location=location, scope=scope, status__in=ACTIVE).exists():
+        raise Unprocessable(
+            "Location is inactive.", code="inactive", details={"location_id": location.pk}
+        )
+    if (
+        scope == CountSession.Scope.FULL_STORE
+        and CountSession.objects.filter(
+            tenant=tenant, location=location, scope=scope, status__in=ACTIVE
+        ).exists()
+    ):
         raise _already_active(location.pk)
     try:
         with transaction.atomic():
-            return CountSession.objects.create(tenant=tenant, location=location, scope=scope,
-                                               zone_name=zone_name if scope == CountSession.Scope.ZONE else "",
-                                               created_by=actor)
+            return CountSession.objects.create(
+                tenant=tenant,
+                location=location,
+                scope=scope,
+                zone_name=zone_name if scope == CountSession.Scope.ZONE else "",
+                created_by=actor,
+            )
     except IntegrityError:
         raise _already_active(location.pk) from None
 
 
 @atomic_with_retry
-def count_record_scan(*, tenant, count_id: int, counted_qty, variant_id: int | None = None,
-                      barcode: str | None = None, mode: str = "set", actor=None) -> CountSessionLine:
+def count_record_scan(
+    *,
+    tenant,
+    count_id: int,
+    counted_qty,
+    variant_id: int | None = None,
+    barcode: str | None = None,
+    mode: str = "set",
+    actor=None,
+) -> CountSessionLine:
     """Record a scan: the counted quantity of one variant (by id or barcode).
 
     ``counted_qty`` ≥ 0 in stock units; ``mode`` ``set`` (replace) or ``add``
@@ -106,27 +139,47 @@ def count_record_scan(*, tenant, count_id: int, counted_qty, variant_id: int | N
     (variant does not track inventory). SPEC §6.
     """
     if (variant_id is None) == (not barcode):
-        raise ValidationFailed("Give either variant_id or barcode.", details={"variant_id": ["Exactly one of."]})
+        raise ValidationFailed(
+            "Give either variant_id or barcode.", details={"variant_id": ["Exactly one of."]}
+        )
     if mode not in ("set", "add"):
         raise ValidationFailed("mode is set or add.", details={"mode": [str(mode)]})
     qty = clean_qty(counted_qty, field_name="counted_qty", allow_zero=True)
     count = _locked_count(tenant, count_id)
     _require_status(count, ACTIVE, "record a scan on")
     variants = Variant.objects.filter(tenant=tenant)
-    variant = (variants.filter(pk=variant_id) if variant_id is not None else variants.filter(barcode=barcode)).first()
+    variant = (
+        variants.filter(pk=variant_id)
+        if variant_id is not None
+        else variants.filter(barcode=barcode)
+    ).first()
     if variant is None:
-        raise NotFound("Variant not found.", details={"variant_id": variant_id} if variant_id is not None
-                       else {"barcode": barcode})
+        raise NotFound(
+            "Variant not found.",
+            details={"variant_id": variant_id} if variant_id is not None else {"barcode": barcode},
+        )
     if not variant.track_inventory:
-        raise Unprocessable("This variant does not track inventory.", code="not_stocked",
-                            details={"variant_id": variant.pk})
+        raise Unprocessable(
+            "This variant does not track inventory.",
+            code="not_stocked",
+            details={"variant_id": variant.pk},
+        )
     line = CountSessionLine.objects.filter(tenant=tenant, session=count, variant=variant).first()
     if line is None:
-        on_hand = (InventoryItem.objects.filter(tenant=tenant, location_id=count.location_id, variant=variant)
-                   .values_list("on_hand", flat=True).first())
-        line = CountSessionLine.objects.create(tenant=tenant, session=count, variant=variant,
-                                               expected_qty=on_hand if on_hand is not None else ZERO,
-                                               counted_qty=qty)
+        on_hand = (
+            InventoryItem.objects.filter(
+                tenant=tenant, location_id=count.location_id, variant=variant
+            )
+            .values_list("on_hand", flat=True)
+            .first()
+        )
+        line = CountSessionLine.objects.create(
+            tenant=tenant,
+            session=count,
+            variant=variant,
+            expected_qty=on_hand if on_hand is not None else ZERO,
+            counted_qty=qty,
+        )
     else:
         line.counted_qty = line.counted_qty + qty if mode == "add" else qty
         clean_qty(line.counted_qty, field_name="counted_qty", allow_zero=True)
@@ -152,11 +205,19 @@ def count_variance(*, tenant, count_id: int) -> dict:
     count = CountSession.objects.filter(tenant=tenant, pk=count_id).first()
     if count is None:
         raise NotFound("Count not found.", details={"count_id": count_id})
-    lines = list(CountSessionLine.objects.filter(tenant=tenant, session=count)
-                 .select_related("variant__product").order_by("variant__sku", "pk"))
-    items = {i.variant_id: i for i in InventoryItem.objects.filter(
-        tenant=tenant, location_id=count.location_id, variant_id__in=[line.variant_id for line in lines]
-    ).only("variant_id", "on_hand", "avg_unit_cost")}
+    lines = list(
+        CountSessionLine.objects.filter(tenant=tenant, session=count)
+        .select_related("variant__product")
+        .order_by("variant__sku", "pk")
+    )
+    items = {
+        i.variant_id: i
+        for i in InventoryItem.objects.filter(
+            tenant=tenant,
+            location_id=count.location_id,
+            variant_id__in=[line.variant_id for line in lines],
+        ).only("variant_id", "on_hand", "avg_unit_cost")
+    }
     rows, over, short, net_value = [], ZERO, ZERO, ZERO
     for line in lines:
         item = items.get(line.variant_id)
@@ -166,20 +227,41 @@ def count_variance(*, tenant, count_id: int) -> dict:
         over += max(variance, ZERO)
         short += max(-variance, ZERO)
         net_value += value
-        rows.append({
-            "variant_id": line.variant_id, "sku": line.variant.sku, "name": line.variant.display_name,
-            "expected_qty": line.expected_qty, "counted_qty": line.counted_qty, "variance": variance,
-            "on_hand_now": item.on_hand if item else ZERO, "unit_cost": cost, "variance_value": value,
-        })
+        rows.append(
+            {
+                "variant_id": line.variant_id,
+                "sku": line.variant.sku,
+                "name": line.variant.display_name,
+                "expected_qty": line.expected_qty,
+                "counted_qty": line.counted_qty,
+                "variance": variance,
+                "on_hand_now": item.on_hand if item else ZERO,
+                "unit_cost": cost,
+                "variance_value": value,
+            }
+        )
     uncounted = 0
     if count.scope == CountSession.Scope.FULL_STORE and count.status in ACTIVE:
-        uncounted = (InventoryItem.objects.filter(tenant=tenant, location_id=count.location_id,
-                                                  variant__track_inventory=True)
-                     .exclude(on_hand=0).exclude(variant_id__in=[line.variant_id for line in lines]).count())
+        uncounted = (
+            InventoryItem.objects.filter(
+                tenant=tenant, location_id=count.location_id, variant__track_inventory=True
+            )
+            .exclude(on_hand=0)
+            .exclude(variant_id__in=[line.variant_id for line in lines])
+            .count()
+        )
     return {
-        "count_id": count.pk, "status": count.status, "location_id": count.location_id, "lines": rows,
-        "totals": {"lines": len(rows), "units_over": over, "units_short": short, "net_units": over - short,
-                   "net_value": net_value},
+        "count_id": count.pk,
+        "status": count.status,
+        "location_id": count.location_id,
+        "lines": rows,
+        "totals": {
+            "lines": len(rows),
+            "units_over": over,
+            "units_short": short,
+            "net_units": over - short,
+            "net_value": net_value,
+        },
         "uncounted_items": uncounted,
     }
 
@@ -197,20 +279,35 @@ def count_finalize(*, tenant, count_id: int, actor=None) -> tuple[CountSession, 
     """
     count = _locked_count(tenant, count_id)
     if count.status == CountSession.Status.DRAFT:
-        raise InvalidState("Nothing was counted yet.", details={"count_id": count.pk, "status": count.status})
+        raise InvalidState(
+            "Nothing was counted yet.", details={"count_id": count.pk, "status": count.status}
+        )
     _require_status(count, {CountSession.Status.IN_PROGRESS}, "finalize")
     lines = list(CountSessionLine.objects.filter(tenant=tenant, session=count).order_by("pk"))
-    adjustments = [AdjustmentLine(variant_id=line.variant_id, delta=line.counted_qty - line.expected_qty)
-                   for line in lines if line.counted_qty != line.expected_qty]
+    adjustments = [
+        AdjustmentLine(variant_id=line.variant_id, delta=line.counted_qty - line.expected_qty)
+        for line in lines
+        if line.counted_qty != line.expected_qty
+    ]
     rows = []
     if adjustments:
-        rows = adjust_stock(tenant=tenant, location_id=count.location_id, lines=adjustments,
-                            reason=StockReason.CORRECTION, note=f"count {count.pk}", actor=actor,
-                            ref_type=LedgerRefType.COUNT_RECONCILE, ref_id=str(count.pk))
+        rows = adjust_stock(
+            tenant=tenant,
+            location_id=count.location_id,
+            lines=adjustments,
+            reason=StockReason.CORRECTION,
+            note=f"count {count.pk}",
+            actor=actor,
+            ref_type=LedgerRefType.COUNT_RECONCILE,
+            ref_id=str(count.pk),
+        )
     now = timezone.now()
     # last_counted_at is not a guarded quantity: a plain update is allowed here.
-    InventoryItem.objects.filter(tenant=tenant, location_id=count.location_id,
-                                 variant_id__in=[line.variant_id for line in lines]).update(last_counted_at=now)
+    InventoryItem.objects.filter(
+        tenant=tenant,
+        location_id=count.location_id,
+        variant_id__in=[line.variant_id for line in lines],
+    ).update(last_counted_at=now)
     count.status = CountSession.Status.FINALIZED
     count.finalized_at = now
     count.save(update_fields=["status", "finalized_at", "updated_at"])
@@ -227,5 +324,11 @@ def count_cancel(*, tenant, count_id: int, actor=None) -> CountSession:
     return count
 
 
-__all__ = ["count_cancel", "count_create", "count_finalize", "count_record_scan", "count_variance",
-           "COUNT_ALREADY_ACTIVE"]
+__all__ = [
+    "count_cancel",
+    "count_create",
+    "count_finalize",
+    "count_record_scan",
+    "count_variance",
+    "COUNT_ALREADY_ACTIVE",
+]

@@ -50,29 +50,55 @@ def reorder_suggestion_list(*, tenant, filters: dict | None = None) -> QuerySet:
     from storekeep.purchasing.services import OPEN_STATUSES
 
     filters = dict(filters or {})
-    open_qty = (PurchaseOrderLine.objects
-                .filter(tenant=tenant, variant_id=OuterRef("variant_id"), order__location_id=OuterRef("location_id"),
-                        order__status__in=OPEN_STATUSES)
-                .values("variant_id")
-                .annotate(total=Sum(F("qty_ordered") - F("qty_received")))
-                .values("total"))
-    links = (VendorVariant.objects.filter(tenant=tenant, variant_id=OuterRef("variant_id"), vendor__is_active=True)
-             .order_by("-is_preferred", "unit_cost", "pk"))
+    open_qty = (
+        PurchaseOrderLine.objects.filter(
+            tenant=tenant,
+            variant_id=OuterRef("variant_id"),
+            order__location_id=OuterRef("location_id"),
+            order__status__in=OPEN_STATUSES,
+        )
+        .values("variant_id")
+        .annotate(total=Sum(F("qty_ordered") - F("qty_received")))
+        .values("total")
+    )
+    links = VendorVariant.objects.filter(
+        tenant=tenant, variant_id=OuterRef("variant_id"), vendor__is_active=True
+    ).order_by("-is_preferred", "unit_cost", "pk")
     queryset = (
-        stock_level_list(tenant=tenant, filters={k: filters.get(k) for k in ("location_id", "location_ids",
-                                                                           "category", "search")
-                                                 if filters.get(k) is not None})
+        stock_level_list(
+            tenant=tenant,
+            filters={
+                k: filters.get(k)
+                for k in ("location_id", "location_ids", "category", "search")
+                if filters.get(k) is not None
+            },
+        )
         .filter(is_low_stock=True)
         .annotate(
-            reorder_qty_eff=Coalesce(F("reorder_qty"), F("variant__reorder_qty"), output_field=QTY_FIELD),
-            open_po_qty=Coalesce(Subquery(open_qty, output_field=QTY_FIELD), Value(ZERO), output_field=QTY_FIELD),
+            reorder_qty_eff=Coalesce(
+                F("reorder_qty"), F("variant__reorder_qty"), output_field=QTY_FIELD
+            ),
+            open_po_qty=Coalesce(
+                Subquery(open_qty, output_field=QTY_FIELD), Value(ZERO), output_field=QTY_FIELD
+            ),
             vendor_id_eff=Subquery(links.values("vendor_id")[:1]),
             vendor_unit_cost=Subquery(links.values("unit_cost")[:1], output_field=COST_FIELD),
         )
-        .annotate(suggested_qty=ExpressionWrapper(
-            Greatest(Coalesce(F("reorder_qty_eff"), F("threshold") - F("available_qty"), output_field=QTY_FIELD)
-                     - F("open_po_qty"), Value(ZERO), output_field=QTY_FIELD),
-            output_field=QTY_FIELD))
+        .annotate(
+            suggested_qty=ExpressionWrapper(
+                Greatest(
+                    Coalesce(
+                        F("reorder_qty_eff"),
+                        F("threshold") - F("available_qty"),
+                        output_field=QTY_FIELD,
+                    )
+                    - F("open_po_qty"),
+                    Value(ZERO),
+                    output_field=QTY_FIELD,
+                ),
+                output_field=QTY_FIELD,
+            )
+        )
         .filter(suggested_qty__gt=0)
     )
     if filters.get("vendor_id"):
@@ -101,22 +127,44 @@ def purchase_orders_from_suggestions(*, tenant, filters: dict | None = None, act
     skipped = []
     for row in rows:
         if row.vendor_id_eff is None:
-            skipped.append({"location_id": row.location_id, "variant_id": row.variant_id, "sku": row.variant.sku,
-                            "suggested_qty": str(row.suggested_qty)})
+            skipped.append(
+                {
+                    "location_id": row.location_id,
+                    "variant_id": row.variant_id,
+                    "sku": row.variant.sku,
+                    "suggested_qty": str(row.suggested_qty),
+                }
+            )
         else:
             groups[(row.vendor_id_eff, row.location_id)].append(row)
     if not groups:
-        raise Unprocessable("No reorder suggestion can be ordered (none, or no vendor).",
-                            code=PurchasingErrorCode.NO_SUGGESTIONS, details={"skipped": skipped})
+        raise Unprocessable(
+            "No reorder suggestion can be ordered (none, or no vendor).",
+            code=PurchasingErrorCode.NO_SUGGESTIONS,
+            details={"skipped": skipped},
+        )
     orders = []
     for (vendor_id, location_id), items in sorted(groups.items()):
-        order = PurchaseOrder.objects.create(tenant=tenant, vendor_id=vendor_id, location_id=location_id,
-                                             note="Drafted from reorder suggestions", created_by=actor)
-        PurchaseOrderLine.objects.bulk_create([
-            PurchaseOrderLine(tenant=tenant, order=order, variant_id=row.variant_id, qty_ordered=row.suggested_qty,
-                              unit_cost=row.vendor_unit_cost if row.vendor_unit_cost is not None
-                              else row.variant.cost)
-            for row in items
-        ])
+        order = PurchaseOrder.objects.create(
+            tenant=tenant,
+            vendor_id=vendor_id,
+            location_id=location_id,
+            note="Drafted from reorder suggestions",
+            created_by=actor,
+        )
+        PurchaseOrderLine.objects.bulk_create(
+            [
+                PurchaseOrderLine(
+                    tenant=tenant,
+                    order=order,
+                    variant_id=row.variant_id,
+                    qty_ordered=row.suggested_qty,
+                    unit_cost=row.vendor_unit_cost
+                    if row.vendor_unit_cost is not None
+                    else row.variant.cost,
+                )
+                for row in items
+            ]
+        )
         orders.append(order)
     return {"orders": orders, "skipped": skipped}

@@ -25,8 +25,16 @@ from ._engine import StockMove, apply_moves, clean_qty
 MAX_TTL_MINUTES = 60 * 24 * 30
 
 
-def reserve_stock(*, tenant, location_id: int, variant_id: int, qty: Decimal, order_ref: str = "",
-                  ttl_minutes: int | None = None, actor=None) -> Reservation:
+def reserve_stock(
+    *,
+    tenant,
+    location_id: int,
+    variant_id: int,
+    qty: Decimal,
+    order_ref: str = "",
+    ttl_minutes: int | None = None,
+    actor=None,
+) -> Reservation:
     """Reserve ``qty`` (stock units) of a variant at a location for ``ttl_minutes``
     (default: the tenant's ``reservation_ttl_minutes``).
 
@@ -39,15 +47,27 @@ def reserve_stock(*, tenant, location_id: int, variant_id: int, qty: Decimal, or
     qty = clean_qty(qty)
     ttl = tenant.reservation_ttl_minutes if ttl_minutes is None else ttl_minutes
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= MAX_TTL_MINUTES:
-        raise ValidationFailed("ttl_minutes must be a whole number of minutes from 1 to "
-                               f"{MAX_TTL_MINUTES}.", details={"ttl_minutes": [str(ttl_minutes)]})
+        raise ValidationFailed(
+            f"ttl_minutes must be a whole number of minutes from 1 to {MAX_TTL_MINUTES}.",
+            details={"ttl_minutes": [str(ttl_minutes)]},
+        )
 
     def work() -> Reservation:
-        apply_moves(tenant=tenant, moves=[StockMove(location_id=location_id, variant_id=variant_id, reserved=qty)],
-                    ref_type=LedgerRefType.RESERVATION_CONFIRM, actor=actor)
+        apply_moves(
+            tenant=tenant,
+            moves=[StockMove(location_id=location_id, variant_id=variant_id, reserved=qty)],
+            ref_type=LedgerRefType.RESERVATION_CONFIRM,
+            actor=actor,
+        )
         return Reservation.objects.create(
-            tenant=tenant, location_id=location_id, variant_id=variant_id, qty=qty, order_ref=order_ref[:100],
-            expires_at=timezone.now() + timedelta(minutes=ttl), created_by=actor)
+            tenant=tenant,
+            location_id=location_id,
+            variant_id=variant_id,
+            qty=qty,
+            order_ref=order_ref[:100],
+            expires_at=timezone.now() + timedelta(minutes=ttl),
+            created_by=actor,
+        )
 
     with inventory_lock(tenant, location_id, variant_id):
         return run_atomic(work)
@@ -69,22 +89,42 @@ def confirm_reservation(*, tenant, reservation_id: int, actor=None) -> list[Stoc
     """
     reservation = _locked_reservation(tenant, reservation_id)
     if reservation.status == Reservation.Status.CONFIRMED:
-        return list(StockLedger.objects.filter(tenant=tenant, ref_type=LedgerRefType.RESERVATION_CONFIRM,
-                                               ref_id=str(reservation.pk)))
+        return list(
+            StockLedger.objects.filter(
+                tenant=tenant,
+                ref_type=LedgerRefType.RESERVATION_CONFIRM,
+                ref_id=str(reservation.pk),
+            )
+        )
     if reservation.status != Reservation.Status.PENDING or reservation.expires_at <= timezone.now():
-        raise InvalidState("Only a pending, unexpired reservation can be confirmed.",
-                           details={"status": reservation.status})
+        raise InvalidState(
+            "Only a pending, unexpired reservation can be confirmed.",
+            details={"status": reservation.status},
+        )
     rows = apply_moves(
-        tenant=tenant, actor=actor, ref_type=LedgerRefType.RESERVATION_CONFIRM, ref_id=str(reservation.pk),
-        moves=[StockMove(location_id=reservation.location_id, variant_id=reservation.variant_id,
-                         qty=-reservation.qty, reserved=-reservation.qty, note=reservation.order_ref[:255])])
+        tenant=tenant,
+        actor=actor,
+        ref_type=LedgerRefType.RESERVATION_CONFIRM,
+        ref_id=str(reservation.pk),
+        moves=[
+            StockMove(
+                location_id=reservation.location_id,
+                variant_id=reservation.variant_id,
+                qty=-reservation.qty,
+                reserved=-reservation.qty,
+                note=reservation.order_ref[:255],
+            )
+        ],
+    )
     reservation.status = Reservation.Status.CONFIRMED
     reservation.confirmed_at = timezone.now()
     reservation.save(update_fields=["status", "confirmed_at", "updated_at"])
     return rows
 
 
-def release_reservation(*, tenant, reservation_id: int, actor=None, expire: bool = False) -> Reservation:
+def release_reservation(
+    *, tenant, reservation_id: int, actor=None, expire: bool = False
+) -> Reservation:
     """Release a PENDING reservation (``reserved`` falls; no ledger row: on hand is unchanged);
     ``expire=True`` marks it EXPIRED instead of RELEASED.
 
@@ -100,10 +140,22 @@ def _release(tenant, reservation_id, *, actor, expire) -> tuple[Reservation, boo
     if reservation.status in (Reservation.Status.RELEASED, Reservation.Status.EXPIRED):
         return reservation, False
     if reservation.status == Reservation.Status.CONFIRMED:
-        raise InvalidState("A confirmed reservation cannot be released.", details={"status": reservation.status})
-    apply_moves(tenant=tenant, actor=actor, ref_type=LedgerRefType.RESERVATION_CONFIRM, ref_id=str(reservation.pk),
-                moves=[StockMove(location_id=reservation.location_id, variant_id=reservation.variant_id,
-                                 reserved=-reservation.qty)])
+        raise InvalidState(
+            "A confirmed reservation cannot be released.", details={"status": reservation.status}
+        )
+    apply_moves(
+        tenant=tenant,
+        actor=actor,
+        ref_type=LedgerRefType.RESERVATION_CONFIRM,
+        ref_id=str(reservation.pk),
+        moves=[
+            StockMove(
+                location_id=reservation.location_id,
+                variant_id=reservation.variant_id,
+                reserved=-reservation.qty,
+            )
+        ],
+    )
     reservation.status = Reservation.Status.EXPIRED if expire else Reservation.Status.RELEASED
     reservation.released_at = timezone.now()
     reservation.save(update_fields=["status", "released_at", "updated_at"])
@@ -119,11 +171,15 @@ def release_expired_reservations(*, tenant=None, now=None, limit: int = 1000) ->
         queryset = queryset.filter(tenant=tenant)
     count = 0
     for reservation in queryset.select_related("tenant").order_by("expires_at")[:limit]:
-        _, released = run_atomic(lambda r=reservation: _release(r.tenant, r.pk, actor=None, expire=True))
+        _, released = run_atomic(
+            lambda r=reservation: _release(r.tenant, r.pk, actor=None, expire=True)
+        )
         count += released
     return count
 
 
 def item_for_update(*, tenant, location_id: int, variant_id: int) -> InventoryItem | None:
-    rows = lock_rows(InventoryItem.objects.filter(tenant=tenant, location_id=location_id, variant_id=variant_id))
+    rows = lock_rows(
+        InventoryItem.objects.filter(tenant=tenant, location_id=location_id, variant_id=variant_id)
+    )
     return rows[0] if rows else None

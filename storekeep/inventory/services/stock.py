@@ -21,8 +21,14 @@ from storekeep.core.errors import ValidationFailed
 from ..models import LedgerRefType, StockLedger, StockReason
 from ._engine import StockMove, apply_moves, clean_cost, clean_qty
 
-WRITE_OFF_REASONS = {StockReason.DAMAGE, StockReason.THEFT, StockReason.SPOILAGE, StockReason.EXPIRY,
-                     StockReason.OTHER, StockReason.CORRECTION}
+WRITE_OFF_REASONS = {
+    StockReason.DAMAGE,
+    StockReason.THEFT,
+    StockReason.SPOILAGE,
+    StockReason.EXPIRY,
+    StockReason.OTHER,
+    StockReason.CORRECTION,
+}
 
 
 @dataclass(frozen=True)
@@ -58,15 +64,26 @@ class StockLine:
 
 def _reason(value: str, allowed) -> str:
     if value and value not in {str(r) for r in allowed}:
-        raise ValidationFailed("Unknown reason.", details={"reason": [value],
-                                                           "allowed": sorted(str(r) for r in allowed)})
+        raise ValidationFailed(
+            "Unknown reason.",
+            details={"reason": [value], "allowed": sorted(str(r) for r in allowed)},
+        )
     return value
 
 
 @atomic_with_retry
-def receive_stock(*, tenant, location_id: int, lines: Sequence[ReceiptLine], actor=None, ref_type: str = LedgerRefType.RECEIPT,
-                  ref_id: str = "", reason: str = "", note: str = "",
-                  occurred_at: datetime | None = None) -> list[StockLedger]:
+def receive_stock(
+    *,
+    tenant,
+    location_id: int,
+    lines: Sequence[ReceiptLine],
+    actor=None,
+    ref_type: str = LedgerRefType.RECEIPT,
+    ref_id: str = "",
+    reason: str = "",
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> list[StockLedger]:
     """Receive goods into a location: on hand rises, moving-average cost is updated.
 
     ``lines``: qty > 0 in stock units, ``unit_cost`` per stock unit (defaults to
@@ -81,18 +98,45 @@ def receive_stock(*, tenant, location_id: int, lines: Sequence[ReceiptLine], act
     _reason(reason, set(StockReason))
     moves = []
     for index, line in enumerate(lines):
-        moves.append(StockMove(location_id=location_id, variant_id=line.variant_id, qty=clean_qty(line.qty),
-                               unit_cost=clean_cost(line.unit_cost), update_cost=True, lot_code=line.lot_code,
-                               expiry_date=line.expiry_date, reason=reason, note=note, line_index=index))
+        moves.append(
+            StockMove(
+                location_id=location_id,
+                variant_id=line.variant_id,
+                qty=clean_qty(line.qty),
+                unit_cost=clean_cost(line.unit_cost),
+                update_cost=True,
+                lot_code=line.lot_code,
+                expiry_date=line.expiry_date,
+                reason=reason,
+                note=note,
+                line_index=index,
+            )
+        )
     if not moves:
         raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
-    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+    return apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
 
 
 @atomic_with_retry
-def adjust_stock(*, tenant, location_id: int, lines: Sequence[AdjustmentLine], reason: str, note: str = "", actor=None,
-                 ref_type: str = LedgerRefType.ADJUSTMENT, ref_id: str = "",
-                 occurred_at: datetime | None = None) -> list[StockLedger]:
+def adjust_stock(
+    *,
+    tenant,
+    location_id: int,
+    lines: Sequence[AdjustmentLine],
+    reason: str,
+    note: str = "",
+    actor=None,
+    ref_type: str = LedgerRefType.ADJUSTMENT,
+    ref_id: str = "",
+    occurred_at: datetime | None = None,
+) -> list[StockLedger]:
     """Adjust on hand by a signed ``delta`` or set it to ``on_hand`` (absolute).
 
     An absolute set with ``expected_version`` fails with VersionConflict (409
@@ -105,25 +149,51 @@ def adjust_stock(*, tenant, location_id: int, lines: Sequence[AdjustmentLine], r
     for index, line in enumerate(lines):
         if (line.delta is None) == (line.on_hand is None):
             raise ValidationFailed("Give either delta or on_hand.", details={"line_index": index})
-        move = StockMove(location_id=location_id, variant_id=line.variant_id, reason=reason, note=note,
-                         line_index=index, expected_version=line.expected_version,
-                         unit_cost=clean_cost(line.unit_cost),
-                         lot_code=line.lot_code)
+        move = StockMove(
+            location_id=location_id,
+            variant_id=line.variant_id,
+            reason=reason,
+            note=note,
+            line_index=index,
+            expected_version=line.expected_version,
+            unit_cost=clean_cost(line.unit_cost),
+            lot_code=line.lot_code,
+        )
         if line.delta is not None:
             move.qty = clean_qty(line.delta, field_name="delta", allow_negative=True)
         else:
-            move.target_on_hand = clean_qty(line.on_hand, field_name="on_hand", allow_zero=True,
-                                            allow_negative=tenant.allow_negative_stock)
+            move.target_on_hand = clean_qty(
+                line.on_hand,
+                field_name="on_hand",
+                allow_zero=True,
+                allow_negative=tenant.allow_negative_stock,
+            )
         moves.append(move)
     if not moves:
         raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
-    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+    return apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
 
 
 @atomic_with_retry
-def write_off(*, tenant, location_id: int, lines: Sequence[StockLine], reason: str, note: str = "", actor=None,
-              ref_type: str = LedgerRefType.WASTE, ref_id: str = "",
-              occurred_at: datetime | None = None) -> list[StockLedger]:
+def write_off(
+    *,
+    tenant,
+    location_id: int,
+    lines: Sequence[StockLine],
+    reason: str,
+    note: str = "",
+    actor=None,
+    ref_type: str = LedgerRefType.WASTE,
+    ref_id: str = "",
+    occurred_at: datetime | None = None,
+) -> list[StockLedger]:
     """Throw stock away (WASTE) or write off expired lots (EXPIRY); qty > 0 leaves stock.
 
     ``reason``: damage, theft, spoilage, expiry, correction or other. A line may
@@ -134,60 +204,119 @@ def write_off(*, tenant, location_id: int, lines: Sequence[StockLine], reason: s
     if not reason:
         raise ValidationFailed("A reason is required.", details={"reason": ["Required."]})
     _reason(reason, WRITE_OFF_REASONS)
-    moves = [StockMove(location_id=location_id, variant_id=line.variant_id, qty=-clean_qty(line.qty),
-                       lot_id=line.lot_id, reason=reason, note=note, line_index=index)
-             for index, line in enumerate(lines)]
+    moves = [
+        StockMove(
+            location_id=location_id,
+            variant_id=line.variant_id,
+            qty=-clean_qty(line.qty),
+            lot_id=line.lot_id,
+            reason=reason,
+            note=note,
+            line_index=index,
+        )
+        for index, line in enumerate(lines)
+    ]
     if not moves:
         raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
-    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+    return apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
 
 
-def _expand_recipes(tenant, lines: Sequence[StockLine]) -> tuple[list[tuple[int, StockLine]], list[tuple[int, StockLine]]]:
+def _expand_recipes(
+    tenant, lines: Sequence[StockLine]
+) -> tuple[list[tuple[int, StockLine]], list[tuple[int, StockLine]]]:
     """Split lines into (plain lines, recipe component lines), one query (SPEC §7).
 
     A variant with recipe components moves its components instead of itself.
     """
     components: dict[int, list[RecipeComponent]] = {}
-    for component in RecipeComponent.objects.filter(tenant=tenant, parent_id__any_of={line.variant_id for line in lines}):
+    for component in RecipeComponent.objects.filter(
+        tenant=tenant, parent_id__any_of={line.variant_id for line in lines}
+    ):
         components.setdefault(component.parent_id, []).append(component)
     plain, expanded = [], []
     for index, line in enumerate(lines):
         if line.variant_id in components:
             qty = clean_qty(line.qty)
             for component in components[line.variant_id]:
-                expanded.append((index, StockLine(variant_id=component.component_id, qty=qty * component.qty)))
+                expanded.append(
+                    (index, StockLine(variant_id=component.component_id, qty=qty * component.qty))
+                )
         else:
             plain.append((index, line))
     return plain, expanded
 
 
-def _document_moves(tenant, *, location_id, lines, sign, ref_type, recipe_ref_type, cost_from_line=False):
+def _document_moves(
+    tenant, *, location_id, lines, sign, ref_type, recipe_ref_type, cost_from_line=False
+):
     plain, expanded = _expand_recipes(tenant, lines)
     moves = []
     for index, line in plain:
         qty = clean_qty(line.qty)
         cost = clean_cost(line.unit_cost) if cost_from_line else None
-        moves.append(StockMove(location_id=location_id, variant_id=line.variant_id, qty=sign * qty, line_index=index,
-                               unit_cost=cost, update_cost=cost is not None))
+        moves.append(
+            StockMove(
+                location_id=location_id,
+                variant_id=line.variant_id,
+                qty=sign * qty,
+                line_index=index,
+                unit_cost=cost,
+                update_cost=cost is not None,
+            )
+        )
     for index, line in expanded:
-        moves.append(StockMove(location_id=location_id, variant_id=line.variant_id,
-                               qty=sign * line.qty.quantize(Decimal("0.001")), line_index=index,
-                               ref_type=recipe_ref_type))
+        moves.append(
+            StockMove(
+                location_id=location_id,
+                variant_id=line.variant_id,
+                qty=sign * line.qty.quantize(Decimal("0.001")),
+                line_index=index,
+                ref_type=recipe_ref_type,
+            )
+        )
     return moves
 
 
 @atomic_with_retry
-def record_sale(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
-                ref_type: str = LedgerRefType.SALE, occurred_at: datetime | None = None) -> list[StockLedger]:
+def record_sale(
+    *,
+    tenant,
+    location_id: int,
+    lines: Sequence[StockLine],
+    ref_id: str,
+    actor=None,
+    ref_type: str = LedgerRefType.SALE,
+    occurred_at: datetime | None = None,
+) -> list[StockLedger]:
     """Deduct sold quantities (SALE rows; recipe components as RECIPE_CONSUMPTION rows).
 
     Each row carries the unit cost at the time of sale (FIFO lot cost for lots,
     else the moving average); ``row.line_index`` maps it to ``lines``. Raises
     InsufficientStock (409) listing every short line, NotFound (404). SPEC §4, §5.
     """
-    moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=-1, ref_type=ref_type,
-                            recipe_ref_type=LedgerRefType.RECIPE_CONSUMPTION)
-    return apply_moves(tenant=tenant, moves=moves, ref_type=ref_type, ref_id=ref_id, actor=actor, occurred_at=occurred_at)
+    moves = _document_moves(
+        tenant,
+        location_id=location_id,
+        lines=lines,
+        sign=-1,
+        ref_type=ref_type,
+        recipe_ref_type=LedgerRefType.RECIPE_CONSUMPTION,
+    )
+    return apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        actor=actor,
+        occurred_at=occurred_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -200,8 +329,14 @@ class SaleStock:
 
 
 @atomic_with_retry
-def record_sales(*, tenant, location_id: int, sales: Sequence[SaleStock], actor=None,
-                 variants: dict | None = None) -> list[StockLedger]:
+def record_sales(
+    *,
+    tenant,
+    location_id: int,
+    sales: Sequence[SaleStock],
+    actor=None,
+    variants: dict | None = None,
+) -> list[StockLedger]:
     """Deduct several sales at one location in one operation, in the given order.
 
     The result is exactly that of calling :func:`record_sale` for each sale in
@@ -214,8 +349,14 @@ def record_sales(*, tenant, location_id: int, sales: Sequence[SaleStock], actor=
     """
     flat = [line for sale in sales for line in sale.lines]
     positions = [(doc, index) for doc, sale in enumerate(sales) for index in range(len(sale.lines))]
-    moves = _document_moves(tenant, location_id=location_id, lines=flat, sign=-1, ref_type=LedgerRefType.SALE,
-                            recipe_ref_type=LedgerRefType.RECIPE_CONSUMPTION)
+    moves = _document_moves(
+        tenant,
+        location_id=location_id,
+        lines=flat,
+        sign=-1,
+        ref_type=LedgerRefType.SALE,
+        recipe_ref_type=LedgerRefType.RECIPE_CONSUMPTION,
+    )
     latest = None
     for move in moves:
         doc, index = positions[move.line_index]
@@ -226,31 +367,66 @@ def record_sales(*, tenant, location_id: int, sales: Sequence[SaleStock], actor=
             latest = sale.occurred_at
     # Keep the sales' order (recipe components were appended after the plain lines).
     moves.sort(key=lambda move: move.document_index)
-    return apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.SALE, actor=actor, occurred_at=latest,
-                       variants=variants)
+    return apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=LedgerRefType.SALE,
+        actor=actor,
+        occurred_at=latest,
+        variants=variants,
+    )
 
 
 @atomic_with_retry
-def record_return(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
-                  occurred_at: datetime | None = None, variants: dict | None = None) -> list[StockLedger]:
+def record_return(
+    *,
+    tenant,
+    location_id: int,
+    lines: Sequence[StockLine],
+    ref_id: str,
+    actor=None,
+    occurred_at: datetime | None = None,
+    variants: dict | None = None,
+) -> list[StockLedger]:
     """Restock returned quantities (RETURN rows) at the line's ``unit_cost`` when given. SPEC §5.
 
     ``variants`` ({id: Variant} of this tenant) spares the engine reading them again.
     """
-    moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=1, ref_type=LedgerRefType.RETURN,
-                            recipe_ref_type=LedgerRefType.RETURN, cost_from_line=True)
-    return apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.RETURN, ref_id=ref_id, actor=actor,
-                       occurred_at=occurred_at, variants=variants)
+    moves = _document_moves(
+        tenant,
+        location_id=location_id,
+        lines=lines,
+        sign=1,
+        ref_type=LedgerRefType.RETURN,
+        recipe_ref_type=LedgerRefType.RETURN,
+        cost_from_line=True,
+    )
+    return apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=LedgerRefType.RETURN,
+        ref_id=ref_id,
+        actor=actor,
+        occurred_at=occurred_at,
+        variants=variants,
+    )
 
 
 def _into_sold_lots(tenant, location_id, ref_id, moves: list[StockMove]) -> list[StockMove]:
     """Split incoming moves of lot-tracked variants over the lots the sale ``ref_id`` took
     (its SALE / RECIPE_CONSUMPTION rows, in order). One query."""
     taken: dict[int, list[list]] = defaultdict(list)
-    rows = StockLedger.objects.filter(
-        tenant=tenant, location_id=location_id, ref_id=str(ref_id), lot__isnull=False,
-        ref_type__in=(LedgerRefType.SALE, LedgerRefType.RECIPE_CONSUMPTION),
-    ).order_by("pk").values_list("variant_id", "lot__lot_code", "lot__expiry_date", "qty_delta")
+    rows = (
+        StockLedger.objects.filter(
+            tenant=tenant,
+            location_id=location_id,
+            ref_id=str(ref_id),
+            lot__isnull=False,
+            ref_type__in=(LedgerRefType.SALE, LedgerRefType.RECIPE_CONSUMPTION),
+        )
+        .order_by("pk")
+        .values_list("variant_id", "lot__lot_code", "lot__expiry_date", "qty_delta")
+    )
     for variant_id, code, expiry, qty_delta in rows:
         taken[variant_id].append([code, expiry, -qty_delta])
     if not taken:
@@ -272,8 +448,15 @@ def _into_sold_lots(tenant, location_id, ref_id, moves: list[StockMove]) -> list
 
 
 @atomic_with_retry
-def record_void(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id: str, actor=None,
-                occurred_at: datetime | None = None) -> list[StockLedger]:
+def record_void(
+    *,
+    tenant,
+    location_id: int,
+    lines: Sequence[StockLine],
+    ref_id: str,
+    actor=None,
+    occurred_at: datetime | None = None,
+) -> list[StockLedger]:
     """Put back a voided sale's quantities (VOID rows), at the cost they left with.
 
     ``ref_id`` is the sale's: lot-tracked quantities go back into the lots the sale took them
@@ -281,8 +464,21 @@ def record_void(*, tenant, location_id: int, lines: Sequence[StockLine], ref_id:
     new lot. ``lines`` as for :func:`record_sale`. Raises ValidationFailed (400), NotFound (404).
     SPEC §5, §7.
     """
-    moves = _document_moves(tenant, location_id=location_id, lines=lines, sign=1, ref_type=LedgerRefType.VOID,
-                            recipe_ref_type=LedgerRefType.VOID, cost_from_line=True)
+    moves = _document_moves(
+        tenant,
+        location_id=location_id,
+        lines=lines,
+        sign=1,
+        ref_type=LedgerRefType.VOID,
+        recipe_ref_type=LedgerRefType.VOID,
+        cost_from_line=True,
+    )
     moves = _into_sold_lots(tenant, location_id, ref_id, moves)
-    return apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.VOID, ref_id=ref_id, actor=actor,
-                       occurred_at=occurred_at)
+    return apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=LedgerRefType.VOID,
+        ref_id=ref_id,
+        actor=actor,
+        occurred_at=occurred_at,
+    )

@@ -60,9 +60,14 @@ def _locked_transfer(tenant, transfer_id) -> InventoryTransfer:
 
 def _require_status(transfer: InventoryTransfer, allowed: set[str], action: str) -> None:
     if transfer.status not in allowed:
-        raise InvalidState(f"Cannot {action} a transfer that is {transfer.status}.",
-                           details={"transfer_id": transfer.pk, "status": transfer.status,
-                                    "allowed": sorted(allowed)})
+        raise InvalidState(
+            f"Cannot {action} a transfer that is {transfer.status}.",
+            details={
+                "transfer_id": transfer.pk,
+                "status": transfer.status,
+                "allowed": sorted(allowed),
+            },
+        )
 
 
 def _unique_variant_ids(variant_ids: list[int]) -> None:
@@ -70,13 +75,22 @@ def _unique_variant_ids(variant_ids: list[int]) -> None:
     for variant_id in variant_ids:
         (duplicates if variant_id in seen else seen).add(variant_id)
     if duplicates:
-        raise ValidationFailed("Each variant may appear on one line only.",
-                               details={"duplicate_variant_ids": sorted(duplicates)})
+        raise ValidationFailed(
+            "Each variant may appear on one line only.",
+            details={"duplicate_variant_ids": sorted(duplicates)},
+        )
 
 
 @atomic_with_retry
-def transfer_create(*, tenant, from_location_id: int, to_location_id: int, lines: Sequence[TransferLineInput],
-                    note: str = "", actor=None) -> InventoryTransfer:
+def transfer_create(
+    *,
+    tenant,
+    from_location_id: int,
+    to_location_id: int,
+    lines: Sequence[TransferLineInput],
+    note: str = "",
+    actor=None,
+) -> InventoryTransfer:
     """Create a DRAFT transfer (no stock moves yet).
 
     ``lines``: one per variant, ``qty`` > 0 (≤ 3 decimals, stock unit).
@@ -86,35 +100,56 @@ def transfer_create(*, tenant, from_location_id: int, to_location_id: int, lines
     (inactive location). SPEC §6.
     """
     if int(from_location_id) == int(to_location_id):
-        raise ValidationFailed("Source and destination must differ.", code=SAME_LOCATION,
-                               details={"to_location_id": ["Same as from_location_id."]})
-    locations = {loc.pk: loc for loc in Location.objects.filter(tenant=tenant,
-                                                                pk__in=[from_location_id, to_location_id])}
+        raise ValidationFailed(
+            "Source and destination must differ.",
+            code=SAME_LOCATION,
+            details={"to_location_id": ["Same as from_location_id."]},
+        )
+    locations = {
+        loc.pk: loc
+        for loc in Location.objects.filter(tenant=tenant, pk__in=[from_location_id, to_location_id])
+    }
     missing = sorted({int(from_location_id), int(to_location_id)} - locations.keys())
     if missing:
         raise NotFound("Location not found.", details={"location_ids": missing})
     inactive = sorted(pk for pk, loc in locations.items() if not loc.is_active)
     if inactive:
-        raise Unprocessable("Location is inactive.", code="inactive", details={"location_ids": inactive})
+        raise Unprocessable(
+            "Location is inactive.", code="inactive", details={"location_ids": inactive}
+        )
     if not lines:
         raise ValidationFailed("A transfer needs at least one line.", details={"lines": ["Empty."]})
-    cleaned = [(int(line.variant_id), clean_qty(line.qty, field_name=f"lines[{index}].qty"))
-               for index, line in enumerate(lines)]
+    cleaned = [
+        (int(line.variant_id), clean_qty(line.qty, field_name=f"lines[{index}].qty"))
+        for index, line in enumerate(lines)
+    ]
     _unique_variant_ids([variant_id for variant_id, _ in cleaned])
-    variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=[v for v, _ in cleaned])}
+    variants = {
+        v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=[v for v, _ in cleaned])
+    }
     missing = sorted({v for v, _ in cleaned} - variants.keys())
     if missing:
         raise NotFound("Variant not found.", details={"variant_ids": missing})
     untracked = sorted(pk for pk, v in variants.items() if not v.track_inventory)
     if untracked:
-        raise ValidationFailed("These variants do not track inventory.", code="not_stocked",
-                               details={"variant_ids": untracked})
-    transfer = InventoryTransfer.objects.create(tenant=tenant, from_location_id=from_location_id,
-                                                to_location_id=to_location_id, note=note, created_by=actor)
-    InventoryTransferLine.objects.bulk_create([
-        InventoryTransferLine(tenant=tenant, transfer=transfer, variant_id=variant_id, qty=qty)
-        for variant_id, qty in cleaned
-    ])
+        raise ValidationFailed(
+            "These variants do not track inventory.",
+            code="not_stocked",
+            details={"variant_ids": untracked},
+        )
+    transfer = InventoryTransfer.objects.create(
+        tenant=tenant,
+        from_location_id=from_location_id,
+        to_location_id=to_location_id,
+        note=note,
+        created_by=actor,
+    )
+    InventoryTransferLine.objects.bulk_create(
+        [
+            InventoryTransferLine(tenant=tenant, transfer=transfer, variant_id=variant_id, qty=qty)
+            for variant_id, qty in cleaned
+        ]
+    )
     return transfer
 
 
@@ -129,12 +164,25 @@ def transfer_send(*, tenant, transfer_id: int, actor=None) -> InventoryTransfer:
     transfer = _locked_transfer(tenant, transfer_id)
     _require_status(transfer, {InventoryTransfer.Status.DRAFT}, "send")
     lines = list(transfer.lines.order_by("pk"))
-    moves = [StockMove(location_id=transfer.from_location_id, variant_id=line.variant_id, qty=-line.qty,
-                       line_index=index, note=f"transfer {transfer.pk}")
-             for index, line in enumerate(lines)]
+    moves = [
+        StockMove(
+            location_id=transfer.from_location_id,
+            variant_id=line.variant_id,
+            qty=-line.qty,
+            line_index=index,
+            note=f"transfer {transfer.pk}",
+        )
+        for index, line in enumerate(lines)
+    ]
     now = timezone.now()
-    apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.TRANSFER_OUT, ref_id=str(transfer.pk),
-                actor=actor, occurred_at=now)
+    apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=LedgerRefType.TRANSFER_OUT,
+        ref_id=str(transfer.pk),
+        actor=actor,
+        occurred_at=now,
+    )
     for line in lines:
         line.qty_sent = line.qty
         line.updated_at = now
@@ -145,15 +193,28 @@ def transfer_send(*, tenant, transfer_id: int, actor=None) -> InventoryTransfer:
     return transfer
 
 
-def _out_portions(tenant, transfer) -> dict[int, list[tuple[Decimal, Decimal | None, str | None, object]]]:
+def _out_portions(
+    tenant, transfer
+) -> dict[int, list[tuple[Decimal, Decimal | None, str | None, object]]]:
     """Per variant, what left the source in row order: (qty, unit_cost, lot_code, expiry_date)."""
     portions: dict[int, list] = defaultdict(list)
-    rows = (StockLedger.objects.filter(tenant=tenant, ref_type=LedgerRefType.TRANSFER_OUT, ref_id=str(transfer.pk))
-            .select_related("lot").order_by("pk"))
+    rows = (
+        StockLedger.objects.filter(
+            tenant=tenant, ref_type=LedgerRefType.TRANSFER_OUT, ref_id=str(transfer.pk)
+        )
+        .select_related("lot")
+        .order_by("pk")
+    )
     for row in rows:
         lot = row.lot
-        portions[row.variant_id].append((-row.qty_delta, row.unit_cost, lot.lot_code if lot else None,
-                                         lot.expiry_date if lot else None))
+        portions[row.variant_id].append(
+            (
+                -row.qty_delta,
+                row.unit_cost,
+                lot.lot_code if lot else None,
+                lot.expiry_date if lot else None,
+            )
+        )
     return portions
 
 
@@ -169,8 +230,9 @@ def _slice(portions, start: Decimal, qty: Decimal):
 
 
 @atomic_with_retry
-def transfer_receive(*, tenant, transfer_id: int, lines: Sequence[TransferReceiveLine],
-                     actor=None) -> InventoryTransfer:
+def transfer_receive(
+    *, tenant, transfer_id: int, lines: Sequence[TransferReceiveLine], actor=None
+) -> InventoryTransfer:
     """Receive (part of) an IN_TRANSIT/PARTIAL_RECEIVED transfer at its destination.
 
     ``lines``: ``qty_receive`` > 0 per variant of the transfer, each at most
@@ -184,34 +246,69 @@ def transfer_receive(*, tenant, transfer_id: int, lines: Sequence[TransferReceiv
     ``receive_exceeds_sent``, 422 ``variant_not_in_transfer``. SPEC §6.
     """
     transfer = _locked_transfer(tenant, transfer_id)
-    _require_status(transfer, {InventoryTransfer.Status.IN_TRANSIT, InventoryTransfer.Status.PARTIAL_RECEIVED},
-                    "receive")
+    _require_status(
+        transfer,
+        {InventoryTransfer.Status.IN_TRANSIT, InventoryTransfer.Status.PARTIAL_RECEIVED},
+        "receive",
+    )
     if not lines:
         raise ValidationFailed("At least one line is required.", details={"lines": ["Empty."]})
-    cleaned = [(int(line.variant_id), clean_qty(line.qty_receive, field_name=f"lines[{index}].qty_receive"))
-               for index, line in enumerate(lines)]
+    cleaned = [
+        (
+            int(line.variant_id),
+            clean_qty(line.qty_receive, field_name=f"lines[{index}].qty_receive"),
+        )
+        for index, line in enumerate(lines)
+    ]
     _unique_variant_ids([variant_id for variant_id, _ in cleaned])
     by_variant = {line.variant_id: line for line in transfer.lines.order_by("pk")}
     unknown = sorted(v for v, _ in cleaned if v not in by_variant)
     if unknown:
-        raise Unprocessable("These variants are not on the transfer.", code=NOT_IN_TRANSFER,
-                            details={"variant_ids": unknown})
-    over = [{"variant_id": v, "qty_receive": str(q), "qty_remaining": str(by_variant[v].qty_remaining)}
-            for v, q in cleaned if q > by_variant[v].qty_remaining]
+        raise Unprocessable(
+            "These variants are not on the transfer.",
+            code=NOT_IN_TRANSFER,
+            details={"variant_ids": unknown},
+        )
+    over = [
+        {"variant_id": v, "qty_receive": str(q), "qty_remaining": str(by_variant[v].qty_remaining)}
+        for v, q in cleaned
+        if q > by_variant[v].qty_remaining
+    ]
     if over:
-        raise Conflict("Cannot receive more than was sent and not yet received.", code=RECEIVE_EXCEEDS_SENT,
-                       details={"lines": over})
+        raise Conflict(
+            "Cannot receive more than was sent and not yet received.",
+            code=RECEIVE_EXCEEDS_SENT,
+            details={"lines": over},
+        )
     portions = _out_portions(tenant, transfer)
     moves = []
     for index, (variant_id, qty) in enumerate(cleaned):
         line = by_variant[variant_id]
-        for part_qty, cost, lot_code, expiry in _slice(portions.get(variant_id, []), line.qty_received, qty):
-            moves.append(StockMove(location_id=transfer.to_location_id, variant_id=variant_id, qty=part_qty,
-                                   unit_cost=cost, update_cost=cost is not None, lot_code=lot_code,
-                                   expiry_date=expiry, line_index=index, note=f"transfer {transfer.pk}"))
+        for part_qty, cost, lot_code, expiry in _slice(
+            portions.get(variant_id, []), line.qty_received, qty
+        ):
+            moves.append(
+                StockMove(
+                    location_id=transfer.to_location_id,
+                    variant_id=variant_id,
+                    qty=part_qty,
+                    unit_cost=cost,
+                    update_cost=cost is not None,
+                    lot_code=lot_code,
+                    expiry_date=expiry,
+                    line_index=index,
+                    note=f"transfer {transfer.pk}",
+                )
+            )
     now = timezone.now()
-    apply_moves(tenant=tenant, moves=moves, ref_type=LedgerRefType.TRANSFER_IN, ref_id=str(transfer.pk),
-                actor=actor, occurred_at=now)
+    apply_moves(
+        tenant=tenant,
+        moves=moves,
+        ref_type=LedgerRefType.TRANSFER_IN,
+        ref_id=str(transfer.pk),
+        actor=actor,
+        occurred_at=now,
+    )
     changed = []
     for variant_id, qty in cleaned:
         line = by_variant[variant_id]
@@ -220,7 +317,9 @@ def transfer_receive(*, tenant, transfer_id: int, lines: Sequence[TransferReceiv
         changed.append(line)
     InventoryTransferLine.objects.bulk_update(changed, ["qty_received", "updated_at"])
     done = all(line.qty_remaining == 0 for line in by_variant.values())
-    transfer.status = InventoryTransfer.Status.RECEIVED if done else InventoryTransfer.Status.PARTIAL_RECEIVED
+    transfer.status = (
+        InventoryTransfer.Status.RECEIVED if done else InventoryTransfer.Status.PARTIAL_RECEIVED
+    )
     transfer.received_at = now if done else None
     transfer.save(update_fields=["status", "received_at", "updated_at"])
     return transfer

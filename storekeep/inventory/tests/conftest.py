@@ -10,7 +10,9 @@ from storekeep.testing import factories
 @pytest.fixture
 def lot_variant(tenant):
     """A lot-tracked variant (FEFO, SPEC §7)."""
-    return factories.VariantFactory(tenant=tenant, sku="MILK-1L", track_lots=True, cost=Decimal("0.50"))
+    return factories.VariantFactory(
+        tenant=tenant, sku="MILK-1L", track_lots=True, cost=Decimal("0.50")
+    )
 
 
 @pytest.fixture

@@ -16,12 +16,24 @@ D = Decimal
 def snapshot(tenant) -> dict:
     """Everything an engine operation may write, for "failed operations change nothing" checks."""
     return {
-        "items": sorted(InventoryItem.objects.filter(tenant=tenant).values_list(
-            "pk", "location_id", "variant_id", "on_hand", "reserved", "version", "avg_unit_cost",
-            "low_stock_alerted", "last_movement_at")),
+        "items": sorted(
+            InventoryItem.objects.filter(tenant=tenant).values_list(
+                "pk",
+                "location_id",
+                "variant_id",
+                "on_hand",
+                "reserved",
+                "version",
+                "avg_unit_cost",
+                "low_stock_alerted",
+                "last_movement_at",
+            )
+        ),
         "ledger": StockLedger.objects.filter(tenant=tenant).count(),
         "lots": sorted(Lot.objects.filter(tenant=tenant).values_list("pk", "qty")),
-        "reservations": sorted(Reservation.objects.filter(tenant=tenant).values_list("pk", "status", "qty")),
+        "reservations": sorted(
+            Reservation.objects.filter(tenant=tenant).values_list("pk", "status", "qty")
+        ),
     }
 
 
@@ -43,13 +55,21 @@ def assert_invariants(tenant=None) -> None:
     assert breaks == [], breaks
     lots = lot_differences(tenant=tenant)
     assert lots == [], lots
-    items = InventoryItem.objects.all() if tenant is None else InventoryItem.objects.filter(tenant=tenant)
+    items = (
+        InventoryItem.objects.all()
+        if tenant is None
+        else InventoryItem.objects.filter(tenant=tenant)
+    )
     pending = Reservation.objects.filter(status=Reservation.Status.PENDING)
     if tenant is not None:
         pending = pending.filter(tenant=tenant)
-    held = {(r["location_id"], r["variant_id"]): r["total"]
-            for r in pending.values("location_id", "variant_id").annotate(total=Sum("qty"))}
-    for row in items.values("location_id", "variant_id", "on_hand", "reserved", "tenant__allow_negative_stock"):
+    held = {
+        (r["location_id"], r["variant_id"]): r["total"]
+        for r in pending.values("location_id", "variant_id").annotate(total=Sum("qty"))
+    }
+    for row in items.values(
+        "location_id", "variant_id", "on_hand", "reserved", "tenant__allow_negative_stock"
+    ):
         assert row["reserved"] >= 0, row
         if not row["tenant__allow_negative_stock"]:
             assert row["on_hand"] >= 0, row

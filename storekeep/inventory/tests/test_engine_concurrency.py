@@ -57,22 +57,35 @@ def run_threads(work, count, timeout=60):
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_deductions_of_one_from_five_on_hand(tenant, store, variant, stock):
     stock(variant, store, 5)
-    results, errors = run_threads(lambda i: record_sale(
-        tenant=tenant, location_id=store.pk, ref_id=f"S{i}", lines=[StockLine(variant_id=variant.pk, qty=D("1"))]), 10)
+    results, errors = run_threads(
+        lambda i: record_sale(
+            tenant=tenant,
+            location_id=store.pk,
+            ref_id=f"S{i}",
+            lines=[StockLine(variant_id=variant.pk, qty=D("1"))],
+        ),
+        10,
+    )
     assert len(results) == 5
-    assert len(errors) == 5 and all(isinstance(e, InsufficientStock) and e.code == "insufficient_stock"
-                                    for e in errors.values()), errors
+    assert len(errors) == 5 and all(
+        isinstance(e, InsufficientStock) and e.code == "insufficient_stock" for e in errors.values()
+    ), errors
     row = item(tenant, store, variant)
     assert row.on_hand == D("0") and row.version == 6
     assert StockLedger.objects.filter(tenant=tenant, ref_type="SALE").count() == 5
-    assert sorted(StockLedger.objects.filter(tenant=tenant, ref_type="SALE").values_list("balance_after", flat=True)) \
-        == [D("0"), D("1"), D("2"), D("3"), D("4")]
+    assert sorted(
+        StockLedger.objects.filter(tenant=tenant, ref_type="SALE").values_list(
+            "balance_after", flat=True
+        )
+    ) == [D("0"), D("1"), D("2"), D("3"), D("4")]
     call_command("inventory_check")
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_random_concurrent_mix_of_receipts_and_deductions_keeps_parity(tenant, store, warehouse, stock):
+def test_a_random_concurrent_mix_of_receipts_and_deductions_keeps_parity(
+    tenant, store, warehouse, stock
+):
     variants = [factories.VariantFactory(tenant=tenant) for _ in range(3)]
     locations = [store, warehouse]
     for v in variants:
@@ -86,16 +99,31 @@ def test_a_random_concurrent_mix_of_receipts_and_deductions_keeps_parity(tenant,
         outcome = Counter()
         for op in range(25):
             loc = rng.choice(locations)
-            picked = rng.sample(variants, rng.randint(1, 3))  # unsorted lines: the engine orders the locks
+            picked = rng.sample(
+                variants, rng.randint(1, 3)
+            )  # unsorted lines: the engine orders the locks
             qtys = [D(rng.randint(1, 3)) for _ in picked]
             try:
                 if rng.random() < 0.45:
-                    receive_stock(tenant=tenant, location_id=loc.pk,
-                                  lines=[ReceiptLine(variant_id=v.pk, qty=q) for v, q in zip(picked, qtys, strict=True)])
+                    receive_stock(
+                        tenant=tenant,
+                        location_id=loc.pk,
+                        lines=[
+                            ReceiptLine(variant_id=v.pk, qty=q)
+                            for v, q in zip(picked, qtys, strict=True)
+                        ],
+                    )
                     sign = 1
                 else:
-                    record_sale(tenant=tenant, location_id=loc.pk, ref_id=f"T{index}-{op}",
-                                lines=[StockLine(variant_id=v.pk, qty=q) for v, q in zip(picked, qtys, strict=True)])
+                    record_sale(
+                        tenant=tenant,
+                        location_id=loc.pk,
+                        ref_id=f"T{index}-{op}",
+                        lines=[
+                            StockLine(variant_id=v.pk, qty=q)
+                            for v, q in zip(picked, qtys, strict=True)
+                        ],
+                    )
                     sign = -1
             except InsufficientStock:
                 outcome["short"] += 1
@@ -122,9 +150,19 @@ def test_a_random_concurrent_mix_of_receipts_and_deductions_keeps_parity(tenant,
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reservations_never_over_reserve(tenant, store, variant, stock):
     stock(variant, store, 5)
-    results, errors = run_threads(lambda i: reserve_stock(
-        tenant=tenant, location_id=store.pk, variant_id=variant.pk, qty=D("1"), order_ref=f"O{i}"), 8)
-    assert len(results) == 5 and all(isinstance(e, InsufficientStock) for e in errors.values()), errors
+    results, errors = run_threads(
+        lambda i: reserve_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            variant_id=variant.pk,
+            qty=D("1"),
+            order_ref=f"O{i}",
+        ),
+        8,
+    )
+    assert len(results) == 5 and all(isinstance(e, InsufficientStock) for e in errors.values()), (
+        errors
+    )
     row = item(tenant, store, variant)
     assert (row.on_hand, row.reserved) == (D("5"), D("5"))
     assert_invariants(tenant)
@@ -133,8 +171,14 @@ def test_concurrent_reservations_never_over_reserve(tenant, store, variant, stoc
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_receipts_create_one_item(tenant, store, variant):
-    results, errors = run_threads(lambda i: receive_stock(
-        tenant=tenant, location_id=store.pk, lines=[ReceiptLine(variant_id=variant.pk, qty=D("2"))]), 6)
+    results, errors = run_threads(
+        lambda i: receive_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            lines=[ReceiptLine(variant_id=variant.pk, qty=D("2"))],
+        ),
+        6,
+    )
     assert errors == {} and len(results) == 6
     assert InventoryItem.objects.filter(tenant=tenant).count() == 1
     assert item(tenant, store, variant).on_hand == D("12")
@@ -147,8 +191,12 @@ def test_stock_rows_are_locked_in_one_ordered_select_for_update(tenant, store, w
     for v in variants:
         stock(v, store, 5)
     with CaptureQueriesContext(connection) as ctx:
-        record_sale(tenant=tenant, location_id=store.pk, ref_id="S",
-                    lines=[StockLine(variant_id=v.pk, qty=D("1")) for v in reversed(variants)])
+        record_sale(
+            tenant=tenant,
+            location_id=store.pk,
+            ref_id="S",
+            lines=[StockLine(variant_id=v.pk, qty=D("1")) for v in reversed(variants)],
+        )
     locking = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locking) == 1, locking
     [sql] = locking
@@ -159,18 +207,28 @@ def test_stock_rows_are_locked_in_one_ordered_select_for_update(tenant, store, w
     # A move across two locations (a transfer): still one locking query for every item.
     for v in variants:
         stock(v, warehouse, 1)
-    moves = [StockMove(location_id=store.pk, variant_id=v.pk, qty=D("-1"), ref_type="TRANSFER_OUT") for v in variants]
-    moves += [StockMove(location_id=warehouse.pk, variant_id=v.pk, qty=D("1"), ref_type="TRANSFER_IN")
-              for v in variants]
+    moves = [
+        StockMove(location_id=store.pk, variant_id=v.pk, qty=D("-1"), ref_type="TRANSFER_OUT")
+        for v in variants
+    ]
+    moves += [
+        StockMove(location_id=warehouse.pk, variant_id=v.pk, qty=D("1"), ref_type="TRANSFER_IN")
+        for v in variants
+    ]
     with CaptureQueriesContext(connection) as ctx:
-        rows = run_atomic(lambda: apply_moves(tenant=tenant, moves=moves, ref_type="TRANSFER_OUT", ref_id="T1"))
+        rows = run_atomic(
+            lambda: apply_moves(tenant=tenant, moves=moves, ref_type="TRANSFER_OUT", ref_id="T1")
+        )
     locking = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
-    assert len(locking) == 1 and 'ORDER BY "inventory_inventoryitem"."id" ASC' in locking[0], locking
+    assert len(locking) == 1 and 'ORDER BY "inventory_inventoryitem"."id" ASC' in locking[0], (
+        locking
+    )
     assert [r.ref_type for r in rows] == ["TRANSFER_OUT"] * 4 + ["TRANSFER_IN"] * 4
     assert_invariants(tenant)
 
 
 # --- the retry loop (SPEC §3.4) --------------------------------------------------------------
+
 
 def _deadlock() -> OperationalError:
     exc = OperationalError("could not serialise")
@@ -184,7 +242,11 @@ def test_run_atomic_retries_a_deadlock_then_succeeds(tenant, store, variant):
 
     def work():
         calls.append(1)
-        receive_stock(tenant=tenant, location_id=store.pk, lines=[ReceiptLine(variant_id=variant.pk, qty=D("1"))])
+        receive_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            lines=[ReceiptLine(variant_id=variant.pk, qty=D("1"))],
+        )
         if len(calls) == 1:
             raise _deadlock()  # after writing: the retry must start from a rolled-back state
         return "done"

@@ -81,7 +81,11 @@ class EngineMachine(RuleBasedStateMachine):
         self._atomic.__enter__()
         c = self.ctx
         self.tenant, self.locations, self.variants, self.lot_variant = (
-            c["tenant"], c["locations"], c["variants"], c["lot_variant"])
+            c["tenant"],
+            c["locations"],
+            c["variants"],
+            c["lot_variant"],
+        )
         self.today = timezone.localdate()
         self.items = {(loc.pk, v.pk): ItemModel() for loc in self.locations for v in self.variants}
         self.res: dict[int, ReservationModel] = {}
@@ -124,14 +128,23 @@ class EngineMachine(RuleBasedStateMachine):
         succeeded exactly when the model says so, including the expiry of overdue reservations."""
         before = snapshot(self.tenant)
         reserved = {key: self.items[key].reserved for key, *_ in lines}
-        short = [key for key, kind, qty, _ in lines if not self._feasible(key, kind, qty, reserved[key])]
+        short = [
+            key for key, kind, qty, _ in lines if not self._feasible(key, kind, qty, reserved[key])
+        ]
         freed = []
         if short:
-            freed = [pk for pk, r in self.res.items()
-                     if r.status == "PENDING" and r.overdue and r.key in short]
+            freed = [
+                pk
+                for pk, r in self.res.items()
+                if r.status == "PENDING" and r.overdue and r.key in short
+            ]
             for pk in freed:
                 reserved[self.res[pk].key] -= self.res[pk].qty
-            short = [key for key, kind, qty, _ in lines if not self._feasible(key, kind, qty, reserved[key])]
+            short = [
+                key
+                for key, kind, qty, _ in lines
+                if not self._feasible(key, kind, qty, reserved[key])
+            ]
         try:
             result = call()
         except InsufficientStock as exc:
@@ -152,8 +165,15 @@ class EngineMachine(RuleBasedStateMachine):
         return (self.locations[loc_index].pk, self.variants[var_index].pk)
 
     # --- rules --------------------------------------------------------------------------
-    @rule(loc=st.integers(0, 1), picks=st.lists(st.tuples(st.integers(0, 2), QTYS, EXPIRIES), min_size=1, max_size=3,
-                                                unique_by=lambda t: t[0]))
+    @rule(
+        loc=st.integers(0, 1),
+        picks=st.lists(
+            st.tuples(st.integers(0, 2), QTYS, EXPIRIES),
+            min_size=1,
+            max_size=3,
+            unique_by=lambda t: t[0],
+        ),
+    )
     def receive(self, loc, picks):
         lines, model_lines = [], []
         for var_index, qty, days in picks:
@@ -166,31 +186,56 @@ class EngineMachine(RuleBasedStateMachine):
                 expired = days is not None and days < 0
             lines.append(ReceiptLine(variant_id=variant.pk, qty=qty, unit_cost=D("2.5"), **extra))
             model_lines.append((self._key(loc, var_index), "in", qty, expired))
-        self._run(model_lines, lambda: receive_stock(tenant=self.tenant, location_id=self.locations[loc].pk,
-                                                     lines=lines))
+        self._run(
+            model_lines,
+            lambda: receive_stock(
+                tenant=self.tenant, location_id=self.locations[loc].pk, lines=lines
+            ),
+        )
 
-    @rule(loc=st.integers(0, 1), picks=st.lists(st.tuples(st.integers(0, 2), QTYS), min_size=1, max_size=3,
-                                                unique_by=lambda t: t[0]))
+    @rule(
+        loc=st.integers(0, 1),
+        picks=st.lists(
+            st.tuples(st.integers(0, 2), QTYS), min_size=1, max_size=3, unique_by=lambda t: t[0]
+        ),
+    )
     def sell(self, loc, picks):
         lines = [StockLine(variant_id=self.variants[v].pk, qty=q) for v, q in picks]
-        self._run([(self._key(loc, v), "sale", q, False) for v, q in picks],
-                  lambda: record_sale(tenant=self.tenant, location_id=self.locations[loc].pk, ref_id="S", lines=lines))
+        self._run(
+            [(self._key(loc, v), "sale", q, False) for v, q in picks],
+            lambda: record_sale(
+                tenant=self.tenant, location_id=self.locations[loc].pk, ref_id="S", lines=lines
+            ),
+        )
 
     @rule(loc=st.integers(0, 1), var=st.integers(0, 2), qty=QTYS, up=st.booleans())
     def adjust_delta(self, loc, var, qty, up):
         key = self._key(loc, var)
-        self._run([(key, "in" if up else "correct", qty, False)], lambda: adjust_stock(
-            tenant=self.tenant, location_id=key[0], reason="correction",
-            lines=[AdjustmentLine(variant_id=key[1], delta=qty if up else -qty)]))
+        self._run(
+            [(key, "in" if up else "correct", qty, False)],
+            lambda: adjust_stock(
+                tenant=self.tenant,
+                location_id=key[0],
+                reason="correction",
+                lines=[AdjustmentLine(variant_id=key[1], delta=qty if up else -qty)],
+            ),
+        )
 
-    @rule(loc=st.integers(0, 1), var=st.integers(0, 2), value=st.sampled_from([D("0"), D("1"), D("4"), D("12.5")]))
+    @rule(
+        loc=st.integers(0, 1),
+        var=st.integers(0, 2),
+        value=st.sampled_from([D("0"), D("1"), D("4"), D("12.5")]),
+    )
     def adjust_absolute(self, loc, var, value):
         key = self._key(loc, var)
         m = self.items[key]
         version = m.version
         call = lambda: adjust_stock(  # noqa: E731
-            tenant=self.tenant, location_id=key[0], reason="correction",
-            lines=[AdjustmentLine(variant_id=key[1], on_hand=value, expected_version=version)])
+            tenant=self.tenant,
+            location_id=key[0],
+            reason="correction",
+            lines=[AdjustmentLine(variant_id=key[1], on_hand=value, expected_version=version)],
+        )
         diff = value - m.on_hand
         if diff:
             self._run([(key, "in" if diff > 0 else "correct", abs(diff), False)], call)
@@ -201,14 +246,25 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(loc=st.integers(0, 1), var=st.integers(0, 2), qty=QTYS)
     def waste(self, loc, var, qty):
         key = self._key(loc, var)
-        self._run([(key, "correct", qty, False)], lambda: write_off(
-            tenant=self.tenant, location_id=key[0], reason="damage", lines=[StockLine(variant_id=key[1], qty=qty)]))
+        self._run(
+            [(key, "correct", qty, False)],
+            lambda: write_off(
+                tenant=self.tenant,
+                location_id=key[0],
+                reason="damage",
+                lines=[StockLine(variant_id=key[1], qty=qty)],
+            ),
+        )
 
     @rule(target=reservations, loc=st.integers(0, 1), var=st.integers(0, 2), qty=QTYS)
     def reserve(self, loc, var, qty):
         key = self._key(loc, var)
-        made = self._run([(key, "reserve", qty, False)], lambda: reserve_stock(
-            tenant=self.tenant, location_id=key[0], variant_id=key[1], qty=qty))
+        made = self._run(
+            [(key, "reserve", qty, False)],
+            lambda: reserve_stock(
+                tenant=self.tenant, location_id=key[0], variant_id=key[1], qty=qty
+            ),
+        )
         if made is None:
             return multiple()
         self.res[made.pk] = ReservationModel(key=key, qty=qty)
@@ -227,7 +283,9 @@ class EngineMachine(RuleBasedStateMachine):
         else:
             rows = confirm_reservation(tenant=self.tenant, reservation_id=pk)
             assert sum(row.qty_delta for row in rows) == -r.qty
-            assert all(row.ref_type == "RESERVATION_CONFIRM" and row.ref_id == str(pk) for row in rows)
+            assert all(
+                row.ref_type == "RESERVATION_CONFIRM" and row.ref_id == str(pk) for row in rows
+            )
             r.status = "CONFIRMED"
             m.reserved -= r.qty
             m.fresh -= r.qty
@@ -267,15 +325,19 @@ class EngineMachine(RuleBasedStateMachine):
     @invariant()
     def matches_the_model_and_the_invariants(self):
         assert_invariants(self.tenant)
-        stored = {(i.location_id, i.variant_id): i for i in InventoryItem.objects.filter(tenant=self.tenant)}
+        stored = {
+            (i.location_id, i.variant_id): i
+            for i in InventoryItem.objects.filter(tenant=self.tenant)
+        }
         for key, m in self.items.items():
             got = stored.get(key)
             actual = (got.on_hand, got.reserved, got.version) if got else (ZERO, ZERO, 0)
             assert actual == (m.on_hand, m.reserved, m.version), (key, actual, m)
             if self._is_lot(key):
                 fresh = expired = ZERO
-                for expiry, qty in Lot.objects.filter(tenant=self.tenant, location_id=key[0],
-                                                      variant_id=key[1]).values_list("expiry_date", "qty"):
+                for expiry, qty in Lot.objects.filter(
+                    tenant=self.tenant, location_id=key[0], variant_id=key[1]
+                ).values_list("expiry_date", "qty"):
                     if expiry is not None and expiry < self.today:
                         expired += qty
                     else:
@@ -289,8 +351,19 @@ class EngineMachine(RuleBasedStateMachine):
 def test_random_engine_operations_keep_every_invariant(tenant, store, warehouse):
     plain = [factories.VariantFactory(tenant=tenant, cost=D("2")) for _ in range(2)]
     lot_variant = factories.VariantFactory(tenant=tenant, track_lots=True)
-    EngineMachine.ctx = {"tenant": tenant, "locations": [store, warehouse], "variants": plain + [lot_variant],
-                         "lot_variant": lot_variant}
-    run_state_machine_as_test(EngineMachine, settings=settings(
-        max_examples=20, stateful_step_count=15, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much], database=None))
+    EngineMachine.ctx = {
+        "tenant": tenant,
+        "locations": [store, warehouse],
+        "variants": plain + [lot_variant],
+        "lot_variant": lot_variant,
+    }
+    run_state_machine_as_test(
+        EngineMachine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            database=None,
+        ),
+    )

@@ -32,11 +32,15 @@ from .helpers import D, assert_invariants, item, snapshot
 
 
 def reserve(tenant, location, variant, qty, **kw):
-    return reserve_stock(tenant=tenant, location_id=location.pk, variant_id=variant.pk, qty=D(qty), **kw)
+    return reserve_stock(
+        tenant=tenant, location_id=location.pk, variant_id=variant.pk, qty=D(qty), **kw
+    )
 
 
 def overdue(reservation):
-    Reservation.objects.filter(pk=reservation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    Reservation.objects.filter(pk=reservation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
 
 
 def test_reserve_raises_reserved_and_fails_when_available_is_short(tenant, store, variant, stock):
@@ -101,13 +105,19 @@ def test_an_overdue_reservation_cannot_be_confirmed(tenant, store, variant, stoc
     assert item(tenant, store, variant).on_hand == D("5")
 
 
-def test_an_operation_finding_an_item_short_first_expires_its_overdue_reservations(tenant, store, variant, stock):
+def test_an_operation_finding_an_item_short_first_expires_its_overdue_reservations(
+    tenant, store, variant, stock
+):
     stock(variant, store, 5)
     stale = reserve(tenant, store, variant, "4")
     live = reserve(tenant, store, variant, "1")
     overdue(stale)
-    [row] = record_sale(tenant=tenant, location_id=store.pk, ref_id="S1",
-                        lines=[StockLine(variant_id=variant.pk, qty=D("3"))])
+    [row] = record_sale(
+        tenant=tenant,
+        location_id=store.pk,
+        ref_id="S1",
+        lines=[StockLine(variant_id=variant.pk, qty=D("3"))],
+    )
     assert row.balance_after == D("2")
     assert Reservation.objects.get(pk=stale.pk).status == "EXPIRED"
     assert Reservation.objects.get(pk=live.pk).status == "PENDING"
@@ -123,7 +133,9 @@ def test_overdue_reservations_free_stock_for_a_new_reservation(tenant, store, va
     assert_invariants(tenant)
 
 
-def test_a_still_short_operation_restores_the_reservations_it_expired(tenant, store, variant, stock):
+def test_a_still_short_operation_restores_the_reservations_it_expired(
+    tenant, store, variant, stock
+):
     """Bug: a caller catching the 409 inside its own transaction kept the reservations EXPIRED
     while ``reserved`` still counted them (leaked forever: no job would release them)."""
     stock(variant, store, 5)
@@ -132,8 +144,12 @@ def test_a_still_short_operation_restores_the_reservations_it_expired(tenant, st
     before = snapshot(tenant)
     with transaction.atomic():
         with pytest.raises(InsufficientStock):
-            record_sale(tenant=tenant, location_id=store.pk, ref_id="S1",
-                        lines=[StockLine(variant_id=variant.pk, qty=D("6"))])
+            record_sale(
+                tenant=tenant,
+                location_id=store.pk,
+                ref_id="S1",
+                lines=[StockLine(variant_id=variant.pk, qty=D("6"))],
+            )
         assert snapshot(tenant) == before
     assert Reservation.objects.get(pk=stale.pk).status == "PENDING"
     assert_invariants(tenant)
@@ -156,6 +172,7 @@ def test_release_expired_reservations_job_and_task(tenant, store, variant, stock
 
 
 # --- the Redis lock -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def lock_redis(redis_client, settings):
@@ -186,8 +203,14 @@ def test_the_redis_lock_is_acquired_with_an_owner_token_and_released(lock_redis)
 
 def test_a_second_acquirer_blocks_then_gets_lock_acquisition_error(lock_redis):
     first = _lock(lock_redis, timeout=5)
-    second = InventoryLock(first.key.removeprefix("inventory:lock:"), client=lock_redis, timeout=5,
-                           blocking_timeout=0.3, retries=1, backoff=0.01)
+    second = InventoryLock(
+        first.key.removeprefix("inventory:lock:"),
+        client=lock_redis,
+        timeout=5,
+        blocking_timeout=0.3,
+        retries=1,
+        backoff=0.01,
+    )
     first.acquire()
     started = time.monotonic()
     with pytest.raises(LockAcquisitionError) as caught:
@@ -220,7 +243,9 @@ def test_a_lock_taken_over_after_expiry_is_not_released_by_the_old_owner(lock_re
     new.release()
 
 
-def test_reserve_stock_works_under_the_redis_lock_backend(lock_redis, settings, tenant, store, variant, stock):
+def test_reserve_stock_works_under_the_redis_lock_backend(
+    lock_redis, settings, tenant, store, variant, stock
+):
     settings.STOREKEEP_LOCK_BACKEND = "redis"
     settings.STOREKEEP_LOCK_BLOCKING_TIMEOUT = 0.1
     settings.STOREKEEP_LOCK_RETRIES = 0
@@ -256,6 +281,7 @@ def test_an_unreachable_redis_does_not_fail_a_reservation(settings, tenant, stor
 
 # --- exactly once under real concurrency (PostgreSQL) -------------------------------------
 
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirms_write_one_ledger_row(tenant, store, variant, stock):
@@ -269,7 +295,9 @@ def test_concurrent_confirms_write_one_ledger_row(tenant, store, variant, stock)
     def confirm():
         try:
             barrier.wait(timeout=10)
-            results.append([r.pk for r in confirm_reservation(tenant=tenant, reservation_id=reservation.pk)])
+            results.append(
+                [r.pk for r in confirm_reservation(tenant=tenant, reservation_id=reservation.pk)]
+            )
         except Exception as exc:  # noqa: BLE001 — collected and asserted below
             errors.append(exc)
         finally:
@@ -292,7 +320,8 @@ def test_concurrent_confirms_write_one_ledger_row(tenant, store, variant, stock)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_short_sale_does_not_wait_for_an_overdue_reservation_another_transaction_holds(
-        tenant, store, variant, stock):
+    tenant, store, variant, stock
+):
     """Bug (deadlock): release/confirm lock the reservation, then the item; a short sale held the
     item and then waited for that reservation. Now it skips reservations locked elsewhere."""
     from django.db import connection
@@ -319,16 +348,28 @@ def test_a_short_sale_does_not_wait_for_an_overdue_reservation_another_transacti
         assert locked.wait(timeout=10)
         started = time.monotonic()
         with pytest.raises(InsufficientStock):
-            record_sale(tenant=tenant, location_id=store.pk, ref_id="S1",
-                        lines=[StockLine(variant_id=variant.pk, qty=D("3"))])
+            record_sale(
+                tenant=tenant,
+                location_id=store.pk,
+                ref_id="S1",
+                lines=[StockLine(variant_id=variant.pk, qty=D("3"))],
+            )
         assert time.monotonic() - started < 3
     finally:
         done.set()
         thread.join(timeout=15)
     assert not thread.is_alive()
-    record_sale(tenant=tenant, location_id=store.pk, ref_id="S1", lines=[StockLine(variant_id=variant.pk, qty=D("3"))])
+    record_sale(
+        tenant=tenant,
+        location_id=store.pk,
+        ref_id="S1",
+        lines=[StockLine(variant_id=variant.pk, qty=D("3"))],
+    )
     assert Reservation.objects.get(pk=stale.pk).status == "EXPIRED"
-    assert (item(tenant, store, variant).on_hand, item(tenant, store, variant).reserved) == (D("2"), D("0"))
+    assert (item(tenant, store, variant).on_hand, item(tenant, store, variant).reserved) == (
+        D("2"),
+        D("0"),
+    )
     assert_invariants(tenant)
 
 
@@ -339,4 +380,6 @@ def test_a_bad_reservation_ttl_is_a_validation_error(ttl, tenant, store, variant
     with pytest.raises(ValidationFailed):
         reserve(tenant, store, variant, "1", ttl_minutes=ttl)
     assert snapshot(tenant) == before
-    assert reserve(tenant, store, variant, "1", ttl_minutes=2).expires_at <= timezone.now() + timedelta(minutes=2)
+    assert reserve(
+        tenant, store, variant, "1", ttl_minutes=2
+    ).expires_at <= timezone.now() + timedelta(minutes=2)

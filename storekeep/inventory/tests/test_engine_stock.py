@@ -1,7 +1,6 @@
 """The stock services: never negative (§3.3), atomic (§3.4), tenant isolation (§3.6),
 versions, moving-average cost and low-stock alerts (§4)."""
 
-
 import pytest
 from django.db import connection
 
@@ -26,14 +25,20 @@ from .helpers import D, assert_invariants, item, snapshot
 
 
 def sale(tenant, location, *lines, ref="S1"):
-    return record_sale(tenant=tenant, location_id=location.pk, ref_id=ref,
-                       lines=[StockLine(variant_id=v.pk, qty=D(q)) for v, q in lines])
+    return record_sale(
+        tenant=tenant,
+        location_id=location.pk,
+        ref_id=ref,
+        lines=[StockLine(variant_id=v.pk, qty=D(q)) for v, q in lines],
+    )
 
 
 # --- never negative (SPEC §3.3) -------------------------------------------------------------
 
+
 def test_a_sale_beyond_on_hand_fails_with_insufficient_stock_listing_every_short_line(
-        tenant, store, variant, variant_b, lot_variant, stock):
+    tenant, store, variant, variant_b, lot_variant, stock
+):
     stock(variant, store, 3)
     stock(variant_b, store, 10)
     stock(lot_variant, store, 2, lot_code="L1")
@@ -43,9 +48,19 @@ def test_a_sale_beyond_on_hand_fails_with_insufficient_stock_listing_every_short
     exc = caught.value
     assert exc.code == "insufficient_stock" and exc.status_code == 409
     lines = exc.details["lines"]
-    assert [(line["variant_id"], line["line_index"]) for line in lines] == [(variant.pk, 0), (lot_variant.pk, 2)]
-    assert lines[0] == {"location_id": store.pk, "variant_id": variant.pk, "sku": "MUG-RED", "line_index": 0,
-                        "requested": "4.000", "on_hand": "3.000", "available": "3.000"}
+    assert [(line["variant_id"], line["line_index"]) for line in lines] == [
+        (variant.pk, 0),
+        (lot_variant.pk, 2),
+    ]
+    assert lines[0] == {
+        "location_id": store.pk,
+        "variant_id": variant.pk,
+        "sku": "MUG-RED",
+        "line_index": 0,
+        "requested": "4.000",
+        "on_hand": "3.000",
+        "available": "3.000",
+    }
     assert snapshot(tenant) == before
 
 
@@ -57,8 +72,12 @@ def test_deduction_respects_available_not_only_on_hand(tenant, store, variant, s
         sale(tenant, store, (variant, "2"))
     assert caught.value.details["lines"][0]["available"] == "1.000"
     with pytest.raises(InsufficientStock):
-        adjust_stock(tenant=tenant, location_id=store.pk, reason="damage",
-                     lines=[AdjustmentLine(variant_id=variant.pk, delta=D("-2"))])
+        adjust_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="damage",
+            lines=[AdjustmentLine(variant_id=variant.pk, delta=D("-2"))],
+        )
     assert snapshot(tenant) == before
     sale(tenant, store, (variant, "1"))
     assert item(tenant, store, variant).on_hand == D("4")
@@ -99,63 +118,102 @@ def test_receipts_still_work_after_a_tenant_turns_negative_stock_off(tenant, sto
 
 
 @pytest.mark.parametrize("column,value", [("on_hand", "-1"), ("reserved", "-1"), ("reserved", "6")])
-def test_database_check_constraints_reject_impossible_quantities(column, value, tenant, store, variant, stock):
+def test_database_check_constraints_reject_impossible_quantities(
+    column, value, tenant, store, variant, stock
+):
     from django.db import IntegrityError, transaction
 
     stock(variant, store, 5)
     pk = item(tenant, store, variant).pk
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE inventory_inventoryitem SET {column} = %s WHERE id = %s", [value, pk])
+        cursor.execute(
+            f"UPDATE inventory_inventoryitem SET {column} = %s WHERE id = %s", [value, pk]
+        )
     assert item(tenant, store, variant).on_hand == D("5")
 
 
 # --- atomic and ordered (SPEC §3.4) ------------------------------------------------------
 
-def test_a_multi_line_operation_with_one_short_line_changes_nothing(tenant, store, variant, variant_b, stock):
+
+def test_a_multi_line_operation_with_one_short_line_changes_nothing(
+    tenant, store, variant, variant_b, stock
+):
     stock(variant, store, 10)
     stock(variant_b, store, 1)
     before = snapshot(tenant)
     with pytest.raises(InsufficientStock):
-        write_off(tenant=tenant, location_id=store.pk, reason="damage",
-                  lines=[StockLine(variant_id=variant.pk, qty=D("2")), StockLine(variant_id=variant_b.pk, qty=D("2"))])
+        write_off(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="damage",
+            lines=[
+                StockLine(variant_id=variant.pk, qty=D("2")),
+                StockLine(variant_id=variant_b.pk, qty=D("2")),
+            ],
+        )
     with pytest.raises(InsufficientStock):
-        adjust_stock(tenant=tenant, location_id=store.pk, reason="correction",
-                     lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("0")),
-                            AdjustmentLine(variant_id=variant_b.pk, delta=D("-5"))])
+        adjust_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="correction",
+            lines=[
+                AdjustmentLine(variant_id=variant.pk, on_hand=D("0")),
+                AdjustmentLine(variant_id=variant_b.pk, delta=D("-5")),
+            ],
+        )
     assert snapshot(tenant) == before
 
 
-def test_lines_of_the_same_variant_are_applied_in_order_with_running_balances(tenant, store, variant, stock):
+def test_lines_of_the_same_variant_are_applied_in_order_with_running_balances(
+    tenant, store, variant, stock
+):
     stock(variant, store, 10)
     rows = sale(tenant, store, (variant, "2"), (variant, "3"))
     assert [(r.qty_delta, r.balance_after, r.line_index) for r in rows] == [
-        (D("-2"), D("8"), 0), (D("-3"), D("5"), 1)]
+        (D("-2"), D("8"), 0),
+        (D("-3"), D("5"), 1),
+    ]
     assert_invariants(tenant)
 
 
 # --- validation -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("qty", ["0", "-1", "abc", "1.0001", "NaN", "Infinity", "1e20", None, True])
 def test_bad_quantities_are_rejected_and_change_nothing(qty, tenant, store, variant, stock):
     stock(variant, store, 5)
     before = snapshot(tenant)
     with pytest.raises(ValidationFailed) as caught:
-        record_sale(tenant=tenant, location_id=store.pk, ref_id="S", lines=[StockLine(variant_id=variant.pk, qty=qty)])
+        record_sale(
+            tenant=tenant,
+            location_id=store.pk,
+            ref_id="S",
+            lines=[StockLine(variant_id=variant.pk, qty=qty)],
+        )
     assert caught.value.status_code == 400 and caught.value.code == "validation_error"
     with pytest.raises(ValidationFailed):
-        receive_stock(tenant=tenant, location_id=store.pk, lines=[ReceiptLine(variant_id=variant.pk, qty=qty)])
+        receive_stock(
+            tenant=tenant, location_id=store.pk, lines=[ReceiptLine(variant_id=variant.pk, qty=qty)]
+        )
     assert snapshot(tenant) == before
 
 
 @pytest.mark.parametrize("qty", ["-1", "0", "abc"])
-def test_bad_quantities_of_a_recipe_parent_are_rejected(qty, tenant, store, variant, variant_b, stock):
+def test_bad_quantities_of_a_recipe_parent_are_rejected(
+    qty, tenant, store, variant, variant_b, stock
+):
     """Bug: recipe lines skipped clean_qty, so a sale of −1 kit *added* its components."""
     kit = factories.VariantFactory(tenant=tenant, sku="KIT")
     RecipeComponent.objects.create(tenant=tenant, parent=kit, component=variant, qty=D("2"))
     stock(variant, store, 5)
     before = snapshot(tenant)
     with pytest.raises(ValidationFailed):
-        record_sale(tenant=tenant, location_id=store.pk, ref_id="S", lines=[StockLine(variant_id=kit.pk, qty=qty)])
+        record_sale(
+            tenant=tenant,
+            location_id=store.pk,
+            ref_id="S",
+            lines=[StockLine(variant_id=kit.pk, qty=qty)],
+        )
     assert snapshot(tenant) == before
 
 
@@ -172,18 +230,29 @@ def test_a_receipt_that_would_overflow_on_hand_is_a_validation_error(tenant, sto
 @pytest.mark.parametrize("cost", ["-1", "NaN", "1e12", "0.00001"])
 def test_bad_unit_costs_are_rejected(cost, tenant, store, variant):
     with pytest.raises(ValidationFailed):
-        receive_stock(tenant=tenant, location_id=store.pk,
-                      lines=[ReceiptLine(variant_id=variant.pk, qty=D("1"), unit_cost=D(cost))])
+        receive_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            lines=[ReceiptLine(variant_id=variant.pk, qty=D("1"), unit_cost=D(cost))],
+        )
     assert not StockLedger.objects.filter(tenant=tenant).exists()
 
 
 def test_unknown_reason_and_missing_lines_are_validation_errors(tenant, store, variant):
     with pytest.raises(ValidationFailed):
-        adjust_stock(tenant=tenant, location_id=store.pk, reason="because",
-                     lines=[AdjustmentLine(variant_id=variant.pk, delta=D("1"))])
+        adjust_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="because",
+            lines=[AdjustmentLine(variant_id=variant.pk, delta=D("1"))],
+        )
     with pytest.raises(ValidationFailed):
-        adjust_stock(tenant=tenant, location_id=store.pk, reason="correction",
-                     lines=[AdjustmentLine(variant_id=variant.pk, delta=D("1"), on_hand=D("1"))])
+        adjust_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="correction",
+            lines=[AdjustmentLine(variant_id=variant.pk, delta=D("1"), on_hand=D("1"))],
+        )
     with pytest.raises(ValidationFailed):
         receive_stock(tenant=tenant, location_id=store.pk, lines=[])
     assert not InventoryItem.objects.filter(tenant=tenant).exists()
@@ -191,27 +260,45 @@ def test_unknown_reason_and_missing_lines_are_validation_errors(tenant, store, v
 
 # --- tenant isolation (SPEC §3.6) ------------------------------------------------------------
 
+
 def test_another_tenants_variant_or_location_is_not_found_and_nothing_is_written(
-        tenant, other_tenant, store, variant, stock):
+    tenant, other_tenant, store, variant, stock
+):
     stock(variant, store, 5)
     their_location = factories.LocationFactory(tenant=other_tenant, code="THEIRS")
     their_variant = factories.VariantFactory(tenant=other_tenant, sku="THEIRS")
     service = factories.VariantFactory(tenant=tenant, sku="GIFT-WRAP", track_inventory=False)
     before, theirs_before = snapshot(tenant), snapshot(other_tenant)
     calls = [
-        lambda: receive_stock(tenant=tenant, location_id=store.pk,
-                              lines=[ReceiptLine(variant_id=their_variant.pk, qty=D("1"))]),
-        lambda: receive_stock(tenant=tenant, location_id=their_location.pk,
-                              lines=[ReceiptLine(variant_id=variant.pk, qty=D("1"))]),
+        lambda: receive_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            lines=[ReceiptLine(variant_id=their_variant.pk, qty=D("1"))],
+        ),
+        lambda: receive_stock(
+            tenant=tenant,
+            location_id=their_location.pk,
+            lines=[ReceiptLine(variant_id=variant.pk, qty=D("1"))],
+        ),
         lambda: sale(tenant, store, (variant, "1"), (their_variant, "1")),
         # items exist only at the tenant's own locations: a foreign one is refused even when no
         # line moves stock (the engine then checks the locations instead of finding the items)
         lambda: sale(tenant, their_location, (service, "1")),
-        lambda: adjust_stock(tenant=tenant, location_id=their_location.pk, reason="correction",
-                             lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("9"))]),
-        lambda: reserve_stock(tenant=tenant, location_id=store.pk, variant_id=their_variant.pk, qty=D("1")),
-        lambda: write_off(tenant=other_tenant, location_id=their_location.pk, reason="damage",
-                          lines=[StockLine(variant_id=variant.pk, qty=D("1"))]),
+        lambda: adjust_stock(
+            tenant=tenant,
+            location_id=their_location.pk,
+            reason="correction",
+            lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("9"))],
+        ),
+        lambda: reserve_stock(
+            tenant=tenant, location_id=store.pk, variant_id=their_variant.pk, qty=D("1")
+        ),
+        lambda: write_off(
+            tenant=other_tenant,
+            location_id=their_location.pk,
+            reason="damage",
+            lines=[StockLine(variant_id=variant.pk, qty=D("1"))],
+        ),
     ]
     for call in calls:
         with pytest.raises(NotFound) as caught:
@@ -225,14 +312,23 @@ def test_a_lot_id_of_another_item_is_not_found(tenant, store, variant, lot_varia
     [row] = stock(lot_variant, store, 5, lot_code="A")
     stock(variant, store, 5)
     with pytest.raises(NotFound):
-        write_off(tenant=tenant, location_id=store.pk, reason="damage",
-                  lines=[StockLine(variant_id=variant.pk, qty=D("1"), lot_id=row.lot_id)])
+        write_off(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="damage",
+            lines=[StockLine(variant_id=variant.pk, qty=D("1"), lot_id=row.lot_id)],
+        )
     with pytest.raises(NotFound):
-        write_off(tenant=tenant, location_id=store.pk, reason="damage",
-                  lines=[StockLine(variant_id=lot_variant.pk, qty=D("1"), lot_id=row.lot_id + 1000)])
+        write_off(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="damage",
+            lines=[StockLine(variant_id=lot_variant.pk, qty=D("1"), lot_id=row.lot_id + 1000)],
+        )
 
 
 # --- versions, absolute sets ------------------------------------------------------------------
+
 
 def test_every_change_increments_the_version_and_sets_last_movement(tenant, store, variant, stock):
     stock(variant, store, 5)
@@ -240,27 +336,42 @@ def test_every_change_increments_the_version_and_sets_last_movement(tenant, stor
     assert first.version == 1 and first.last_movement_at is not None
     sale(tenant, store, (variant, "1"))
     reserve_stock(tenant=tenant, location_id=store.pk, variant_id=variant.pk, qty=D("1"))
-    adjust_stock(tenant=tenant, location_id=store.pk, reason="correction",
-                 lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("4"))])
+    adjust_stock(
+        tenant=tenant,
+        location_id=store.pk,
+        reason="correction",
+        lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("4"))],
+    )
     assert item(tenant, store, variant).version == 4
 
 
 def test_absolute_set_with_a_stale_version_is_a_version_conflict(tenant, store, variant, stock):
     stock(variant, store, 5)
     version = item(tenant, store, variant).version
-    rows = adjust_stock(tenant=tenant, location_id=store.pk, reason="correction",
-                        lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("8"), expected_version=version)])
-    assert [(r.qty_delta, r.balance_after, r.reason) for r in rows] == [(D("3"), D("8"), "correction")]
+    rows = adjust_stock(
+        tenant=tenant,
+        location_id=store.pk,
+        reason="correction",
+        lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("8"), expected_version=version)],
+    )
+    assert [(r.qty_delta, r.balance_after, r.reason) for r in rows] == [
+        (D("3"), D("8"), "correction")
+    ]
     before = snapshot(tenant)
     with pytest.raises(VersionConflict) as caught:
-        adjust_stock(tenant=tenant, location_id=store.pk, reason="correction",
-                     lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("1"), expected_version=version)])
+        adjust_stock(
+            tenant=tenant,
+            location_id=store.pk,
+            reason="correction",
+            lines=[AdjustmentLine(variant_id=variant.pk, on_hand=D("1"), expected_version=version)],
+        )
     assert caught.value.code == "version_conflict" and caught.value.status_code == 409
     assert caught.value.details["current_version"] == version + 1
     assert snapshot(tenant) == before
 
 
 # --- cost -----------------------------------------------------------------------------------
+
 
 def test_receipts_update_the_moving_average_and_sales_carry_it(tenant, store, variant, stock):
     stock(variant, store, 10, unit_cost="4.00")
@@ -283,10 +394,18 @@ def test_a_receipt_without_cost_uses_the_variants_cost(tenant, store, variant, s
 
 def test_returns_and_voids_restock_at_the_line_cost(tenant, store, variant, stock):
     stock(variant, store, 10, unit_cost="4.00")
-    [ret] = record_return(tenant=tenant, location_id=store.pk, ref_id="R1",
-                          lines=[StockLine(variant_id=variant.pk, qty=D("10"), unit_cost=D("6.00"))])
-    [void] = record_void(tenant=tenant, location_id=store.pk, ref_id="S9",
-                         lines=[StockLine(variant_id=variant.pk, qty=D("1"))])
+    [ret] = record_return(
+        tenant=tenant,
+        location_id=store.pk,
+        ref_id="R1",
+        lines=[StockLine(variant_id=variant.pk, qty=D("10"), unit_cost=D("6.00"))],
+    )
+    [void] = record_void(
+        tenant=tenant,
+        location_id=store.pk,
+        ref_id="S9",
+        lines=[StockLine(variant_id=variant.pk, qty=D("1"))],
+    )
     assert (ret.ref_type, ret.unit_cost, ret.balance_after) == ("RETURN", D("6.00"), D("20"))
     assert (void.ref_type, void.balance_after) == ("VOID", D("21"))
     assert item(tenant, store, variant).avg_unit_cost == D("5.0000")
@@ -294,6 +413,7 @@ def test_returns_and_voids_restock_at_the_line_cost(tenant, store, variant, stoc
 
 
 # --- low stock (SPEC §4) ------------------------------------------------------------------------
+
 
 def test_threshold_resolution_item_then_variant_then_tenant(tenant, store, variant, stock):
     from storekeep.inventory.services import resolve_threshold
@@ -320,7 +440,9 @@ def test_a_low_stock_alert_fires_once_per_downward_crossing(tenant, store, varia
     assert item(tenant, store, variant).low_stock_alerted is True
     stock(variant, store, 3)  # 6 > 5: reset
     assert item(tenant, store, variant).low_stock_alerted is False
-    reserve_stock(tenant=tenant, location_id=store.pk, variant_id=variant.pk, qty=D("2"))  # available 4
+    reserve_stock(
+        tenant=tenant, location_id=store.pk, variant_id=variant.pk, qty=D("2")
+    )  # available 4
     assert LowStockAlert.objects.filter(tenant=tenant).count() == 2
 
 
@@ -330,7 +452,9 @@ def test_the_item_override_threshold_wins(tenant, store, variant, stock):
     stock(variant, store, 10)
     InventoryItem.objects.filter(tenant=tenant).update(reorder_point=D("2"))
     sale(tenant, store, (variant, "1"))
-    assert LowStockAlert.objects.filter(tenant=tenant).count() == 1  # the receipt of 10 ≤ 50 alerted
+    assert (
+        LowStockAlert.objects.filter(tenant=tenant).count() == 1
+    )  # the receipt of 10 ≤ 50 alerted
     sale(tenant, store, (variant, "6"), ref="S2")  # 3 > 2: reset, not low
     assert item(tenant, store, variant).low_stock_alerted is False
     sale(tenant, store, (variant, "1"), ref="S3")  # 2 ≤ 2: crossing

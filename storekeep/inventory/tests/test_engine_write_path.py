@@ -31,7 +31,11 @@ def _scanned_files():
     for path in sorted(STOREKEEP.rglob("*.py")):
         rel = path.relative_to(STOREKEEP)
         parts = rel.parts
-        if "tests" in parts or "migrations" in parts or rel.as_posix().startswith("inventory/services/"):
+        if (
+            "tests" in parts
+            or "migrations" in parts
+            or rel.as_posix().startswith("inventory/services/")
+        ):
             continue
         yield path, rel
 
@@ -45,7 +49,9 @@ def test_no_code_outside_the_engine_writes_on_hand_or_reserved():
         for pattern in WRITE_PATTERNS:
             for match in pattern.finditer(flat):
                 offenders.append(f"storekeep/{rel}: {match.group(0)!r}")
-    assert offenders == [], "on_hand/reserved written outside storekeep.inventory.services:\n" + "\n".join(offenders)
+    assert offenders == [], (
+        "on_hand/reserved written outside storekeep.inventory.services:\n" + "\n".join(offenders)
+    )
 
 
 def test_the_source_scan_recognises_the_forbidden_writes():
@@ -54,7 +60,7 @@ def test_the_source_scan_recognises_the_forbidden_writes():
         "qs.update(reserved=F('reserved') + 1)",
         "item.on_hand += 3",
         "item.reserved = Decimal('1')",
-        "InventoryItem.objects.bulk_update(items, [\"version\", \"on_hand\"])",
+        'InventoryItem.objects.bulk_update(items, ["version", "on_hand"])',
         "item.save(update_fields=['reserved'])",
         "cursor.execute('UPDATE inventory_inventoryitem SET on_hand = 1')",
     ]
@@ -126,11 +132,16 @@ def test_ledger_rows_cannot_be_saved_again_or_deleted(tenant, store, variant, st
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("statement", [
-    "UPDATE inventory_stockledger SET qty_delta = 100 WHERE id = %s",
-    "DELETE FROM inventory_stockledger WHERE id = %s",
-])
-def test_direct_sql_update_or_delete_of_a_ledger_row_fails_on_postgresql(statement, tenant, store, variant, stock):
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE inventory_stockledger SET qty_delta = 100 WHERE id = %s",
+        "DELETE FROM inventory_stockledger WHERE id = %s",
+    ],
+)
+def test_direct_sql_update_or_delete_of_a_ledger_row_fails_on_postgresql(
+    statement, tenant, store, variant, stock
+):
     [row] = stock(variant, store, Decimal("5"))
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -141,19 +152,29 @@ def test_direct_sql_update_or_delete_of_a_ledger_row_fails_on_postgresql(stateme
 
 def test_bulk_creating_items_with_stock_outside_the_engine_is_refused(tenant, store, variant):
     with pytest.raises(OneWritePathError):
-        InventoryItem.objects.bulk_create([InventoryItem(tenant=tenant, location=store, variant=variant,
-                                                         on_hand=D("4"))])
-    InventoryItem.objects.bulk_create([InventoryItem(tenant=tenant, location=store, variant=variant)])
+        InventoryItem.objects.bulk_create(
+            [InventoryItem(tenant=tenant, location=store, variant=variant, on_hand=D("4"))]
+        )
+    InventoryItem.objects.bulk_create(
+        [InventoryItem(tenant=tenant, location=store, variant=variant)]
+    )
     assert item(tenant, store, variant).on_hand == D("0")
 
 
-def test_a_stale_instance_saved_outside_the_engine_does_not_overwrite_quantities(tenant, store, variant, stock):
+def test_a_stale_instance_saved_outside_the_engine_does_not_overwrite_quantities(
+    tenant, store, variant, stock
+):
     """Bug: a full save() of an instance loaded before a sale wrote the old on_hand back."""
     from storekeep.inventory.services import StockLine, record_sale
 
     stock(variant, store, 5)
     stale = item(tenant, store, variant)
-    record_sale(tenant=tenant, location_id=store.pk, ref_id="S1", lines=[StockLine(variant_id=variant.pk, qty=D("2"))])
+    record_sale(
+        tenant=tenant,
+        location_id=store.pk,
+        ref_id="S1",
+        lines=[StockLine(variant_id=variant.pk, qty=D("2"))],
+    )
     stale.reorder_point = D("7")
     stale.save()
     fresh = item(tenant, store, variant)

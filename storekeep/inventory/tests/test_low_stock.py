@@ -21,7 +21,12 @@ pytestmark = pytest.mark.django_db
 
 
 def sell(variant, location, qty, ref="S"):
-    record_sale(tenant=variant.tenant, location_id=location.pk, lines=[StockLine(variant.pk, D(qty))], ref_id=ref)
+    record_sale(
+        tenant=variant.tenant,
+        location_id=location.pk,
+        lines=[StockLine(variant.pk, D(qty))],
+        ref_id=ref,
+    )
 
 
 def alerts(variant, location=None):
@@ -35,7 +40,9 @@ def test_one_alert_per_downward_crossing_through_sales_and_receipts(tenant, stor
     sell(variant, store, "3")
     assert alerts(variant) == []  # 7 > 5
     sell(variant, store, "2")
-    assert [(a.available, a.threshold) for a in alerts(variant)] == [(D("5"), D("5"))]  # 5 ≤ 5: crossed
+    assert [(a.available, a.threshold) for a in alerts(variant)] == [
+        (D("5"), D("5"))
+    ]  # 5 ≤ 5: crossed
     sell(variant, store, "4")
     assert len(alerts(variant)) == 1  # still under: no new alert
     stock(variant, store, 10)  # 11 > 5: reset
@@ -52,7 +59,7 @@ def test_item_override_beats_variant_and_tenant_default(tenant, store, warehouse
     for variant in (plain, pointed):
         stock(variant, store, 10)
     InventoryItem.objects.filter(variant=pointed, location=store).update(reorder_point=D("1"))
-    sell(plain, store, "8")    # 2 ≤ tenant default 2
+    sell(plain, store, "8")  # 2 ≤ tenant default 2
     sell(pointed, store, "7")  # 3 > item override 1 (variant's 8 does not apply)
     assert [a.threshold for a in alerts(plain)] == [D("2")]
     assert alerts(pointed) == []
@@ -62,8 +69,12 @@ def test_transfer_send_and_count_finalize_cross_too(tenant, store, warehouse, st
     variant = factories.VariantFactory(tenant=tenant, reorder_point=D("4"))
     stock(variant, warehouse, 10)
     stock(variant, store, 10)
-    transfer = transfer_create(tenant=tenant, from_location_id=warehouse.pk, to_location_id=store.pk,
-                               lines=[TransferLineInput(variant.pk, D("7"))])
+    transfer = transfer_create(
+        tenant=tenant,
+        from_location_id=warehouse.pk,
+        to_location_id=store.pk,
+        lines=[TransferLineInput(variant.pk, D("7"))],
+    )
     transfer_send(tenant=tenant, transfer_id=transfer.pk)
     assert [a.location_id for a in alerts(variant)] == [warehouse.pk]
     count = count_create(tenant=tenant, location_id=store.pk)
@@ -83,8 +94,9 @@ def test_alert_task_logs_one_line_per_alert(tenant, store, stock, caplog):
     assert lines == [f"low stock: LOW-1 at {store.code} — available 4.000 ≤ threshold 5.000"]
 
 
-def test_list_filters_scope_csv_and_constant_queries(client_for, manager_client, tenant, other_tenant, store,
-                                                     warehouse, stock):
+def test_list_filters_scope_csv_and_constant_queries(
+    client_for, manager_client, tenant, other_tenant, store, warehouse, stock
+):
     variants = [factories.VariantFactory(tenant=tenant, reorder_point=D("5")) for _ in range(12)]
     for index, variant in enumerate(variants):
         location = store if index % 3 else warehouse
@@ -104,9 +116,17 @@ def test_list_filters_scope_csv_and_constant_queries(client_for, manager_client,
     assert counts[0] == counts[1]
     assert response.json()["count"] == 12  # the other tenant's alert is not listed
     assert manager_client.get(URL, {"location_id": warehouse.pk}).json()["count"] == 4
-    assert manager_client.get(URL, {"variant_id": variants[1].pk}).json()["results"][0]["sku"] == variants[1].sku
+    assert (
+        manager_client.get(URL, {"variant_id": variants[1].pk}).json()["results"][0]["sku"]
+        == variants[1].sku
+    )
     assert manager_client.get(URL, {"acknowledged": "true"}).json()["count"] == 0
-    assert manager_client.get(URL, {"date_from": "2000-01-01", "date_to": "2999-01-01"}).json()["count"] == 12
+    assert (
+        manager_client.get(URL, {"date_from": "2000-01-01", "date_to": "2999-01-01"}).json()[
+            "count"
+        ]
+        == 12
+    )
     assert manager_client.get(URL, {"date_from": "2999-01-01"}).json()["count"] == 0
     assert manager_client.get(URL, {"date_from": "yesterday"}).status_code == 400
     restricted = client_for(Role.VIEWER, locations=[store])
@@ -117,8 +137,9 @@ def test_list_filters_scope_csv_and_constant_queries(client_for, manager_client,
     assert len(csv.content.decode().strip().splitlines()) == 13
 
 
-def test_acknowledge_an_alert(client_for, cashier_client, viewer_client, tenant, other_tenant, store, warehouse,
-                              stock):
+def test_acknowledge_an_alert(
+    client_for, cashier_client, viewer_client, tenant, other_tenant, store, warehouse, stock
+):
     variant = factories.VariantFactory(tenant=tenant, reorder_point=D("5"))
     stock(variant, store, 6)
     sell(variant, store, "2")

@@ -26,10 +26,16 @@ def stocked(tenant, store, warehouse, stock):
     stock(mug, warehouse, 4, unit_cost="3.00")
     stock(tea, store, 2, unit_cost="1.3333")
     stock(gone, store, 1, unit_cost="9")
-    record_sale(tenant=tenant, location_id=store.pk, lines=[StockLine(gone.pk, D("1"))], ref_id="S1")
+    record_sale(
+        tenant=tenant, location_id=store.pk, lines=[StockLine(gone.pk, D("1"))], ref_id="S1"
+    )
     reserve_stock(tenant=tenant, location_id=store.pk, variant_id=mug.pk, qty=D("8"))
-    transfer = transfer_create(tenant=tenant, from_location_id=warehouse.pk, to_location_id=store.pk,
-                               lines=[TransferLineInput(mug.pk, D("1"))])
+    transfer = transfer_create(
+        tenant=tenant,
+        from_location_id=warehouse.pk,
+        to_location_id=store.pk,
+        lines=[TransferLineInput(mug.pk, D("1"))],
+    )
     transfer_send(tenant=tenant, transfer_id=transfer.pk)
     return {"mug": mug, "tea": tea, "gone": gone}
 
@@ -43,7 +49,12 @@ def test_overview_kpis(manager_client, stocked, store, warehouse):
     assert data["low_stock_count"] == 3
     assert data["transfers_in_transit"] == 1
     one = manager_client.get(OVERVIEW, {"location_id": warehouse.pk}).json()
-    assert (one["total_skus"], one["total_qty"], one["total_value"], one["low_stock_count"]) == (1, "3.000", "9.00", 1)
+    assert (one["total_skus"], one["total_qty"], one["total_value"], one["low_stock_count"]) == (
+        1,
+        "3.000",
+        "9.00",
+        1,
+    )
     assert one["transfers_in_transit"] == 1
     assert manager_client.get(OVERVIEW, {"location_id": "x"}).status_code == 400
 
@@ -62,24 +73,49 @@ def test_stock_summary_totals_and_breakdown(viewer_client, stocked, store, wareh
     rows = {row["sku"]: row for row in response.json()["results"]}
     assert set(rows) == {"MUG", "TEA", "ZERO"}
     mug = rows["MUG"]
-    assert (mug["on_hand"], mug["reserved"], mug["available"], mug["value"]) == ("13.000", "8.000", "5.000", "34.00")
+    assert (mug["on_hand"], mug["reserved"], mug["available"], mug["value"]) == (
+        "13.000",
+        "8.000",
+        "5.000",
+        "34.00",
+    )
     assert mug["is_low_stock"] is True
     by_location = {loc["location_code"]: loc for loc in mug["locations"]}
-    assert by_location[store.code]["available"] == "2.000" and by_location[store.code]["is_low_stock"] is True
-    assert by_location[warehouse.code]["on_hand"] == "3.000" and by_location[warehouse.code]["threshold"] == "3.000"
-    only_wh = {row["sku"] for row in viewer_client.get(SUMMARY, {"location_id": warehouse.pk}).json()["results"]}
+    assert (
+        by_location[store.code]["available"] == "2.000"
+        and by_location[store.code]["is_low_stock"] is True
+    )
+    assert (
+        by_location[warehouse.code]["on_hand"] == "3.000"
+        and by_location[warehouse.code]["threshold"] == "3.000"
+    )
+    only_wh = {
+        row["sku"]
+        for row in viewer_client.get(SUMMARY, {"location_id": warehouse.pk}).json()["results"]
+    }
     assert only_wh == {"MUG"}
-    assert {row["sku"] for row in viewer_client.get(SUMMARY, {"low_stock": "false"}).json()["results"]} == {"TEA"}
-    assert {row["sku"] for row in viewer_client.get(SUMMARY, {"search": "te"}).json()["results"]} == {"TEA"}
+    assert {
+        row["sku"] for row in viewer_client.get(SUMMARY, {"low_stock": "false"}).json()["results"]
+    } == {"TEA"}
+    assert {
+        row["sku"] for row in viewer_client.get(SUMMARY, {"search": "te"}).json()["results"]
+    } == {"TEA"}
     csv = viewer_client.get(SUMMARY, {"format": "csv"})
     text = csv.content.decode()
     assert csv["Content-Type"].startswith("text/csv")
-    assert text.splitlines()[0] == "variant_id,sku,name,on_hand,reserved,available,value,is_low_stock,locations"
-    assert f"{store.code}=10.000; {warehouse.code}=3.000" in text or f"{warehouse.code}=3.000; {store.code}=10.000" \
-        in text
+    assert (
+        text.splitlines()[0]
+        == "variant_id,sku,name,on_hand,reserved,available,value,is_low_stock,locations"
+    )
+    assert (
+        f"{store.code}=10.000; {warehouse.code}=3.000" in text
+        or f"{warehouse.code}=3.000; {store.code}=10.000" in text
+    )
 
 
-def test_stock_summary_query_count_does_not_grow_with_page_size(manager_client, tenant, store, warehouse, stock):
+def test_stock_summary_query_count_does_not_grow_with_page_size(
+    manager_client, tenant, store, warehouse, stock
+):
     for _ in range(12):
         variant = factories.VariantFactory(tenant=tenant)
         stock(variant, store, 2)

@@ -33,8 +33,14 @@ def shop(tenant, store, warehouse, stock):
     tenant.save()
     drinks = factories.CategoryFactory(tenant=tenant, name="Drinks")
     make = factories.VariantFactory
-    a = make(tenant=tenant, sku="A", reorder_point=D("5"), reorder_qty=D("20"), cost=D("2"),
-             product=factories.ProductFactory(tenant=tenant, category=drinks))
+    a = make(
+        tenant=tenant,
+        sku="A",
+        reorder_point=D("5"),
+        reorder_qty=D("20"),
+        cost=D("2"),
+        product=factories.ProductFactory(tenant=tenant, category=drinks),
+    )
     b = make(tenant=tenant, sku="B", reorder_point=D("10"), cost=D("3"))
     c = make(tenant=tenant, sku="C", reorder_point=D("10"))
     e = make(tenant=tenant, sku="E")
@@ -45,8 +51,12 @@ def shop(tenant, store, warehouse, stock):
     InventoryItem.objects.filter(variant=c, location=store).update(reorder_point=D("2"))
     v1 = Vendor.objects.create(tenant=tenant, name="V1")
     v2 = Vendor.objects.create(tenant=tenant, name="V2")
-    VendorVariant.objects.create(tenant=tenant, vendor=v1, variant=a, unit_cost=D("1.9"), is_preferred=True)
-    VendorVariant.objects.create(tenant=tenant, vendor=v2, variant=a, unit_cost=D("1.5"), is_preferred=False)
+    VendorVariant.objects.create(
+        tenant=tenant, vendor=v1, variant=a, unit_cost=D("1.9"), is_preferred=True
+    )
+    VendorVariant.objects.create(
+        tenant=tenant, vendor=v2, variant=a, unit_cost=D("1.5"), is_preferred=False
+    )
     VendorVariant.objects.create(tenant=tenant, vendor=v2, variant=b, unit_cost=D("2.5"))
     return {"a": a, "b": b, "c": c, "e": e, "f": f, "v1": v1, "v2": v2, "drinks": drinks}
 
@@ -61,25 +71,51 @@ def test_suggestions_follow_thresholds_and_quantities(manager_client, shop, stor
     rows = suggestions(manager_client)
     assert set(rows) == {(store.pk, "A"), (store.pk, "B")}
     a, b = rows[(store.pk, "A")], rows[(store.pk, "B")]
-    assert (a["threshold"], a["available"], a["suggested_qty"], a["reorder_qty"]) == ("5.000", "3.000", "20.000",
-                                                                                         "20.000")
-    assert (a["vendor_id"], a["vendor_name"], a["unit_cost"]) == (shop["v1"].pk, "V1", "1.9000")  # preferred wins
+    assert (a["threshold"], a["available"], a["suggested_qty"], a["reorder_qty"]) == (
+        "5.000",
+        "3.000",
+        "20.000",
+        "20.000",
+    )
+    assert (a["vendor_id"], a["vendor_name"], a["unit_cost"]) == (
+        shop["v1"].pk,
+        "V1",
+        "1.9000",
+    )  # preferred wins
     assert (b["threshold"], b["suggested_qty"], b["reorder_qty"]) == ("10.000", "6.000", None)
     assert b["vendor_id"] == shop["v2"].pk and b["is_low_stock"] is True
 
 
 def test_open_purchase_orders_are_netted_out(manager_client, tenant, shop, store, warehouse):
     b = shop["b"]
-    draft = purchase_order_create(tenant=tenant, vendor_id=shop["v2"].pk, location_id=store.pk,
-                                  lines=[OrderLineInput(b.pk, D("2"))])
-    partial = purchase_order_create(tenant=tenant, vendor_id=shop["v2"].pk, location_id=store.pk,
-                                    lines=[OrderLineInput(shop["a"].pk, D("30"))])
+    draft = purchase_order_create(
+        tenant=tenant,
+        vendor_id=shop["v2"].pk,
+        location_id=store.pk,
+        lines=[OrderLineInput(b.pk, D("2"))],
+    )
+    partial = purchase_order_create(
+        tenant=tenant,
+        vendor_id=shop["v2"].pk,
+        location_id=store.pk,
+        lines=[OrderLineInput(shop["a"].pk, D("30"))],
+    )
     purchase_order_submit(tenant=tenant, order_id=partial.pk)
-    purchase_order_receive(tenant=tenant, order_id=partial.pk, lines=[ReceiveLineInput(shop["a"].pk, D("1"))])
-    elsewhere = purchase_order_create(tenant=tenant, vendor_id=shop["v2"].pk, location_id=warehouse.pk,
-                                      lines=[OrderLineInput(b.pk, D("100"))])
-    cancelled = purchase_order_create(tenant=tenant, vendor_id=shop["v2"].pk, location_id=store.pk,
-                                      lines=[OrderLineInput(b.pk, D("100"))])
+    purchase_order_receive(
+        tenant=tenant, order_id=partial.pk, lines=[ReceiveLineInput(shop["a"].pk, D("1"))]
+    )
+    elsewhere = purchase_order_create(
+        tenant=tenant,
+        vendor_id=shop["v2"].pk,
+        location_id=warehouse.pk,
+        lines=[OrderLineInput(b.pk, D("100"))],
+    )
+    cancelled = purchase_order_create(
+        tenant=tenant,
+        vendor_id=shop["v2"].pk,
+        location_id=store.pk,
+        lines=[OrderLineInput(b.pk, D("100"))],
+    )
     purchase_order_cancel(tenant=tenant, order_id=cancelled.pk)
     rows = suggestions(manager_client)
     assert rows[(store.pk, "B")]["open_po_qty"] == "2.000"
@@ -106,17 +142,24 @@ def test_filters_csv_and_location_scope(manager_client, client_for, shop, store,
 
 def test_drafting_purchase_orders_from_suggestions(manager_client, tenant, shop, store):
     orphan = factories.VariantFactory(tenant=tenant, sku="G", reorder_point=D("3"))
-    InventoryItem.objects.bulk_create([InventoryItem(tenant=tenant, location=store, variant=orphan)])
+    InventoryItem.objects.bulk_create(
+        [InventoryItem(tenant=tenant, location=store, variant=orphan)]
+    )
     response = manager_client.post(FROM, {}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     by_vendor = {order["vendor_id"]: order for order in body["orders"]}
     assert set(by_vendor) == {shop["v1"].pk, shop["v2"].pk}
-    assert all(order["status"] == "DRAFT" and order["location_id"] == store.pk for order in body["orders"])
-    assert [(line["variant_id"], line["qty_ordered"], line["unit_cost"]) for line in by_vendor[shop["v1"].pk]["lines"]] \
-        == [(shop["a"].pk, "20.000", "1.9000")]
-    assert [(line["variant_id"], line["qty_ordered"]) for line in by_vendor[shop["v2"].pk]["lines"]] == [
-        (shop["b"].pk, "6.000")]
+    assert all(
+        order["status"] == "DRAFT" and order["location_id"] == store.pk for order in body["orders"]
+    )
+    assert [
+        (line["variant_id"], line["qty_ordered"], line["unit_cost"])
+        for line in by_vendor[shop["v1"].pk]["lines"]
+    ] == [(shop["a"].pk, "20.000", "1.9000")]
+    assert [
+        (line["variant_id"], line["qty_ordered"]) for line in by_vendor[shop["v2"].pk]["lines"]
+    ] == [(shop["b"].pk, "6.000")]
     assert [row["sku"] for row in body["skipped"]] == ["G"]
     # the drafts are open orders now: nothing more to suggest but the vendor-less item
     assert set(suggestions(manager_client)) == {(store.pk, "G")}
@@ -135,7 +178,9 @@ def test_query_count_does_not_grow_with_page_size(manager_client, tenant, store)
     vendor = Vendor.objects.create(tenant=tenant, name="Bulk")
     for index in range(12):
         variant = factories.VariantFactory(tenant=tenant, reorder_point=D("5"))
-        InventoryItem.objects.bulk_create([InventoryItem(tenant=tenant, location=store, variant=variant)])
+        InventoryItem.objects.bulk_create(
+            [InventoryItem(tenant=tenant, location=store, variant=variant)]
+        )
         if index % 2:
             VendorVariant.objects.create(tenant=tenant, vendor=vendor, variant=variant)
     manager_client.get(URL)

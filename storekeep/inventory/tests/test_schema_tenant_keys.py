@@ -11,7 +11,9 @@ from django.db import connection
 def _tenant_tables(cursor) -> list[str]:
     tables = []
     for table in connection.introspection.table_names(cursor):
-        if table.split("_", 1)[-1].startswith("historical"):  # simple_history copies: not indexed by tenant
+        if table.split("_", 1)[-1].startswith(
+            "historical"
+        ):  # simple_history copies: not indexed by tenant
             continue
         columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
         if "tenant_id" in columns:
@@ -29,7 +31,9 @@ def _offenders() -> list[str]:
                     continue  # the pk, CHECKs and FK constraints are not indexes
                 columns = info["columns"] or []
                 if not columns or columns[0] != "tenant_id":
-                    offenders.append(f"{table}.{name} ({', '.join(c or '<expr>' for c in columns)})")
+                    offenders.append(
+                        f"{table}.{name} ({', '.join(c or '<expr>' for c in columns)})"
+                    )
     assert len(tables) >= 10, tables  # the walk really saw the tenant-owned tables
     return offenders
 
@@ -37,7 +41,9 @@ def _offenders() -> list[str]:
 @pytest.mark.django_db
 def test_every_index_and_unique_constraint_of_tenant_tables_leads_with_tenant_id():
     offenders = _offenders()
-    assert offenders == [], "indexes/unique constraints not leading with tenant_id:\n" + "\n".join(sorted(offenders))
+    assert offenders == [], "indexes/unique constraints not leading with tenant_id:\n" + "\n".join(
+        sorted(offenders)
+    )
 
 
 @pytest.mark.postgres
@@ -59,7 +65,9 @@ def test_the_postgresql_catalog_agrees():
         """)
         rows = cursor.fetchall()
     assert rows, "no index found on tenant tables"
-    offenders = [f"{table}.{index} ({first})" for table, index, first in rows if first != "tenant_id"]
+    offenders = [
+        f"{table}.{index} ({first})" for table, index, first in rows if first != "tenant_id"
+    ]
     assert offenders == [], "\n".join(sorted(offenders))
 
 
@@ -74,7 +82,8 @@ def test_every_tenant_table_has_an_index_leading_with_tenant_id_and_no_lone_one_
             leading = [
                 tuple(info["columns"] or ())
                 for info in connection.introspection.get_constraints(cursor, table).values()
-                if not info["primary_key"] and (info["index"] or info["unique"])
+                if not info["primary_key"]
+                and (info["index"] or info["unique"])
                 and (info["columns"] or [None])[0] == "tenant_id"
             ]
             if not leading:
@@ -82,4 +91,6 @@ def test_every_tenant_table_has_an_index_leading_with_tenant_id_and_no_lone_one_
             elif ("tenant_id",) in leading and any(len(cols) > 1 for cols in leading):
                 redundant.append(table)
     assert uncovered == [], f"tenant tables without an index leading with tenant_id: {uncovered}"
-    assert redundant == [], f"tenant tables with a lone (tenant_id) index beside a composite one: {redundant}"
+    assert redundant == [], (
+        f"tenant tables with a lone (tenant_id) index beside a composite one: {redundant}"
+    )

@@ -15,13 +15,23 @@ pytestmark = pytest.mark.django_db
 
 def test_admin_changelists_and_change_pages(client, tenant, store, warehouse, variant, stock):
     stock(variant, warehouse, 5)
-    transfer = transfer_create(tenant=tenant, from_location_id=warehouse.pk, to_location_id=store.pk,
-                               lines=[TransferLineInput(variant.pk, Decimal("2"))])
+    transfer = transfer_create(
+        tenant=tenant,
+        from_location_id=warehouse.pk,
+        to_location_id=store.pk,
+        lines=[TransferLineInput(variant.pk, Decimal("2"))],
+    )
     count = count_create(tenant=tenant, location_id=store.pk)
-    count_record_scan(tenant=tenant, count_id=count.pk, variant_id=variant.pk, counted_qty=Decimal("1"))
+    count_record_scan(
+        tenant=tenant, count_id=count.pk, variant_id=variant.pk, counted_qty=Decimal("1")
+    )
     vendor = Vendor.objects.create(tenant=tenant, name="Mugs Ltd")
-    order = purchase_order_create(tenant=tenant, vendor_id=vendor.pk, location_id=store.pk,
-                                  lines=[OrderLineInput(variant.pk, Decimal("3"))])
+    order = purchase_order_create(
+        tenant=tenant,
+        vendor_id=vendor.pk,
+        location_id=store.pk,
+        lines=[OrderLineInput(variant.pk, Decimal("3"))],
+    )
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)
     pages = {

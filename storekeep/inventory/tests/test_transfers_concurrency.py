@@ -52,17 +52,32 @@ def _sell(tenant, store, variant, qty):
     except ImportError:  # pragma: no cover - the POS app ships checkout; fall back to the engine
         from storekeep.inventory.services import StockLine, record_sale
 
-        return lambda: record_sale(tenant=tenant, location_id=store.pk, lines=[StockLine(variant.pk, qty)],
-                                   ref_id="concurrent")
-    return lambda: checkout(tenant=tenant, lines=[CartLine(qty=qty, variant_id=variant.pk)], location=store,
-                            source="API")
+        return lambda: record_sale(
+            tenant=tenant,
+            location_id=store.pk,
+            lines=[StockLine(variant.pk, qty)],
+            ref_id="concurrent",
+        )
+    return lambda: checkout(
+        tenant=tenant,
+        lines=[CartLine(qty=qty, variant_id=variant.pk)],
+        location=store,
+        source="API",
+    )
 
 
 def test_concurrent_sends_and_checkouts_never_oversell(tenant, store, warehouse, stock):
     variant = factories.VariantFactory(tenant=tenant, sku="HOT", price=D("5.00"))
     stock(variant, store, 10)
-    transfers = [transfer_create(tenant=tenant, from_location_id=store.pk, to_location_id=warehouse.pk,
-                                 lines=[TransferLineInput(variant.pk, D("3"))]) for _ in range(4)]
+    transfers = [
+        transfer_create(
+            tenant=tenant,
+            from_location_id=store.pk,
+            to_location_id=warehouse.pk,
+            lines=[TransferLineInput(variant.pk, D("3"))],
+        )
+        for _ in range(4)
+    ]
     jobs = [lambda t=t: transfer_send(tenant=tenant, transfer_id=t.pk) for t in transfers]
     jobs += [_sell(tenant, store, variant, D("3")) for _ in range(4)]
     results = run_threads(jobs)
@@ -72,29 +87,50 @@ def test_concurrent_sends_and_checkouts_never_oversell(tenant, store, warehouse,
     assert successes == 3  # 3 × 3 ≤ 10 < 4 × 3
     item = InventoryItem.objects.get(variant=variant, location=store)
     assert item.on_hand == D("1")
-    sent = InventoryTransfer.objects.filter(pk__in=[t.pk for t in transfers], status="IN_TRANSIT").count()
-    out_rows = StockLedger.objects.filter(variant=variant, ref_type=LedgerRefType.TRANSFER_OUT).count()
+    sent = InventoryTransfer.objects.filter(
+        pk__in=[t.pk for t in transfers], status="IN_TRANSIT"
+    ).count()
+    out_rows = StockLedger.objects.filter(
+        variant=variant, ref_type=LedgerRefType.TRANSFER_OUT
+    ).count()
     assert sent == out_rows
     assert ledger_parity_mismatches(tenant=tenant)[0] == []
     assert running_balance_breaks(tenant=tenant) == []
 
 
-def test_concurrent_receipts_of_one_transfer_never_exceed_what_was_sent(tenant, store, warehouse, stock):
+def test_concurrent_receipts_of_one_transfer_never_exceed_what_was_sent(
+    tenant, store, warehouse, stock
+):
     variant = factories.VariantFactory(tenant=tenant, sku="BOX")
     stock(variant, warehouse, 10)
-    transfer = transfer_create(tenant=tenant, from_location_id=warehouse.pk, to_location_id=store.pk,
-                               lines=[TransferLineInput(variant.pk, D("10"))])
+    transfer = transfer_create(
+        tenant=tenant,
+        from_location_id=warehouse.pk,
+        to_location_id=store.pk,
+        lines=[TransferLineInput(variant.pk, D("10"))],
+    )
     transfer_send(tenant=tenant, transfer_id=transfer.pk)
-    jobs = [lambda: transfer_receive(tenant=tenant, transfer_id=transfer.pk,
-                                     lines=[TransferReceiveLine(variant.pk, D("3"))]) for _ in range(6)]
+    jobs = [
+        lambda: transfer_receive(
+            tenant=tenant, transfer_id=transfer.pk, lines=[TransferReceiveLine(variant.pk, D("3"))]
+        )
+        for _ in range(6)
+    ]
     results = run_threads(jobs)
     failures = [r for r in results if isinstance(r, Exception)]
     assert len(failures) == 3
-    assert all(isinstance(f, Conflict) and f.code == "receive_exceeds_sent" for f in failures), failures
+    assert all(isinstance(f, Conflict) and f.code == "receive_exceeds_sent" for f in failures), (
+        failures
+    )
     line = transfer.lines.get()
     assert line.qty_received == D("9") and line.qty_remaining == D("1")
     assert InventoryItem.objects.get(variant=variant, location=store).on_hand == D("9")
-    assert StockLedger.objects.filter(ref_type=LedgerRefType.TRANSFER_IN, ref_id=str(transfer.pk)).count() == 3
+    assert (
+        StockLedger.objects.filter(
+            ref_type=LedgerRefType.TRANSFER_IN, ref_id=str(transfer.pk)
+        ).count()
+        == 3
+    )
     transfer.refresh_from_db()
     assert transfer.status == "PARTIAL_RECEIVED"
     assert ledger_parity_mismatches(tenant=tenant)[0] == []

@@ -276,7 +276,8 @@ def _prepare(*, tenant, cart: CartInput, source, allow_price_override) -> _Prepa
     priced = price_cart(
         tenant=tenant,
         lines=cart.lines,
-        allow_price_override=allow_price_override or source in (Sale.Source.IMPORT, Sale.Source.ADMIN),
+        allow_price_override=allow_price_override
+        or source in (Sale.Source.IMPORT, Sale.Source.ADMIN),
         order_discount_percent=cart.order_discount_percent,
         order_discount_amount=cart.order_discount_amount,
     )
@@ -324,7 +325,10 @@ def _persist(
     of any cart is short, Conflict ``duplicate`` for a used ``external_ref``.
     """
     numbers = _receipt_numbers(
-        tenant=tenant, location=location, register_session=register_session, source=source,
+        tenant=tenant,
+        location=location,
+        register_session=register_session,
+        source=source,
         count=len(prepared),
     )
     sales = []
@@ -357,7 +361,9 @@ def _persist(
         raise Conflict(
             "A sale with this external_ref already exists.",
             code=ErrorCode.DUPLICATE,
-            details={"external_ref": [p.cart.external_ref for p in prepared if p.cart.external_ref]},
+            details={
+                "external_ref": [p.cart.external_ref for p in prepared if p.cart.external_ref]
+            },
         ) from None
     stock = [
         SaleStock(
@@ -365,14 +371,18 @@ def _persist(
             occurred_at=prep.when,
             lines=[
                 StockLine(variant_id=variant.pk, qty=line.qty)
-                for line, variant in zip(prep.priced.receipt.lines, prep.priced.variants, strict=True)
+                for line, variant in zip(
+                    prep.priced.receipt.lines, prep.priced.variants, strict=True
+                )
             ],
         )
         for sale, prep in zip(sales, prepared, strict=True)
     ]
     try:
         known = {variant.pk: variant for prep in prepared for variant in prep.priced.variants}
-        rows = record_sales(tenant=tenant, location_id=location.pk, sales=stock, actor=actor, variants=known)
+        rows = record_sales(
+            tenant=tenant, location_id=location.pk, sales=stock, actor=actor, variants=known
+        )
     except InsufficientStock as exc:
         if len(prepared) == 1:
             raise _short_lines(exc, prepared[0].cart.lines, prepared[0].priced.variants) from None
@@ -400,7 +410,9 @@ def _persist(
                 fee=line.fee,
                 line_total=line.line_total,
             )
-            for index, (line, variant) in enumerate(zip(prep.priced.receipt.lines, variants, strict=True))
+            for index, (line, variant) in enumerate(
+                zip(prep.priced.receipt.lines, variants, strict=True)
+            )
         ]
         costs = _unit_costs(rows_by_sale[doc], sale_lines)
         for index, sale_line in enumerate(sale_lines):
@@ -413,7 +425,10 @@ def _persist(
         all_payments += payments
         results.append(
             CheckoutResult(
-                sale=sale, lines=sale_lines, payments=payments, priced=prep.priced,
+                sale=sale,
+                lines=sale_lines,
+                payments=payments,
+                priced=prep.priced,
                 change_due=prep.change_due,
             )
         )
@@ -461,17 +476,29 @@ def checkout(
     ``unknown_variant``, 409 ``session_closed``, 409 ``duplicate`` (external_ref
     already used), 422 ``insufficient_payment``. SPEC §3.4, §3.7, §5.
     """
-    location = _place(tenant=tenant, location=location, register_session=register_session, source=source)
+    location = _place(
+        tenant=tenant, location=location, register_session=register_session, source=source
+    )
     cart = CartInput(
-        lines=lines, tenders=tenders, external_ref=external_ref, customer_ref=customer_ref,
-        order_discount_percent=order_discount_percent, order_discount_amount=order_discount_amount,
+        lines=lines,
+        tenders=tenders,
+        external_ref=external_ref,
+        customer_ref=customer_ref,
+        order_discount_percent=order_discount_percent,
+        order_discount_amount=order_discount_amount,
         completed_at=completed_at,
     )
-    prep = _prepare(tenant=tenant, cart=cart, source=source, allow_price_override=allow_price_override)
+    prep = _prepare(
+        tenant=tenant, cart=cart, source=source, allow_price_override=allow_price_override
+    )
     return atomic_operation(
         lambda: _persist(
-            tenant=tenant, prepared=[prep], location=location, register_session=register_session,
-            actor=actor, source=source,
+            tenant=tenant,
+            prepared=[prep],
+            location=location,
+            register_session=register_session,
+            actor=actor,
+            source=source,
         )[0]
     )
 
@@ -500,14 +527,23 @@ def checkout_batch(
     Returns one entry per cart, in order: its `CheckoutResult`, or the
     `DomainError` that refused it (the codes of `checkout`). SPEC §5.
     """
-    location = _place(tenant=tenant, location=location, register_session=register_session, source=source)
+    location = _place(
+        tenant=tenant, location=location, register_session=register_session, source=source
+    )
     results: list[CheckoutResult | DomainError | None] = [None] * len(carts)
     prepared: list[tuple[int, _Prepared]] = []
     for index, cart in enumerate(carts):
         try:
             prepared.append(
-                (index, _prepare(tenant=tenant, cart=cart, source=source,
-                                 allow_price_override=allow_price_override))
+                (
+                    index,
+                    _prepare(
+                        tenant=tenant,
+                        cart=cart,
+                        source=source,
+                        allow_price_override=allow_price_override,
+                    ),
+                )
             )
         except DomainError as exc:
             results[index] = exc
@@ -517,8 +553,12 @@ def checkout_batch(
     def persist(items):
         return atomic_operation(
             lambda: _persist(
-                tenant=tenant, prepared=[prep for _, prep in items], location=location,
-                register_session=register_session, actor=actor, source=source,
+                tenant=tenant,
+                prepared=[prep for _, prep in items],
+                location=location,
+                register_session=register_session,
+                actor=actor,
+                source=source,
             )
         )
 

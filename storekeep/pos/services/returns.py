@@ -119,7 +119,9 @@ def _no_receipt_amounts(*, tenant, variant: Variant, unit_price: Decimal, qty: D
     }
 
 
-def _line_refund(tenant, sale_line: SaleLine, already_returned: Decimal, qty: Decimal, exponent: int):
+def _line_refund(
+    tenant, sale_line: SaleLine, already_returned: Decimal, qty: Decimal, exponent: int
+):
     """The refund of ``qty`` of ``sale_line`` after ``already_returned``: its persisted
     amounts pro rata, the last return taking the exact remainder (`refund_line_amounts`)."""
     return refund_line_amounts(
@@ -228,7 +230,9 @@ def _draft_lines(
                         and sl.qty - sl.qty_returned - pending[sl.pk] >= line.qty
                     ),
                     None,
-                ) or next((sl for sl in sale_lines.values() if sl.variant_id == line.variant_id), None)
+                ) or next(
+                    (sl for sl in sale_lines.values() if sl.variant_id == line.variant_id), None
+                )
             if sale_line is None:
                 raise NotFound(
                     "This sale has no such line.",
@@ -241,7 +245,11 @@ def _draft_lines(
             if sale_line.qty_returned + pending[sale_line.pk] + line.qty > sale_line.qty:
                 raise _exceeds(sale_line, line.qty, index)
             refund = _line_refund(
-                tenant, sale_line, sale_line.qty_returned + pending[sale_line.pk], line.qty, exponent
+                tenant,
+                sale_line,
+                sale_line.qty_returned + pending[sale_line.pk],
+                line.qty,
+                exponent,
             )
             pending[sale_line.pk] += line.qty
             amounts = {
@@ -378,16 +386,37 @@ def return_create(
     (external_ref). Refund amounts on the draft are a preview. SPEC §5.
     """
     return _write_return(
-        tenant=tenant, lines=lines, sale_id=sale_id, reason=reason, actor=actor, location=location,
-        register_session=register_session, manager_approved=manager_approved, refund_method=refund_method,
-        source=source, external_ref=external_ref, occurred_at=occurred_at, final=False,
+        tenant=tenant,
+        lines=lines,
+        sale_id=sale_id,
+        reason=reason,
+        actor=actor,
+        location=location,
+        register_session=register_session,
+        manager_approved=manager_approved,
+        refund_method=refund_method,
+        source=source,
+        external_ref=external_ref,
+        occurred_at=occurred_at,
+        final=False,
     )
 
 
 def _write_return(
-    *, tenant, lines, sale_id=None, reason="", actor=None, location=None, register_session=None,
-    manager_approved=False, refund_method=Payment.Method.CASH, source=Sale.Source.POS, external_ref="",
-    occurred_at=None, final: bool,
+    *,
+    tenant,
+    lines,
+    sale_id=None,
+    reason="",
+    actor=None,
+    location=None,
+    register_session=None,
+    manager_approved=False,
+    refund_method=Payment.Method.CASH,
+    source=Sale.Source.POS,
+    external_ref="",
+    occurred_at=None,
+    final: bool,
 ) -> Return:
     """`return_create` (``final=False``: a DRAFT) or `return_process` (``final=True``: the sale
     and its lines locked as read, the return written FINALIZED, its lines restocked)."""
@@ -397,21 +426,41 @@ def _write_return(
 
     def write() -> Return:
         sale, sale_lines = _sale_for_return(
-            tenant=tenant, sale_id=sale_id, lines=lines, now=now, manager_approved=manager_approved, lock=final
+            tenant=tenant,
+            sale_id=sale_id,
+            lines=lines,
+            now=now,
+            manager_approved=manager_approved,
+            lock=final,
         )
         variants = _no_receipt_variants(tenant=tenant, lines=lines, sale=sale)
         where = _return_location(
             tenant=tenant, register_session=register_session, location=location, sale=sale
         )
         rows, taken = _draft_lines(
-            tenant=tenant, lines=lines, sale=sale, sale_lines=sale_lines, variants=variants,
+            tenant=tenant,
+            lines=lines,
+            sale=sale,
+            sale_lines=sale_lines,
+            variants=variants,
             exponent=exponent,
         )
         ret = _insert_return(
-            rows=rows, external_ref=external_ref, tenant=tenant, sale=sale, location=where,
-            register_session=register_session, reason=(reason or "")[:255], source=source, created_by=actor,
+            rows=rows,
+            external_ref=external_ref,
+            tenant=tenant,
+            sale=sale,
+            location=where,
+            register_session=register_session,
+            reason=(reason or "")[:255],
+            source=source,
+            created_by=actor,
             refund_method=refund_method,
-            **({"status": Return.Status.FINALIZED, "finalized_at": now} if final else {"status": Return.Status.DRAFT}),
+            **(
+                {"status": Return.Status.FINALIZED, "finalized_at": now}
+                if final
+                else {"status": Return.Status.DRAFT}
+            ),
         )
         if not final:
             return ret
@@ -421,8 +470,13 @@ def _write_return(
         update_rows(SaleLine, returned, ["qty_returned"])
         known = variants or {sl.variant_id: sl.variant for sl in sale_lines.values()}
         _restock(
-            tenant=tenant, ret=ret, rows=rows, sale_lines=sale_lines, actor=actor,
-            occurred_at=occurred_at, variants=known,
+            tenant=tenant,
+            ret=ret,
+            rows=rows,
+            sale_lines=sale_lines,
+            actor=actor,
+            occurred_at=occurred_at,
+            variants=known,
         )
         return ret
 
@@ -430,7 +484,12 @@ def _write_return(
 
 
 REFUND_FIELDS = (
-    "refund_gross", "refund_discount", "refund_net", "refund_tax", "refund_fee", "refund_total",
+    "refund_gross",
+    "refund_discount",
+    "refund_net",
+    "refund_tax",
+    "refund_fee",
+    "refund_total",
 )
 
 
@@ -514,7 +573,11 @@ def return_finalize(
         if sale_line_ids:
             update_rows(ReturnLine, rows, REFUND_FIELDS)
         _restock(
-            tenant=tenant, ret=ret, rows=rows, sale_lines=sale_lines, actor=actor,
+            tenant=tenant,
+            ret=ret,
+            rows=rows,
+            sale_lines=sale_lines,
+            actor=actor,
             occurred_at=occurred_at,
         )
         for field, value in _totals(rows).items():

@@ -179,15 +179,22 @@ def test_concurrent_one_pass_returns_of_one_line_never_return_more_than_was_sold
     and the refunds add up to what was paid for the line."""
     world = build_world(n_variants=1, on_hand="20")
     (variant,) = world.variants
-    sold = checkout(tenant=world.tenant, location=world.store, source="API",
-                    lines=[CartLine(variant_id=variant.pk, qty=D("5"), discount_percent=D("7"))],
-                    order_discount_amount=D("0.33"))
+    sold = checkout(
+        tenant=world.tenant,
+        location=world.store,
+        source="API",
+        lines=[CartLine(variant_id=variant.pk, qty=D("5"), discount_percent=D("7"))],
+        order_discount_amount=D("0.33"),
+    )
     line = sold.lines[0]
 
     def worker(_):
         try:
-            ret = return_process(tenant=world.tenant, sale_id=sold.sale.pk,
-                                 lines=[ReturnLineInput(qty=D("1"), sale_line_id=line.pk)])
+            ret = return_process(
+                tenant=world.tenant,
+                sale_id=sold.sale.pk,
+                lines=[ReturnLineInput(qty=D("1"), sale_line_id=line.pk)],
+            )
             return ("ok", ret.refund_total)
         except Conflict as exc:
             return (exc.code, None)
@@ -196,7 +203,10 @@ def test_concurrent_one_pass_returns_of_one_line_never_return_more_than_was_sold
     assert Counter(code for code, _ in results) == {"ok": 5, "return_exceeds_sold": 3}
     assert SaleLine.objects.get(pk=line.pk).qty_returned == D("5")
     assert sum(total for code, total in results if code == "ok") == line.line_total
-    assert Return.objects.filter(sale=sold.sale).aggregate(t=Sum("refund_total"))["t"] == line.line_total
+    assert (
+        Return.objects.filter(sale=sold.sale).aggregate(t=Sum("refund_total"))["t"]
+        == line.line_total
+    )
     item = InventoryItem.objects.get(tenant=world.tenant, location=world.store, variant=variant)
     assert item.on_hand == D("20")
     assert_ledger_parity(world.tenant)

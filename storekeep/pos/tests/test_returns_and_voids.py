@@ -216,16 +216,32 @@ def test_voided_sale_cannot_be_returned(world):
 
 def _return_view(ret):
     lines = [
-        (rl.sale_line.line_no if rl.sale_line_id else None, rl.variant_id, rl.qty, rl.disposition,
-         rl.unit_price, rl.refund_gross, rl.refund_discount, rl.refund_net, rl.refund_tax,
-         rl.refund_fee, rl.refund_total)
+        (
+            rl.sale_line.line_no if rl.sale_line_id else None,
+            rl.variant_id,
+            rl.qty,
+            rl.disposition,
+            rl.unit_price,
+            rl.refund_gross,
+            rl.refund_discount,
+            rl.refund_net,
+            rl.refund_tax,
+            rl.refund_fee,
+            rl.refund_total,
+        )
         for rl in ReturnLine.objects.filter(ret=ret).select_related("sale_line").order_by("pk")
     ]
     ledger = sorted(
         (r.variant_id, r.qty_delta, r.unit_cost, r.balance_after)
         for r in StockLedger.objects.filter(ref_type="RETURN", ref_id=str(ret.pk))
     )
-    totals = (ret.status, ret.refund_subtotal, ret.refund_discount, ret.refund_tax, ret.refund_total)
+    totals = (
+        ret.status,
+        ret.refund_subtotal,
+        ret.refund_discount,
+        ret.refund_tax,
+        ret.refund_total,
+    )
     return totals, lines, ledger
 
 
@@ -234,8 +250,11 @@ def test_return_process_is_exactly_create_then_finalize(world):
     a, b, _ = world.variants
     first, second = sell(world), sell(world)
     for result in (first, second):  # an earlier partial return, so the pro rata has history
-        return_process(tenant=world.tenant, sale_id=result.sale.pk,
-                       lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)])
+        return_process(
+            tenant=world.tenant,
+            sale_id=result.sale.pk,
+            lines=[ReturnLineInput(qty=D("1"), sale_line_id=result.lines[0].pk)],
+        )
 
     def request(result):
         return [
@@ -248,14 +267,23 @@ def test_return_process_is_exactly_create_then_finalize(world):
     draft = return_create(tenant=world.tenant, sale_id=second.sale.pk, lines=request(second))
     two_steps, applied = return_finalize(tenant=world.tenant, return_id=draft.pk)
     assert applied
-    one, two = _return_view(Return.objects.get(pk=one_pass.pk)), _return_view(Return.objects.get(pk=two_steps.pk))
+    one, two = (
+        _return_view(Return.objects.get(pk=one_pass.pk)),
+        _return_view(Return.objects.get(pk=two_steps.pk)),
+    )
     assert one[0] == two[0] and one[1] == two[1]
     assert [row[:3] for row in one[2]] == [row[:3] for row in two[2]]
     assert one_pass.refund_total == first.sale.total - sum(
         r.refund_total for r in Return.objects.filter(sale=first.sale).exclude(pk=one_pass.pk)
     )
-    assert list(SaleLine.objects.filter(sale=first.sale).order_by("line_no").values_list("qty_returned")) == (
-        list(SaleLine.objects.filter(sale=second.sale).order_by("line_no").values_list("qty_returned"))
+    assert list(
+        SaleLine.objects.filter(sale=first.sale).order_by("line_no").values_list("qty_returned")
+    ) == (
+        list(
+            SaleLine.objects.filter(sale=second.sale)
+            .order_by("line_no")
+            .values_list("qty_returned")
+        )
     )
     assert_ledger_parity(world.tenant)
 
@@ -281,11 +309,21 @@ def test_a_used_external_ref_is_a_409_duplicate_and_writes_nothing(world, one_pa
     make = return_process if one_pass else return_create
     line = [ReturnLineInput(qty=D("1"), sale_line_id=result.lines[1].pk)]
     make(tenant=world.tenant, sale_id=result.sale.pk, lines=line, external_ref="RMA-1")
-    before = (Return.objects.count(), ReturnLine.objects.count(), StockLedger.objects.count(),
-              on_hand(world, world.variants[1]), SaleLine.objects.get(pk=result.lines[1].pk).qty_returned)
+    before = (
+        Return.objects.count(),
+        ReturnLine.objects.count(),
+        StockLedger.objects.count(),
+        on_hand(world, world.variants[1]),
+        SaleLine.objects.get(pk=result.lines[1].pk).qty_returned,
+    )
     with pytest.raises(Conflict) as exc:
         make(tenant=world.tenant, sale_id=result.sale.pk, lines=line, external_ref="RMA-1")
     assert exc.value.code == "duplicate"
-    after = (Return.objects.count(), ReturnLine.objects.count(), StockLedger.objects.count(),
-             on_hand(world, world.variants[1]), SaleLine.objects.get(pk=result.lines[1].pk).qty_returned)
+    after = (
+        Return.objects.count(),
+        ReturnLine.objects.count(),
+        StockLedger.objects.count(),
+        on_hand(world, world.variants[1]),
+        SaleLine.objects.get(pk=result.lines[1].pk).qty_returned,
+    )
     assert after == before

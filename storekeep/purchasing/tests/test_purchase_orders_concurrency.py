@@ -22,16 +22,30 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def test_concurrent_receipts_never_exceed_the_order(tenant, store, variant):
     vendor = Vendor.objects.create(tenant=tenant, name="Race Ltd")
-    order = purchase_order_create(tenant=tenant, vendor_id=vendor.pk, location_id=store.pk,
-                                  lines=[OrderLineInput(variant.pk, Decimal("10"), Decimal("2"))])
+    order = purchase_order_create(
+        tenant=tenant,
+        vendor_id=vendor.pk,
+        location_id=store.pk,
+        lines=[OrderLineInput(variant.pk, Decimal("10"), Decimal("2"))],
+    )
     purchase_order_submit(tenant=tenant, order_id=order.pk)
-    results = run_threads([lambda: purchase_order_receive(tenant=tenant, order_id=order.pk,
-                                                          lines=[ReceiveLineInput(variant.pk, Decimal("4"))])
-                           for _ in range(5)])
+    results = run_threads(
+        [
+            lambda: purchase_order_receive(
+                tenant=tenant, order_id=order.pk, lines=[ReceiveLineInput(variant.pk, Decimal("4"))]
+            )
+            for _ in range(5)
+        ]
+    )
     failures = [r for r in results if isinstance(r, Exception)]
     assert len(failures) == 3
     assert all(isinstance(f, Conflict) and f.code == "over_receipt" for f in failures), failures
     assert order.lines.get().qty_received == Decimal("8")
     assert InventoryItem.objects.get(variant=variant, location=store).on_hand == Decimal("8")
-    assert StockLedger.objects.filter(ref_type=LedgerRefType.PURCHASE_ORDER_RECEIPT, ref_id=str(order.pk)).count() == 2
+    assert (
+        StockLedger.objects.filter(
+            ref_type=LedgerRefType.PURCHASE_ORDER_RECEIPT, ref_id=str(order.pk)
+        ).count()
+        == 2
+    )
     assert PurchaseOrder.objects.get(pk=order.pk).status == "PARTIAL_RECEIVED"

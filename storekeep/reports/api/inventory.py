@@ -56,7 +56,9 @@ class MovementsQuerySerializer(serializers.Serializer):
         if attrs["date_from"] > attrs["date_to"]:
             raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
         if (attrs["date_to"] - attrs["date_from"]).days > MAX_RANGE_DAYS:
-            raise serializers.ValidationError({"date_to": [f"The range is limited to {MAX_RANGE_DAYS} days."]})
+            raise serializers.ValidationError(
+                {"date_to": [f"The range is limited to {MAX_RANGE_DAYS} days."]}
+            )
         return attrs
 
 
@@ -79,8 +81,13 @@ class MovementRowSerializer(serializers.Serializer):
 
 
 def _qty_sum(condition: Q):
-    return Coalesce(Sum(Case(When(condition, then=F("qty_delta")), default=Value(ZERO), output_field=QTY_FIELD)),
-                    Value(ZERO), output_field=QTY_FIELD)
+    return Coalesce(
+        Sum(
+            Case(When(condition, then=F("qty_delta")), default=Value(ZERO), output_field=QTY_FIELD)
+        ),
+        Value(ZERO),
+        output_field=QTY_FIELD,
+    )
 
 
 def movements_queryset(*, tenant, start, end, location_ids=None, variant_id=None, category=None):
@@ -94,12 +101,20 @@ def movements_queryset(*, tenant, start, end, location_ids=None, variant_id=None
     if category:
         ledger = ledger.filter(variant__product__category_id=category)
     in_range = Q(created_at__gte=start)
-    sums = {name: _qty_sum(in_range & Q(ref_type__in=types)) for name, types in MOVEMENT_COLUMNS.items()}
-    return (ledger.values("variant_id", "variant__sku", "variant__name", "variant__product__name")
-            .annotate(moves=Count("pk", filter=in_range), opening_balance=_qty_sum(Q(created_at__lt=start)),
-                      net_change=_qty_sum(in_range), **sums)
-            .filter(moves__gt=0)
-            .order_by("variant__sku", "variant_id"))
+    sums = {
+        name: _qty_sum(in_range & Q(ref_type__in=types)) for name, types in MOVEMENT_COLUMNS.items()
+    }
+    return (
+        ledger.values("variant_id", "variant__sku", "variant__name", "variant__product__name")
+        .annotate(
+            moves=Count("pk", filter=in_range),
+            opening_balance=_qty_sum(Q(created_at__lt=start)),
+            net_change=_qty_sum(in_range),
+            **sums,
+        )
+        .filter(moves__gt=0)
+        .order_by("variant__sku", "variant_id")
+    )
 
 
 def _movement_rows(rows) -> list[dict]:
@@ -108,9 +123,14 @@ def _movement_rows(rows) -> list[dict]:
         name = row["variant__product__name"]
         if row["variant__name"]:
             name = f"{name} — {row['variant__name']}"
-        data = {"variant_id": row["variant_id"], "sku": row["variant__sku"], "name": name,
-                "opening_balance": row["opening_balance"], "net_change": row["net_change"],
-                "closing_balance": row["opening_balance"] + row["net_change"]}
+        data = {
+            "variant_id": row["variant_id"],
+            "sku": row["variant__sku"],
+            "name": name,
+            "opening_balance": row["opening_balance"],
+            "net_change": row["net_change"],
+            "closing_balance": row["opening_balance"] + row["net_change"],
+        }
         data.update({column: row[column] for column in MOVEMENT_COLUMNS})
         out.append(data)
     return MovementRowSerializer(out, many=True).data
@@ -119,24 +139,39 @@ def _movement_rows(rows) -> list[dict]:
 class MovementsReportApi(TenantListView):
     csv_columns = list(MovementRowSerializer().fields)
 
-    @extend_schema(operation_id="reports_movements", parameters=[MovementsQuerySerializer, FORMAT_PARAM],
-                   responses={200: MovementRowSerializer(many=True), **READ_ERRORS},
-                   summary="Stock movements per variant over a date range (net change = ledger)")
+    @extend_schema(
+        operation_id="reports_movements",
+        parameters=[MovementsQuerySerializer, FORMAT_PARAM],
+        responses={200: MovementRowSerializer(many=True), **READ_ERRORS},
+        summary="Stock movements per variant over a date range (net change = ledger)",
+    )
     def get(self, request):
         query = parse_query(MovementsQuerySerializer, request)
         start, end = day_bounds(self.tenant, query["date_from"], query["date_to"])
-        queryset = movements_queryset(tenant=self.tenant, start=start, end=end,
-                                      location_ids=self.location_scope(query.get("location_id")),
-                                      variant_id=query.get("variant_id"), category=query.get("category"))
+        queryset = movements_queryset(
+            tenant=self.tenant,
+            start=start,
+            end=end,
+            location_ids=self.location_scope(query.get("location_id")),
+            variant_id=query.get("variant_id"),
+            category=query.get("category"),
+        )
         name = f"movements_{query['date_from']}_{query['date_to']}.csv"
-        return list_response(self, queryset, _movement_rows, filename=name,
-                             extra={"date_from": str(query["date_from"]), "date_to": str(query["date_to"])})
+        return list_response(
+            self,
+            queryset,
+            _movement_rows,
+            filename=name,
+            extra={"date_from": str(query["date_from"]), "date_to": str(query["date_to"])},
+        )
 
 
 class ValuationQuerySerializer(serializers.Serializer):
     location_id = serializers.IntegerField(required=False, min_value=1)
     category = serializers.IntegerField(required=False, min_value=1)
-    include_zero = serializers.BooleanField(required=False, default=False, help_text="include items with no stock")
+    include_zero = serializers.BooleanField(
+        required=False, default=False, help_text="include items with no stock"
+    )
 
 
 class ValuationRowSerializer(serializers.Serializer):
@@ -172,9 +207,12 @@ def _money(value) -> Decimal:
 class ValuationReportApi(TenantListView):
     csv_columns = list(ValuationRowSerializer().fields)
 
-    @extend_schema(operation_id="reports_valuation", parameters=[ValuationQuerySerializer, FORMAT_PARAM],
-                   responses={200: ValuationPageSerializer, **READ_ERRORS},
-                   summary="Stock value per location and variant (on hand × moving-average cost), with totals")
+    @extend_schema(
+        operation_id="reports_valuation",
+        parameters=[ValuationQuerySerializer, FORMAT_PARAM],
+        responses={200: ValuationPageSerializer, **READ_ERRORS},
+        summary="Stock value per location and variant (on hand × moving-average cost), with totals",
+    )
     def get(self, request):
         query = parse_query(ValuationQuerySerializer, request)
         scope = self.location_scope(query.get("location_id"))
@@ -186,25 +224,52 @@ class ValuationReportApi(TenantListView):
         if not query.get("include_zero"):
             items = items.exclude(on_hand=0)
         value = F("on_hand") * F("avg_unit_cost")
-        totals = items.aggregate(total_qty=Sum("on_hand"), total_value=Sum(value, output_field=VALUE_FIELD))
+        totals = items.aggregate(
+            total_qty=Sum("on_hand"), total_value=Sum(value, output_field=VALUE_FIELD)
+        )
         by_location = [
-            {"location_id": row["location_id"], "location_code": row["location__code"],
-             "total_qty": str(row["qty"]), "total_value": str(_money(row["value"]))}
-            for row in items.values("location_id", "location__code").annotate(
-                qty=Sum("on_hand"), value=Sum(value, output_field=VALUE_FIELD)).order_by("location__code")
+            {
+                "location_id": row["location_id"],
+                "location_code": row["location__code"],
+                "total_qty": str(row["qty"]),
+                "total_value": str(_money(row["value"])),
+            }
+            for row in items.values("location_id", "location__code")
+            .annotate(qty=Sum("on_hand"), value=Sum(value, output_field=VALUE_FIELD))
+            .order_by("location__code")
         ]
-        rows = items.select_related("location", "variant__product").order_by("location__code", "variant__sku", "pk")
+        rows = items.select_related("location", "variant__product").order_by(
+            "location__code", "variant__sku", "pk"
+        )
 
         def to_rows(page):
-            return ValuationRowSerializer([
-                {"location_id": i.location_id, "location_code": i.location.code, "variant_id": i.variant_id,
-                 "sku": i.variant.sku, "name": i.variant.display_name, "on_hand": i.on_hand,
-                 "avg_unit_cost": i.avg_unit_cost, "value": _money(i.on_hand * i.avg_unit_cost)}
-                for i in page], many=True).data
+            return ValuationRowSerializer(
+                [
+                    {
+                        "location_id": i.location_id,
+                        "location_code": i.location.code,
+                        "variant_id": i.variant_id,
+                        "sku": i.variant.sku,
+                        "name": i.variant.display_name,
+                        "on_hand": i.on_hand,
+                        "avg_unit_cost": i.avg_unit_cost,
+                        "value": _money(i.on_hand * i.avg_unit_cost),
+                    }
+                    for i in page
+                ],
+                many=True,
+            ).data
 
-        extra = {"totals": ValuationTotalsSerializer({
-            "currency": self.tenant.currency, "total_qty": totals["total_qty"] or ZERO,
-            "total_value": _money(totals["total_value"]), "by_location": by_location}).data}
+        extra = {
+            "totals": ValuationTotalsSerializer(
+                {
+                    "currency": self.tenant.currency,
+                    "total_qty": totals["total_qty"] or ZERO,
+                    "total_value": _money(totals["total_value"]),
+                    "by_location": by_location,
+                }
+            ).data
+        }
         return list_response(self, rows, to_rows, filename="valuation.csv", extra=extra)
 
 

@@ -17,16 +17,27 @@ from storekeep.locations.models import Location
 from storekeep.tenants.models import Membership, Role, Tenant
 
 
-def bootstrap_tenant(*, slug: str, name: str, owner_username: str, owner_password: str, currency: str = "GBP",
-                     email: str = "", timezone: str = "UTC", location_code: str = "MAIN",
-                     location_name: str = "Main store") -> tuple[Tenant, object, bool, Location]:
+def bootstrap_tenant(
+    *,
+    slug: str,
+    name: str,
+    owner_username: str,
+    owner_password: str,
+    currency: str = "GBP",
+    email: str = "",
+    timezone: str = "UTC",
+    location_code: str = "MAIN",
+    location_name: str = "Main store",
+) -> tuple[Tenant, object, bool, Location]:
     """Create tenant + owner membership + default STORE location; returns (tenant, user, user_created, location).
 
     ``currency`` is an ISO 4217 code. Raises CommandError when the slug exists,
     or when an existing user's password does not match ``owner_password``.
     """
     if slugify(slug) != slug:
-        raise CommandError(f"--slug {slug!r} is not a valid slug (lowercase letters, digits, hyphens).")
+        raise CommandError(
+            f"--slug {slug!r} is not a valid slug (lowercase letters, digits, hyphens)."
+        )
     currency = currency.upper()
     if len(currency) != 3 or not currency.isalpha():
         raise CommandError(f"--currency {currency!r} is not an ISO 4217 code.")
@@ -45,11 +56,18 @@ def bootstrap_tenant(*, slug: str, name: str, owner_username: str, owner_passwor
             user.set_password(owner_password)
             user.save()
         elif not user.check_password(owner_password):
-            raise CommandError(f"User {owner_username!r} exists and the password does not match; nothing was changed.")
+            raise CommandError(
+                f"User {owner_username!r} exists and the password does not match; nothing was changed."
+            )
         tenant = Tenant.objects.create(slug=slug, name=name, currency=currency, timezone=timezone)
         Membership.objects.create(tenant=tenant, user=user, role=Role.OWNER)
-        location = Location.objects.create(tenant=tenant, code=location_code, name=location_name,
-                                           type=Location.Type.STORE, is_default=True)
+        location = Location.objects.create(
+            tenant=tenant,
+            code=location_code,
+            name=location_name,
+            type=Location.Type.STORE,
+            is_default=True,
+        )
     return tenant, user, created, location
 
 
@@ -69,9 +87,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         tenant, user, created, location = bootstrap_tenant(
-            slug=options["slug"], name=options["name"], owner_username=options["owner_username"],
-            owner_password=options["owner_password"], currency=options["currency"], email=options["email"],
-            timezone=options["timezone"], location_code=options["location_code"],
+            slug=options["slug"],
+            name=options["name"],
+            owner_username=options["owner_username"],
+            owner_password=options["owner_password"],
+            currency=options["currency"],
+            email=options["email"],
+            timezone=options["timezone"],
+            location_code=options["location_code"],
             location_name=options["location_name"],
         )
         self.stdout.write(

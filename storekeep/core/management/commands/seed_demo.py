@@ -49,24 +49,48 @@ def _user(username: str, *, superuser: bool = False):
 @transaction.atomic
 def seed_tenant() -> tuple[Tenant, Location, Location]:
     """Tenant, logins, locations and a till (idempotent)."""
-    tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={
-        "name": "Demo Retail (UCI Online Retail data)", "currency": "GBP", "timezone": "Europe/London",
-        "prices_include_tax": True})
-    store, _ = Location.objects.get_or_create(tenant=tenant, code="STORE1", defaults={
-        "name": "High Street store", "type": Location.Type.STORE, "is_default": True,
-        "address": "1 High Street, London"})
-    warehouse, _ = Location.objects.get_or_create(tenant=tenant, code="WH1", defaults={
-        "name": "Central warehouse", "type": Location.Type.WAREHOUSE, "address": "Unit 4, Park Royal, London"})
-    Membership.objects.get_or_create(tenant=tenant, user=_user("demo", superuser=True),
-                                     defaults={"role": Role.OWNER})
-    cashier, created = Membership.objects.get_or_create(tenant=tenant, user=_user("demo-cashier"),
-                                                        defaults={"role": Role.CASHIER})
+    tenant, _ = Tenant.objects.get_or_create(
+        slug=SLUG,
+        defaults={
+            "name": "Demo Retail (UCI Online Retail data)",
+            "currency": "GBP",
+            "timezone": "Europe/London",
+            "prices_include_tax": True,
+        },
+    )
+    store, _ = Location.objects.get_or_create(
+        tenant=tenant,
+        code="STORE1",
+        defaults={
+            "name": "High Street store",
+            "type": Location.Type.STORE,
+            "is_default": True,
+            "address": "1 High Street, London",
+        },
+    )
+    warehouse, _ = Location.objects.get_or_create(
+        tenant=tenant,
+        code="WH1",
+        defaults={
+            "name": "Central warehouse",
+            "type": Location.Type.WAREHOUSE,
+            "address": "Unit 4, Park Royal, London",
+        },
+    )
+    Membership.objects.get_or_create(
+        tenant=tenant, user=_user("demo", superuser=True), defaults={"role": Role.OWNER}
+    )
+    cashier, created = Membership.objects.get_or_create(
+        tenant=tenant, user=_user("demo-cashier"), defaults={"role": Role.CASHIER}
+    )
     if created:
         cashier.locations.set([store])
     try:
         from storekeep.pos.models import Register
 
-        Register.objects.get_or_create(tenant=tenant, location=store, code="T1", defaults={"name": "Till 1"})
+        Register.objects.get_or_create(
+            tenant=tenant, location=store, code="T1", defaults={"name": "Till 1"}
+        )
     except ImportError:  # pragma: no cover - the POS app is part of the project
         pass
     return tenant, store, warehouse
@@ -74,28 +98,58 @@ def seed_tenant() -> tuple[Tenant, Location, Location]:
 
 def stock_store_and_warehouse(tenant, store, warehouse) -> int:
     """Receive the best sellers into the store and the warehouse once (ledger ref ``seed-demo``)."""
-    if StockLedger.objects.filter(tenant=tenant, ref_type=LedgerRefType.RECEIPT, ref_id=SEED_REF).exists():
+    if StockLedger.objects.filter(
+        tenant=tenant, ref_type=LedgerRefType.RECEIPT, ref_id=SEED_REF
+    ).exists():
         return 0
-    sold = (StockLedger.objects.filter(tenant=tenant, ref_type=LedgerRefType.SALE)
-            .values("variant_id").annotate(qty=Sum("qty_delta")).order_by("qty", "variant_id")[:STOCKED_PRODUCTS])
+    sold = (
+        StockLedger.objects.filter(tenant=tenant, ref_type=LedgerRefType.SALE)
+        .values("variant_id")
+        .annotate(qty=Sum("qty_delta"))
+        .order_by("qty", "variant_id")[:STOCKED_PRODUCTS]
+    )
     variant_ids = [row["variant_id"] for row in sold]
-    if not variant_ids:  # no replayed sales (e.g. --until before the first day): any stocked variants
-        variant_ids = list(Variant.objects.filter(tenant=tenant, track_inventory=True)
-                           .order_by("pk").values_list("pk", flat=True)[:STOCKED_PRODUCTS])
+    if (
+        not variant_ids
+    ):  # no replayed sales (e.g. --until before the first day): any stocked variants
+        variant_ids = list(
+            Variant.objects.filter(tenant=tenant, track_inventory=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:STOCKED_PRODUCTS]
+        )
     # The real data has sale prices only: cost a product at 60 % of its price when it has no cost.
-    costs = {pk: cost if cost > 0 else (price * Decimal("0.6")).quantize(Decimal("0.0001"))
-             for pk, cost, price in Variant.objects.filter(pk__in=variant_ids).values_list("pk", "cost", "price")}
-    receive_stock(tenant=tenant, location_id=warehouse.pk, ref_id=SEED_REF, reason="initial",
-                  note="demo opening stock", lines=[ReceiptLine(variant_id=v, qty=Decimal(48 + 12 * (i % 5)),
-                                                                unit_cost=costs[v] or None)
-                                                    for i, v in enumerate(variant_ids)])
-    receive_stock(tenant=tenant, location_id=store.pk, ref_id=SEED_REF, reason="initial",
-                  note="demo opening stock", lines=[ReceiptLine(variant_id=v, qty=Decimal(2 + i % 9),
-                                                                unit_cost=costs[v] or None)
-                                                    for i, v in enumerate(variant_ids)])
+    costs = {
+        pk: cost if cost > 0 else (price * Decimal("0.6")).quantize(Decimal("0.0001"))
+        for pk, cost, price in Variant.objects.filter(pk__in=variant_ids).values_list(
+            "pk", "cost", "price"
+        )
+    }
+    receive_stock(
+        tenant=tenant,
+        location_id=warehouse.pk,
+        ref_id=SEED_REF,
+        reason="initial",
+        note="demo opening stock",
+        lines=[
+            ReceiptLine(variant_id=v, qty=Decimal(48 + 12 * (i % 5)), unit_cost=costs[v] or None)
+            for i, v in enumerate(variant_ids)
+        ],
+    )
+    receive_stock(
+        tenant=tenant,
+        location_id=store.pk,
+        ref_id=SEED_REF,
+        reason="initial",
+        note="demo opening stock",
+        lines=[
+            ReceiptLine(variant_id=v, qty=Decimal(2 + i % 9), unit_cost=costs[v] or None)
+            for i, v in enumerate(variant_ids)
+        ],
+    )
     # Reorder points on the store's shelf so the low-stock list has something to show.
     InventoryItem.objects.filter(tenant=tenant, location=store, variant_id__in=variant_ids).update(
-        reorder_point=Decimal("6"), reorder_qty=Decimal("24"))
+        reorder_point=Decimal("6"), reorder_qty=Decimal("24")
+    )
     return len(variant_ids)
 
 
@@ -103,8 +157,12 @@ class Command(BaseCommand):
     help = "Create (or complete) the demo tenant with real data; safe to run repeatedly."
 
     def add_arguments(self, parser):
-        parser.add_argument("--until", type=date.fromisoformat, default=DEFAULT_UNTIL,
-                            help=f"replay the real data up to this day (YYYY-MM-DD; default {DEFAULT_UNTIL})")
+        parser.add_argument(
+            "--until",
+            type=date.fromisoformat,
+            default=DEFAULT_UNTIL,
+            help=f"replay the real data up to this day (YYYY-MM-DD; default {DEFAULT_UNTIL})",
+        )
         parser.add_argument("--full", action="store_true", help="replay the whole committed week")
         parser.add_argument("--quiet", action="store_true", help="print only the login line")
 
@@ -122,8 +180,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Real data (UCI Online Retail slice): {summary.line()}")
             variants = Variant.objects.filter(tenant=tenant).count()
             items = InventoryItem.objects.filter(tenant=tenant).count()
-            self.stdout.write(f"Tenant {tenant.slug}: {variants} variants, {items} stock rows; "
-                              f"{stocked} products newly stocked in {store.code} and {warehouse.code}; "
-                              f"{elapsed:.1f}s.")
+            self.stdout.write(
+                f"Tenant {tenant.slug}: {variants} variants, {items} stock rows; "
+                f"{stocked} products newly stocked in {store.code} and {warehouse.code}; "
+                f"{elapsed:.1f}s."
+            )
             self.stdout.write("Cashier login: demo-cashier / demo (tenant demo, store STORE1)")
         self.stdout.write("Demo login: demo / demo (tenant demo)")

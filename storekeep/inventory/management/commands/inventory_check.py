@@ -12,8 +12,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", help="tenant slug (default: all tenants)")
-        parser.add_argument("--by-ref-type", action="store_true", help="print ledger totals per ref type")
-        parser.add_argument("--skip-balances", action="store_true", help="skip the running balance_after walk")
+        parser.add_argument(
+            "--by-ref-type", action="store_true", help="print ledger totals per ref type"
+        )
+        parser.add_argument(
+            "--skip-balances", action="store_true", help="skip the running balance_after walk"
+        )
 
     def handle(self, *args, tenant=None, by_ref_type=False, skip_balances=False, **options):
         tenant_obj = None
@@ -27,16 +31,26 @@ class Command(BaseCommand):
         for ref_type, totals in by_type.items():
             self.stdout.write(f"{ref_type:<24} rows={totals['rows']:>9} qty={totals['qty']}")
         for m in mismatches:
-            self.stdout.write(f"MISMATCH tenant={m['tenant_id']} location={m['location_id']} "
-                              f"variant={m['variant_id']} on_hand={m['on_hand']} ledger={m['ledger_total']}")
+            self.stdout.write(
+                f"MISMATCH tenant={m['tenant_id']} location={m['location_id']} "
+                f"variant={m['variant_id']} on_hand={m['on_hand']} ledger={m['ledger_total']}"
+            )
         for b in breaks:
-            self.stdout.write(f"BALANCE ledger_id={b['ledger_id']} expected={b['expected']} "
-                              f"balance_after={b['balance_after']}")
+            self.stdout.write(
+                f"BALANCE ledger_id={b['ledger_id']} expected={b['expected']} "
+                f"balance_after={b['balance_after']}"
+            )
         for d in lots:
-            self.stdout.write(f"LOTS tenant={d['tenant_id']} location={d['location_id']} variant={d['variant_id']} "
-                              f"on_hand={d['on_hand']} lots={d['lots_total']}")
+            self.stdout.write(
+                f"LOTS tenant={d['tenant_id']} location={d['location_id']} variant={d['variant_id']} "
+                f"on_hand={d['on_hand']} lots={d['lots_total']}"
+            )
         problems = len(mismatches) + len(breaks) + len(lots)
         if problems:
-            raise CommandError(f"inventory_check: {len(mismatches)} parity mismatches, {len(breaks)} balance breaks, "
-                               f"{len(lots)} lot differences")
-        self.stdout.write(self.style.SUCCESS("inventory_check: OK — ledger parity holds for every item"))
+            raise CommandError(
+                f"inventory_check: {len(mismatches)} parity mismatches, {len(breaks)} balance breaks, "
+                f"{len(lots)} lot differences"
+            )
+        self.stdout.write(
+            self.style.SUCCESS("inventory_check: OK — ledger parity holds for every item")
+        )

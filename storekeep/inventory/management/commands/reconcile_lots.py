@@ -21,8 +21,10 @@ class Command(BaseCommand):
         differences = lot_differences(tenant=tenant_obj)
         failed = 0
         for d in differences:
-            self.stdout.write(f"tenant={d['tenant_id']} location={d['location_id']} variant={d['variant_id']} "
-                              f"on_hand={d['on_hand']} lots={d['lots_total']}")
+            self.stdout.write(
+                f"tenant={d['tenant_id']} location={d['location_id']} variant={d['variant_id']} "
+                f"on_hand={d['on_hand']} lots={d['lots_total']}"
+            )
             if fix:
                 try:
                     rows = repair_lot_difference(d)
@@ -32,8 +34,15 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(f"  repaired with {len(rows)} ledger row(s)")
         if differences and not fix:
-            raise CommandError(f"reconcile_lots: {len(differences)} differences (run with --fix to repair)")
+            raise CommandError(
+                f"reconcile_lots: {len(differences)} differences (run with --fix to repair)"
+            )
         if failed:
-            raise CommandError(f"reconcile_lots: {failed} of {len(differences)} differences could not be repaired")
-        self.stdout.write(self.style.SUCCESS(
-            f"reconcile_lots: {len(differences)} differences{' repaired' if fix else ''}"))
+            raise CommandError(
+                f"reconcile_lots: {failed} of {len(differences)} differences could not be repaired"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"reconcile_lots: {len(differences)} differences{' repaired' if fix else ''}"
+            )
+        )
