@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev run test lint lock clean
+.PHONY: install install-dev browser run test lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,23 @@ run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
+	@echo "Sign in: http://$(HOST):$(PORT)/  — demo logins: demo / demo (owner), demo-cashier / demo (cashier at the till)"
 	@echo "Storekeep: http://$(HOST):$(PORT)/  — API docs http://$(HOST):$(PORT)/api/docs/  — admin http://$(HOST):$(PORT)/admin/"
 	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
+## Debian's chromium for the browser tests (installed with apt-get when missing and root)
+browser:
+	@if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium (apt-get) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and cannot be installed here: browser tests skip (fail with STOREKEEP_REQUIRE_SERVICES=1)"; \
+	  fi; \
+	fi
+
 ## Install what the tests need and run the whole suite
-test: install-dev
+test: install-dev browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

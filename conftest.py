@@ -1,1 +1,1 @@
-pytest_plugins = ["storekeep.testing.fixtures"]
+pytest_plugins = ["storekeep.testing.fixtures", "storekeep.testing.browser"]

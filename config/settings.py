@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_htmx",
+    "template_partials",
     "storekeep.core",
     "storekeep.tenants",
     "storekeep.accounts",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "storekeep.pos",
     "storekeep.reports",
     "storekeep.importers",
+    "storekeep.web",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -77,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "storekeep.web.nav.navigation",
             ],
         },
     },
@@ -156,7 +161,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/"
 # Before `collectstatic` (tests, benchmarks, management commands) WhiteNoise warns on every start.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
