@@ -10,7 +10,9 @@ Fixtures (loaded by the root ``conftest.py``):
   server thread must see the test's rows), so it runs on SQLite and PostgreSQL alike.
 - ``sign_in(role=…, tenant=…, locations=(), page=None)`` → the `Membership` it created
   and signed in through the real sign-in form (password ``pass``).
-- ``screenshot(page, name)`` writes ``docs/screenshots/<name>.png`` (README pictures).
+- ``screenshot(page, name)`` writes ``<name>.png``: into ``docs/screenshots/`` (the README's
+  pictures) when ``STOREKEEP_SCREENSHOTS=1``, else into a temporary folder, so an ordinary
+  test run leaves the work tree clean.
 
 Select elements as assistive technology does: ``page.get_by_label("Username")``,
 ``page.get_by_role("button", name="Pay")`` — never by CSS class.
@@ -36,7 +38,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 VIEWPORT = {"width": 1024, "height": 768}
 TABLET = {"width": 768, "height": 1024}
 PASSWORD = "pass"
@@ -109,14 +111,21 @@ def sign_in(page, make_member, tenant):
     return do
 
 
-def take_screenshot(tab, name: str, *, full_page: bool = False) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=full_page)
-    return path
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    if os.environ.get("STOREKEEP_SCREENSHOTS", "") in {"1", "true", "yes"}:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture
-def screenshot():
-    """``screenshot(page, "till-cart")`` → docs/screenshots/till-cart.png."""
-    return take_screenshot
+def screenshot(screenshot_dir):
+    """``screenshot(page, "till-cart")`` → ``till-cart.png`` (see ``STOREKEEP_SCREENSHOTS``)."""
+
+    def take(tab, name: str, *, full_page: bool = False) -> Path:
+        path = screenshot_dir / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
