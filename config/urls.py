@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from storekeep.reports.urls import inventory_urlpatterns as inventory_report_urls
+
 urlpatterns = [
     path("", include("storekeep.web.urls")),
     path("admin/", admin.site.urls),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("storekeep.locations.urls")),
     path("api/v1/", include("storekeep.catalog.urls")),
     path("api/v1/inventory/", include("storekeep.inventory.urls")),
+    path("api/v1/inventory/", include(inventory_report_urls)),
     path("api/v1/purchasing/", include("storekeep.purchasing.urls")),
     path("api/v1/pos/", include("storekeep.pos.urls")),
     path("api/v1/reports/", include("storekeep.reports.urls")),

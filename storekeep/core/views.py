@@ -4,8 +4,9 @@ from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.views import APIView
 
-from .errors import NotFound, PermissionDenied
+from .errors import PermissionDenied
 from .permissions import request_membership
+from .selectors import get_object
 
 
 class TenantContextMixin:
@@ -28,13 +29,7 @@ class TenantContextMixin:
 
     def get_tenant_object(self, queryset: QuerySet, pk, *, field: str = "pk"):
         """The tenant's object with this id, else 404 (never 403: SPEC §3.6)."""
-        try:
-            return queryset.filter(tenant=self.tenant).get(**{field: pk})
-        except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
-            raise NotFound(
-                f"{queryset.model._meta.verbose_name.capitalize()} not found.",
-                details={field: str(pk)},
-            ) from None
+        return get_object(queryset.filter(tenant=self.tenant), pk, field=field)
 
 
 class TenantAPIView(TenantContextMixin, APIView):

@@ -4,60 +4,319 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 
-from .models import InventoryItem, StockLedger
+from storekeep.catalog.models import Variant
+from storekeep.core.errors import NotFound
+from storekeep.core.filters import filter_queryset
+from storekeep.core.selectors import get_object
 
-QTY_FIELD = DecimalField(max_digits=14, decimal_places=3)
+from .filters import (
+    CountFilter,
+    LedgerFilter,
+    LowStockAlertFilter,
+    StockLevelFilter,
+    StockSummaryFilter,
+    TransferFilter,
+)
+from .models import (
+    CountSession,
+    CountSessionLine,
+    InventoryItem,
+    InventoryTransfer,
+    InventoryTransferLine,
+    LowStockAlert,
+    StockLedger,
+)
+from .rules import (
+    ZERO,
+    available_expression,
+    is_low_stock_expression,
+    stock_value,
+    threshold_expression,
+)
+
+ACTIVE_COUNT_STATUSES = (CountSession.Status.DRAFT, CountSession.Status.IN_PROGRESS)
 
 
-def stock_level_list(*, tenant, filters: dict | None = None) -> QuerySet[InventoryItem]:
-    """Items of the tenant with ``available``, ``threshold`` and ``is_low_stock`` annotated.
+def _scoped(queryset: QuerySet, location_ids, field: str = "location_id") -> QuerySet:
+    """Rows at ``location_ids`` (a member's locations; None = every location)."""
+    if location_ids is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": list(location_ids)})
 
-    ``filters``: ``location_id``, ``variant_id``, ``category`` (id), ``search``
-    (SKU, barcode or product name), ``low_stock`` (bool), ``location_ids``
-    (restrict to a member's locations). Threshold per SPEC §4: item override →
-    variant reorder point → tenant default.
+
+# --- stock levels and the ledger ---------------------------------------------------------
+
+
+def stock_level_list(
+    *, tenant, filters: dict | None = None, location_ids=None
+) -> QuerySet[InventoryItem]:
+    """Items of the tenant with ``available_qty``, ``threshold`` and ``is_low_stock`` annotated.
+
+    ``filters`` (StockLevelFilter): ``location_id``, ``variant_id``, ``category``
+    (id), ``search`` (SKU, barcode or product name), ``low_stock`` (bool).
+    ``location_ids`` (or ``filters["location_ids"]``) restricts to a member's
+    locations. Threshold per SPEC §4 (``rules.threshold_expression``). Ordered
+    by location, SKU.
     """
-    filters = filters or {}
+    filters = dict(filters or {})
+    if location_ids is None:
+        location_ids = filters.pop("location_ids", None)
     queryset = (
         InventoryItem.objects.filter(tenant=tenant, variant__track_inventory=True)
         .select_related("variant__product", "location")
-        .annotate(
-            available_qty=ExpressionWrapper(F("on_hand") - F("reserved"), output_field=QTY_FIELD),
-            threshold=Coalesce(
-                F("reorder_point"),
-                F("variant__reorder_point"),
-                Value(tenant.default_reorder_point),
-                output_field=QTY_FIELD,
-            ),
-        )
-        .annotate(
-            is_low_stock=Case(
-                When(available_qty__lte=F("threshold"), then=Value(True)), default=Value(False)
-            )
-        )
+        .annotate(available_qty=available_expression(), threshold=threshold_expression(tenant))
+        .annotate(is_low_stock=is_low_stock_expression())
     )
-    if filters.get("location_id"):
-        queryset = queryset.filter(location_id=filters["location_id"])
-    if filters.get("location_ids") is not None:
-        queryset = queryset.filter(location_id__in=filters["location_ids"])
-    if filters.get("variant_id"):
-        queryset = queryset.filter(variant_id=filters["variant_id"])
-    if filters.get("category"):
-        queryset = queryset.filter(variant__product__category_id=filters["category"])
-    if filters.get("search"):
-        term = filters["search"]
-        queryset = queryset.filter(
-            Q(variant__sku__icontains=term)
-            | Q(variant__barcode=term)
-            | Q(variant__product__name__icontains=term)
-            | Q(variant__name__icontains=term)
-        )
-    if filters.get("low_stock") is not None:
-        queryset = queryset.filter(is_low_stock=filters["low_stock"])
+    queryset = _scoped(queryset, location_ids)
+    queryset = filter_queryset(StockLevelFilter, queryset, filters, tenant=tenant)
     return queryset.order_by("location_id", "variant__sku", "pk")
+
+
+def ledger_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[StockLedger]:
+    """The tenant's ledger rows (``variant`` and ``location`` joined), unordered.
+
+    ``filters`` (LedgerFilter, SPEC §9): ``location_id``, ``variant_id``,
+    ``ref_type``, ``ref_id``, ``date_from``/``date_to`` (ISO date: local
+    midnight, ``date_to`` inclusive; or an exact date-time), ``search`` (SKU,
+    note or ref id). Raises ValidationFailed (400) for a bad date.
+    """
+    queryset = StockLedger.objects.filter(tenant=tenant).select_related("variant", "location")
+    queryset = _scoped(queryset, location_ids)
+    return filter_queryset(LedgerFilter, queryset, filters, tenant=tenant)
+
+
+# --- transfers ----------------------------------------------------------------------------
+
+
+def _transfers(tenant) -> QuerySet[InventoryTransfer]:
+    lines = InventoryTransferLine.objects.select_related("variant").order_by("pk")
+    return (
+        InventoryTransfer.objects.filter(tenant=tenant)
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-pk")
+    )
+
+
+def transfer_list(
+    *, tenant, filters: dict | None = None, location_ids=None
+) -> QuerySet[InventoryTransfer]:
+    """Transfers with their lines (and variants) prefetched, newest first (SPEC §6).
+
+    ``filters`` (TransferFilter): ``status``, ``location_id`` (source or
+    destination), ``from_location_id``, ``to_location_id``. ``location_ids``:
+    only transfers touching one of these locations.
+    """
+    queryset = _transfers(tenant)
+    if location_ids is not None:
+        ids = list(location_ids)
+        queryset = queryset.filter(Q(from_location_id__in=ids) | Q(to_location_id__in=ids))
+    return filter_queryset(TransferFilter, queryset, filters, tenant=tenant)
+
+
+def transfer_get(*, tenant, transfer_id) -> InventoryTransfer:
+    """One transfer with its lines; 404 ``not_found`` for another tenant's id."""
+    return get_object(_transfers(tenant), transfer_id)
+
+
+# --- cycle counts -------------------------------------------------------------------------
+
+
+def _counts(tenant) -> QuerySet[CountSession]:
+    lines = CountSessionLine.objects.select_related("variant").order_by("pk")
+    return (
+        CountSession.objects.filter(tenant=tenant)
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("-pk")
+    )
+
+
+def count_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[CountSession]:
+    """Counts with their lines prefetched, newest first; ``filters`` (CountFilter):
+    ``status``, ``scope``, ``location_id``. SPEC §6."""
+    queryset = _scoped(_counts(tenant), location_ids)
+    return filter_queryset(CountFilter, queryset, filters, tenant=tenant)
+
+
+def count_get(*, tenant, count_id) -> CountSession:
+    """One count with its lines; 404 ``not_found`` for another tenant's id."""
+    return get_object(_counts(tenant), count_id)
+
+
+def count_line_get(*, tenant, line_id) -> CountSessionLine:
+    """One count line with its variant; 404 ``not_found`` for another tenant's id."""
+    return get_object(
+        CountSessionLine.objects.filter(tenant=tenant).select_related("variant"), line_id
+    )
+
+
+def count_variance(*, tenant, count_id: int) -> dict:
+    """Preview a count: per line expected vs counted, variance and its value.
+
+    Returns ``{"count_id", "status", "location_id", "lines": [{variant_id, sku,
+    name, expected_qty, counted_qty, variance, on_hand_now, unit_cost,
+    variance_value}], "totals": {lines, units_over, units_short, net_units,
+    net_value}, "uncounted_items"}`` — value = variance × the item's moving
+    average cost, rounded to 0.01; ``uncounted_items`` (FULL_STORE only) is
+    how many items with stock at the location were not scanned (they are left
+    unchanged by finalize). Three queries whatever the number of lines. Raises
+    NotFound (404). SPEC §6.
+    """
+    count = CountSession.objects.filter(tenant=tenant, pk=count_id).first()
+    if count is None:
+        raise NotFound("Count not found.", details={"count_id": count_id})
+    lines = list(
+        CountSessionLine.objects.filter(tenant=tenant, session=count)
+        .select_related("variant__product")
+        .order_by("variant__sku", "pk")
+    )
+    items = {
+        i.variant_id: i
+        for i in InventoryItem.objects.filter(
+            tenant=tenant,
+            location_id=count.location_id,
+            variant_id__in=[line.variant_id for line in lines],
+        ).only("variant_id", "on_hand", "avg_unit_cost")
+    }
+    rows, over, short, net_value = [], ZERO, ZERO, ZERO
+    for line in lines:
+        item = items.get(line.variant_id)
+        cost = item.avg_unit_cost if item else line.variant.cost
+        variance = line.counted_qty - line.expected_qty
+        value = stock_value(variance, cost)
+        over += max(variance, ZERO)
+        short += max(-variance, ZERO)
+        net_value += value
+        rows.append(
+            {
+                "variant_id": line.variant_id,
+                "sku": line.variant.sku,
+                "name": line.variant.display_name,
+                "expected_qty": line.expected_qty,
+                "counted_qty": line.counted_qty,
+                "variance": variance,
+                "on_hand_now": item.on_hand if item else ZERO,
+                "unit_cost": cost,
+                "variance_value": value,
+            }
+        )
+    uncounted = 0
+    if count.scope == CountSession.Scope.FULL_STORE and count.status in ACTIVE_COUNT_STATUSES:
+        uncounted = (
+            InventoryItem.objects.filter(
+                tenant=tenant, location_id=count.location_id, variant__track_inventory=True
+            )
+            .exclude(on_hand=0)
+            .exclude(variant_id__in=[line.variant_id for line in lines])
+            .count()
+        )
+    return {
+        "count_id": count.pk,
+        "status": count.status,
+        "location_id": count.location_id,
+        "lines": rows,
+        "totals": {
+            "lines": len(rows),
+            "units_over": over,
+            "units_short": short,
+            "net_units": over - short,
+            "net_value": net_value,
+        },
+        "uncounted_items": uncounted,
+    }
+
+
+# --- low stock ----------------------------------------------------------------------------
+
+
+def low_stock_alert_list(
+    *, tenant, filters: dict | None = None, location_ids=None
+) -> QuerySet[LowStockAlert]:
+    """Low-stock alerts (location and variant joined), newest first (SPEC §4).
+
+    ``filters`` (LowStockAlertFilter): ``location_id``, ``variant_id``,
+    ``date_from``/``date_to`` (inclusive tenant-local dates of ``created_at``),
+    ``acknowledged`` (bool).
+    """
+    queryset = (
+        LowStockAlert.objects.filter(tenant=tenant)
+        .select_related("location", "variant")
+        .order_by("-created_at", "-pk")
+    )
+    queryset = _scoped(queryset, location_ids)
+    return filter_queryset(LowStockAlertFilter, queryset, filters, tenant=tenant)
+
+
+# --- stock summary per variant (SPEC §9) ---------------------------------------------------
+
+
+def stock_summary_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet:
+    """Tracked variants with stock rows (at ``location_ids``: a member's or the asked-for ones),
+    ordered by SKU; render a page with :func:`stock_summary_rows`.
+
+    ``filters`` (StockSummaryFilter): ``category``, ``search``, ``low_stock``
+    (true: low at some location in scope; false: at none).
+    """
+    in_scope = Q() if location_ids is None else Q(inventory_items__location_id__in=location_ids)
+    variants = (
+        Variant.objects.filter(tenant=tenant, track_inventory=True)
+        .select_related("product")
+        .annotate(n_items=Count("inventory_items", filter=in_scope))
+        .filter(n_items__gt=0)
+    )
+    variants = filter_queryset(
+        StockSummaryFilter,
+        variants,
+        filters,
+        tenant=tenant,
+        low_ids=lambda: (
+            stock_level_list(tenant=tenant, location_ids=location_ids)
+            .filter(is_low_stock=True)
+            .values("variant_id")
+        ),
+    )
+    return variants.order_by("sku", "pk")
+
+
+def stock_summary_rows(*, tenant, variants, location_ids=None) -> list[dict]:
+    """Rows of a page of :func:`stock_summary_list`: per variant the totals of on hand,
+    reserved, available and value (on hand × average cost) and ``is_low_stock`` (low at
+    one location or more), with a ``locations`` breakdown. One query for the page."""
+    by_variant: dict[int, list] = {}
+    for item in stock_level_list(tenant=tenant, location_ids=location_ids).filter(
+        variant_id__in=[v.pk for v in variants]
+    ):
+        by_variant.setdefault(item.variant_id, []).append(
+            {
+                "location_id": item.location_id,
+                "location_code": item.location.code,
+                "on_hand": item.on_hand,
+                "reserved": item.reserved,
+                "available": item.available_qty,
+                "threshold": item.threshold,
+                "is_low_stock": item.is_low_stock,
+                "avg_unit_cost": item.avg_unit_cost,
+                "value": stock_value(item.on_hand, item.avg_unit_cost),
+            }
+        )
+    rows = []
+    for variant in variants:
+        locations = by_variant.get(variant.pk, [])
+        rows.append(
+            {
+                "variant_id": variant.pk,
+                "sku": variant.sku,
+                "name": variant.display_name,
+                "on_hand": sum((loc["on_hand"] for loc in locations), ZERO),
+                "reserved": sum((loc["reserved"] for loc in locations), ZERO),
+                "available": sum((loc["available"] for loc in locations), ZERO),
+                "value": sum((loc["value"] for loc in locations), ZERO),
+                "is_low_stock": any(loc["is_low_stock"] for loc in locations),
+                "locations": locations,
+            }
+        )
+    return rows
 
 
 def ledger_parity_mismatches(*, tenant=None, by_ref_type: bool = False) -> tuple[list[dict], dict]:

@@ -23,7 +23,7 @@ from .api.counts import (  # noqa: E402
     CountScanApi,
     CountVarianceApi,
 )
-from .api.overview import InventoryOverviewApi, StockSummaryApi  # noqa: E402
+from .api.overview import StockSummaryApi  # noqa: E402
 from .api.reorder import (  # noqa: E402
     LowStockAlertAcknowledgeApi,
     LowStockAlertListApi,
@@ -92,6 +92,5 @@ urlpatterns += [
         LowStockAlertAcknowledgeApi.as_view(),
         name="inventory-low-stock-alerts-acknowledge",
     ),
-    re_path(r"^overview/?$", InventoryOverviewApi.as_view(), name="inventory-overview"),
     re_path(r"^stock_summary/?$", StockSummaryApi.as_view(), name="inventory-stock-summary"),
 ]

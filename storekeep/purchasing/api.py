@@ -8,7 +8,6 @@ suggestions). Orders need access to their location.
 
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -35,7 +34,8 @@ from storekeep.inventory.services.reorder import purchase_orders_from_suggestion
 from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
-from .models import PurchaseOrder, PurchaseOrderLine, Vendor, VendorVariant
+from .models import PurchaseOrder, Vendor, VendorVariant
+from .selectors import purchase_order_get, purchase_order_list
 from .services import (
     OrderLineInput,
     ReceiveLineInput,
@@ -229,16 +229,6 @@ class FromSuggestionsOutputSerializer(serializers.Serializer):
     skipped = SkippedSuggestionSerializer(many=True, help_text="suggestions without a vendor")
 
 
-def _orders(tenant):
-    lines = PurchaseOrderLine.objects.select_related("variant").order_by("pk")
-    return (
-        PurchaseOrder.objects.filter(tenant=tenant)
-        .select_related("vendor")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by("-pk")
-    )
-
-
 class _OrderMixin:
     def locate(self, pk) -> PurchaseOrder:
         order = self.get_tenant_object(PurchaseOrder.objects.only("pk", "location_id"), pk)
@@ -246,7 +236,7 @@ class _OrderMixin:
         return order
 
     def render(self, pk) -> dict:
-        return OrderOutputSerializer(_orders(self.tenant).get(pk=pk)).data
+        return OrderOutputSerializer(purchase_order_get(tenant=self.tenant, order_id=pk)).data
 
 
 class OrderListCreateApi(_OrderMixin, TenantListView):
@@ -260,14 +250,8 @@ class OrderListCreateApi(_OrderMixin, TenantListView):
     )
     def get(self, request):
         query = parse_query(OrderListQuerySerializer, request)
-        queryset = _orders(self.tenant)
-        if query.get("status"):
-            queryset = queryset.filter(status=query["status"])
-        if query.get("vendor_id"):
-            queryset = queryset.filter(vendor_id=query["vendor_id"])
-        scope = self.location_scope(query.get("location_id"))
-        if scope is not None:
-            queryset = queryset.filter(location_id__in=scope)
+        scope = self.location_scope(query.pop("location_id", None))
+        queryset = purchase_order_list(tenant=self.tenant, filters=query, location_ids=scope)
         return list_response(
             self,
             queryset,
@@ -421,7 +405,9 @@ class OrdersFromSuggestionsApi(TenantListView):
             tenant=self.tenant, filters=data, actor=request.user
         )
         orders = list(
-            _orders(self.tenant).filter(pk__in=[o.pk for o in result["orders"]]).order_by("pk")
+            purchase_order_list(tenant=self.tenant)
+            .filter(pk__in=[o.pk for o in result["orders"]])
+            .order_by("pk")
         )
         return Response(
             FromSuggestionsOutputSerializer({"orders": orders, "skipped": result["skipped"]}).data,

@@ -26,15 +26,11 @@ from storekeep.locations.models import Location
 
 from .error_codes import PurchasingErrorCode
 from .models import PurchaseOrder, PurchaseOrderLine, Vendor, VendorVariant
+from .selectors import OPEN_STATUSES
 
 ZERO = Decimal("0")
 COST_STEP = Decimal("0.0001")
 MAX_COST = Decimal("9999999999.9999")
-OPEN_STATUSES = (
-    PurchaseOrder.Status.DRAFT,
-    PurchaseOrder.Status.SUBMITTED,
-    PurchaseOrder.Status.PARTIAL_RECEIVED,
-)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,7 @@
-"""Reports: sales (storekeep.reports.api.sales) and inventory (storekeep.reports.api.inventory)."""
+"""``/api/v1/reports/…`` routes (sales and inventory reports), and the inventory KPIs that
+``config/urls.py`` mounts under ``/api/v1/inventory/`` (they count purchase orders too)."""
 
-from importlib import import_module
+from storekeep.reports.api import inventory, sales
 
-urlpatterns: list = []
-for _module in ("storekeep.reports.api.sales", "storekeep.reports.api.inventory"):
-    try:
-        urlpatterns += import_module(_module).urlpatterns
-    except ModuleNotFoundError as exc:  # the module is not written yet
-        if exc.name != _module:
-            raise
+urlpatterns = [*sales.urlpatterns, *inventory.urlpatterns]
+inventory_urlpatterns = inventory.inventory_urlpatterns

@@ -1,5 +1,7 @@
 """Tenants (merchants) and their staff memberships (SPEC §2)."""
 
+import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +28,30 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The tenant's time zone (``timezone``); UTC when blank or unknown."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return dt.UTC
+
+    def day_start(self, day: dt.date) -> dt.datetime:
+        """Local midnight starting ``day``, as an aware datetime (SPEC §9: dates are tenant-local)."""
+        return dt.datetime.combine(day, dt.time.min, self.zone)
+
+    def day_bounds(
+        self, date_from: dt.date | None = None, date_to: dt.date | None = None
+    ) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """``[start, end)`` of the inclusive local date range; None for an open side.
+
+        ``start`` is local midnight of ``date_from``, ``end`` local midnight of
+        the day after ``date_to`` (so ``date_to`` is a whole day). SPEC §9.
+        """
+        start = self.day_start(date_from) if date_from else None
+        end = self.day_start(date_to + dt.timedelta(days=1)) if date_to else None
+        return start, end
 
 
 class Role(models.TextChoices):

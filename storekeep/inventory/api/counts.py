@@ -6,7 +6,6 @@ finalize and cancel MANAGER+. Every call needs access to the count's location.
 
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -18,13 +17,13 @@ from storekeep.core.views import TenantAPIView
 from storekeep.reports.csv import csv_download, list_response, wants_csv
 from storekeep.tenants.models import Role
 
-from ..models import CountSession, CountSessionLine
+from ..models import CountSession
+from ..selectors import count_get, count_line_get, count_list, count_variance
 from ..services.counts import (
     count_cancel,
     count_create,
     count_finalize,
     count_record_scan,
-    count_variance,
 )
 from ._shared import (
     COMMAND_ERRORS,
@@ -130,18 +129,9 @@ class CountFinalizeOutputSerializer(CountOutputSerializer):
     ledger_rows = serializers.IntegerField(help_text="COUNT_RECONCILE rows written")
 
 
-def _counts(tenant):
-    lines = CountSessionLine.objects.select_related("variant").order_by("pk")
-    return (
-        CountSession.objects.filter(tenant=tenant)
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by("-pk")
-    )
-
-
 class _CountMixin:
     def load(self, pk) -> CountSession:
-        count = self.get_tenant_object(_counts(self.tenant), pk)
+        count = count_get(tenant=self.tenant, count_id=pk)
         self.check_location_access(count.location_id)
         return count
 
@@ -157,13 +147,8 @@ class CountListCreateApi(_CountMixin, TenantListView):
     )
     def get(self, request):
         query = parse_query(CountListQuerySerializer, request)
-        queryset = _counts(self.tenant)
-        for key in ("status", "scope"):
-            if query.get(key):
-                queryset = queryset.filter(**{key: query[key]})
-        scope = self.location_scope(query.get("location_id"))
-        if scope is not None:
-            queryset = queryset.filter(location_id__in=scope)
+        scope = self.location_scope(query.pop("location_id", None))
+        queryset = count_list(tenant=self.tenant, filters=query, location_ids=scope)
         return list_response(
             self,
             queryset,
@@ -231,7 +216,7 @@ class CountScanApi(_CountMixin, TenantAPIView):
             mode=data["mode"],
             actor=request.user,
         )
-        line = CountSessionLine.objects.select_related("variant").get(pk=line.pk)
+        line = count_line_get(tenant=self.tenant, line_id=line.pk)
         return Response(CountLineOutputSerializer(line).data)
 
 

@@ -7,9 +7,6 @@ variant_id, date_from, date_to, acknowledged). Drafting purchase orders from
 the suggestions lives in the purchasing API (``orders/from_suggestions``).
 """
 
-import zoneinfo
-from datetime import datetime, time, timedelta
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -18,12 +15,12 @@ from rest_framework.response import Response
 from storekeep.catalog.models import QTY
 from storekeep.catalog.models import UNIT_MONEY as COST
 from storekeep.core.views import TenantAPIView
-from storekeep.purchasing.models import Vendor
+from storekeep.purchasing.selectors import reorder_suggestion_list, vendor_names
 from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
 from ..models import LowStockAlert
-from ..services.reorder import reorder_suggestion_list
+from ..selectors import low_stock_alert_list
 from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, errors, parse_query
 
 
@@ -55,15 +52,7 @@ class ReorderSuggestionSerializer(serializers.Serializer):
 
 def suggestion_rows(tenant, items) -> list[dict]:
     """Serialize a page of suggestion items (one extra query for vendor names)."""
-    vendors = (
-        dict(
-            Vendor.objects.filter(
-                tenant=tenant, pk__in={i.vendor_id_eff for i in items if i.vendor_id_eff}
-            ).values_list("pk", "name")
-        )
-        if items
-        else {}
-    )
+    vendors = vendor_names(tenant=tenant, vendor_ids=[i.vendor_id_eff for i in items])
     rows = []
     for item in items:
         rows.append(
@@ -102,9 +91,8 @@ class ReorderSuggestionListApi(TenantListView):
     )
     def get(self, request):
         query = parse_query(ReorderQuerySerializer, request)
-        filters = {k: v for k, v in query.items() if k != "location_id"}
-        filters["location_ids"] = self.location_scope(query.get("location_id"))
-        queryset = reorder_suggestion_list(tenant=self.tenant, filters=filters)
+        scope = self.location_scope(query.pop("location_id", None))
+        queryset = reorder_suggestion_list(tenant=self.tenant, filters=query, location_ids=scope)
         return list_response(
             self,
             queryset,
@@ -142,19 +130,6 @@ class LowStockAlertSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(allow_null=True)
 
 
-def day_bounds(tenant, date_from=None, date_to=None):
-    """[start, end) datetimes of the inclusive date range, in the tenant's time zone."""
-    try:
-        zone = zoneinfo.ZoneInfo(tenant.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    start = timezone.make_aware(datetime.combine(date_from, time.min), zone) if date_from else None
-    end = None
-    if date_to:
-        end = timezone.make_aware(datetime.combine(date_to, time.min), zone) + timedelta(days=1)
-    return start, end
-
-
 class LowStockAlertListApi(TenantListView):
     csv_columns = list(LowStockAlertSerializer().fields)
 
@@ -166,23 +141,8 @@ class LowStockAlertListApi(TenantListView):
     )
     def get(self, request):
         query = parse_query(LowStockAlertQuerySerializer, request)
-        queryset = (
-            LowStockAlert.objects.filter(tenant=self.tenant)
-            .select_related("location", "variant")
-            .order_by("-created_at", "-pk")
-        )
-        scope = self.location_scope(query.get("location_id"))
-        if scope is not None:
-            queryset = queryset.filter(location_id__in=scope)
-        if query.get("variant_id"):
-            queryset = queryset.filter(variant_id=query["variant_id"])
-        start, end = day_bounds(self.tenant, query.get("date_from"), query.get("date_to"))
-        if start:
-            queryset = queryset.filter(created_at__gte=start)
-        if end:
-            queryset = queryset.filter(created_at__lt=end)
-        if query.get("acknowledged") is not None:
-            queryset = queryset.filter(acknowledged_at__isnull=not query["acknowledged"])
+        scope = self.location_scope(query.pop("location_id", None))
+        queryset = low_stock_alert_list(tenant=self.tenant, filters=query, location_ids=scope)
         return list_response(
             self,
             queryset,

@@ -8,7 +8,6 @@ transfers touching their locations.
 
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -19,7 +18,8 @@ from storekeep.core.views import TenantAPIView
 from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
-from ..models import InventoryTransfer, InventoryTransferLine
+from ..models import InventoryTransfer
+from ..selectors import transfer_get, transfer_list
 from ..services.transfers import (
     TransferLineInput,
     TransferReceiveLine,
@@ -92,22 +92,13 @@ class TransferListQuerySerializer(serializers.Serializer):
     to_location_id = serializers.IntegerField(required=False, min_value=1)
 
 
-def _transfers(tenant):
-    lines = InventoryTransferLine.objects.select_related("variant").order_by("pk")
-    return (
-        InventoryTransfer.objects.filter(tenant=tenant)
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .order_by("-pk")
-    )
-
-
 def _render(transfer) -> dict:
     return TransferOutputSerializer(transfer).data
 
 
 class _TransferMixin:
     def load(self, pk) -> InventoryTransfer:
-        return self.get_tenant_object(_transfers(self.tenant), pk)
+        return transfer_get(tenant=self.tenant, transfer_id=pk)
 
     def check_any_location(self, transfer) -> None:
         allowed = self.membership.allowed_location_ids()
@@ -128,22 +119,14 @@ class TransferListCreateApi(_TransferMixin, TenantListView):
     )
     def get(self, request):
         query = parse_query(TransferListQuerySerializer, request)
-        queryset = _transfers(self.tenant)
-        if query.get("status"):
-            queryset = queryset.filter(status=query["status"])
         if query.get("location_id"):
             self.check_location_access(query["location_id"])
-            queryset = queryset.filter(
-                Q(from_location_id=query["location_id"]) | Q(to_location_id=query["location_id"])
-            )
-        for key in ("from_location_id", "to_location_id"):
-            if query.get(key):
-                queryset = queryset.filter(**{key: query[key]})
         allowed = self.membership.allowed_location_ids()
-        if allowed is not None:
-            queryset = queryset.filter(
-                Q(from_location_id__in=allowed) | Q(to_location_id__in=allowed)
-            )
+        queryset = transfer_list(
+            tenant=self.tenant,
+            filters=query,
+            location_ids=sorted(allowed) if allowed is not None else None,
+        )
         return list_response(
             self, queryset, lambda objs: [_render(t) for t in objs], filename="transfers.csv"
         )

@@ -190,82 +190,6 @@ def count_record_scan(
     return line
 
 
-def count_variance(*, tenant, count_id: int) -> dict:
-    """Preview a count: per line expected vs counted, variance and its value.
-
-    Returns ``{"count_id", "status", "lines": [{variant_id, sku, name,
-    expected_qty, counted_qty, variance, on_hand_now, unit_cost,
-    variance_value}], "totals": {lines, units_over, units_short, net_units,
-    net_value}, "uncounted_items"}`` — value = variance × the item's moving
-    average cost, rounded to 0.01; ``uncounted_items`` (FULL_STORE only) is
-    how many items with stock at the location were not scanned (they are left
-    unchanged by finalize). Three queries whatever the number of lines. Raises
-    NotFound (404). SPEC §6.
-    """
-    count = CountSession.objects.filter(tenant=tenant, pk=count_id).first()
-    if count is None:
-        raise NotFound("Count not found.", details={"count_id": count_id})
-    lines = list(
-        CountSessionLine.objects.filter(tenant=tenant, session=count)
-        .select_related("variant__product")
-        .order_by("variant__sku", "pk")
-    )
-    items = {
-        i.variant_id: i
-        for i in InventoryItem.objects.filter(
-            tenant=tenant,
-            location_id=count.location_id,
-            variant_id__in=[line.variant_id for line in lines],
-        ).only("variant_id", "on_hand", "avg_unit_cost")
-    }
-    rows, over, short, net_value = [], ZERO, ZERO, ZERO
-    for line in lines:
-        item = items.get(line.variant_id)
-        cost = item.avg_unit_cost if item else line.variant.cost
-        variance = line.counted_qty - line.expected_qty
-        value = (variance * cost).quantize(MONEY_STEP)
-        over += max(variance, ZERO)
-        short += max(-variance, ZERO)
-        net_value += value
-        rows.append(
-            {
-                "variant_id": line.variant_id,
-                "sku": line.variant.sku,
-                "name": line.variant.display_name,
-                "expected_qty": line.expected_qty,
-                "counted_qty": line.counted_qty,
-                "variance": variance,
-                "on_hand_now": item.on_hand if item else ZERO,
-                "unit_cost": cost,
-                "variance_value": value,
-            }
-        )
-    uncounted = 0
-    if count.scope == CountSession.Scope.FULL_STORE and count.status in ACTIVE:
-        uncounted = (
-            InventoryItem.objects.filter(
-                tenant=tenant, location_id=count.location_id, variant__track_inventory=True
-            )
-            .exclude(on_hand=0)
-            .exclude(variant_id__in=[line.variant_id for line in lines])
-            .count()
-        )
-    return {
-        "count_id": count.pk,
-        "status": count.status,
-        "location_id": count.location_id,
-        "lines": rows,
-        "totals": {
-            "lines": len(rows),
-            "units_over": over,
-            "units_short": short,
-            "net_units": over - short,
-            "net_value": net_value,
-        },
-        "uncounted_items": uncounted,
-    }
-
-
 @atomic_with_retry
 def count_finalize(*, tenant, count_id: int, actor=None) -> tuple[CountSession, list[StockLedger]]:
     """Apply an IN_PROGRESS count: COUNT_RECONCILE rows of ``counted − expected`` per line.
@@ -329,6 +253,5 @@ __all__ = [
     "count_create",
     "count_finalize",
     "count_record_scan",
-    "count_variance",
     "COUNT_ALREADY_ACTIVE",
 ]

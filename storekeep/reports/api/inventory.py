@@ -1,5 +1,9 @@
-"""Inventory reports (SPEC §9): movements per variant over a date range, and valuation.
+"""Inventory reports (SPEC §9): KPIs, movements per variant over a date range, valuation.
 
+``GET /api/v1/inventory/overview`` — total_skus, total_qty, total_value
+(Σ on hand × moving-average cost), low_stock_count, transfers_in_transit,
+open_purchase_orders, active_counts; ``location_id`` filter (VIEWER+; routed
+under ``/inventory/`` by ``inventory_urlpatterns``).
 ``GET /api/v1/reports/movements`` — per variant, from the ledger: opening
 balance, purchases (RECEIPT + PURCHASE_ORDER_RECEIPT), sales (SALE +
 RECIPE_CONSUMPTION + RESERVATION_CONFIRM, negative), returns, voids,
@@ -11,38 +15,66 @@ moving-average cost, with totals and per-location totals.
 Both VIEWER+, paginated with a constant number of queries, ``?format=csv``.
 """
 
-from decimal import Decimal
-
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
 from storekeep.inventory.api._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
-from storekeep.inventory.api.reorder import day_bounds
-from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
+from storekeep.inventory.rules import stock_value
 from storekeep.reports.csv import list_response
+from storekeep.reports.selectors import (
+    MOVEMENT_COLUMNS,
+    inventory_overview,
+    movement_report,
+    valuation_list,
+)
 
-ZERO = Decimal("0")
-MONEY_STEP = Decimal("0.01")
-QTY_FIELD = DecimalField(max_digits=16, decimal_places=3)
-VALUE_FIELD = DecimalField(max_digits=28, decimal_places=7)
 MAX_RANGE_DAYS = 3660
+MONEY = {"max_digits": 16, "decimal_places": 2}
 
-R = LedgerRefType
-MOVEMENT_COLUMNS = {
-    "purchases": [R.RECEIPT, R.PURCHASE_ORDER_RECEIPT],
-    "sales": [R.SALE, R.RECIPE_CONSUMPTION, R.RESERVATION_CONFIRM],
-    "returns": [R.RETURN],
-    "voids": [R.VOID],
-    "adjustments": [R.ADJUSTMENT, R.COUNT_RECONCILE],
-    "transfers_in": [R.TRANSFER_IN],
-    "transfers_out": [R.TRANSFER_OUT],
-    "waste": [R.WASTE],
-    "expired": [R.EXPIRY],
-}
+
+class OverviewQuerySerializer(serializers.Serializer):
+    location_id = serializers.IntegerField(required=False, min_value=1)
+
+
+class OverviewSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    location_id = serializers.IntegerField(allow_null=True)
+    total_skus = serializers.IntegerField(help_text="distinct tracked variants with on hand ≠ 0")
+    total_qty = serializers.DecimalField(**QTY)
+    total_value = serializers.DecimalField(
+        **MONEY, help_text="Σ on hand × moving-average unit cost"
+    )
+    low_stock_count = serializers.IntegerField(
+        help_text="items (location, variant) with available ≤ threshold"
+    )
+    transfers_in_transit = serializers.IntegerField(
+        help_text="IN_TRANSIT or PARTIAL_RECEIVED transfers"
+    )
+    open_purchase_orders = serializers.IntegerField(
+        help_text="SUBMITTED or PARTIAL_RECEIVED orders"
+    )
+    active_counts = serializers.IntegerField()
+
+
+class InventoryOverviewApi(TenantListView):
+    @extend_schema(
+        operation_id="inventory_overview",
+        parameters=[OverviewQuerySerializer],
+        responses={200: OverviewSerializer, **READ_ERRORS},
+        summary="Inventory KPIs",
+    )
+    def get(self, request):
+        query = parse_query(OverviewQuerySerializer, request)
+        scope = self.location_scope(query.get("location_id"))
+        data = {
+            "currency": self.tenant.currency,
+            "location_id": query.get("location_id"),
+            **inventory_overview(tenant=self.tenant, location_ids=scope),
+        }
+        return Response(OverviewSerializer(data).data)
 
 
 class MovementsQuerySerializer(serializers.Serializer):
@@ -80,43 +112,6 @@ class MovementRowSerializer(serializers.Serializer):
     closing_balance = serializers.DecimalField(**QTY)
 
 
-def _qty_sum(condition: Q):
-    return Coalesce(
-        Sum(
-            Case(When(condition, then=F("qty_delta")), default=Value(ZERO), output_field=QTY_FIELD)
-        ),
-        Value(ZERO),
-        output_field=QTY_FIELD,
-    )
-
-
-def movements_queryset(*, tenant, start, end, location_ids=None, variant_id=None, category=None):
-    """One aggregate row per variant that moved in [start, end): the MOVEMENT_COLUMNS sums,
-    opening balance (Σ before start), net change; ordered by SKU. SPEC §9."""
-    ledger = StockLedger.objects.filter(tenant=tenant, created_at__lt=end)
-    if location_ids is not None:
-        ledger = ledger.filter(location_id__in=location_ids)
-    if variant_id:
-        ledger = ledger.filter(variant_id=variant_id)
-    if category:
-        ledger = ledger.filter(variant__product__category_id=category)
-    in_range = Q(created_at__gte=start)
-    sums = {
-        name: _qty_sum(in_range & Q(ref_type__in=types)) for name, types in MOVEMENT_COLUMNS.items()
-    }
-    return (
-        ledger.values("variant_id", "variant__sku", "variant__name", "variant__product__name")
-        .annotate(
-            moves=Count("pk", filter=in_range),
-            opening_balance=_qty_sum(Q(created_at__lt=start)),
-            net_change=_qty_sum(in_range),
-            **sums,
-        )
-        .filter(moves__gt=0)
-        .order_by("variant__sku", "variant_id")
-    )
-
-
 def _movement_rows(rows) -> list[dict]:
     out = []
     for row in rows:
@@ -147,14 +142,12 @@ class MovementsReportApi(TenantListView):
     )
     def get(self, request):
         query = parse_query(MovementsQuerySerializer, request)
-        start, end = day_bounds(self.tenant, query["date_from"], query["date_to"])
-        queryset = movements_queryset(
+        queryset = movement_report(
             tenant=self.tenant,
-            start=start,
-            end=end,
+            date_from=query["date_from"],
+            date_to=query["date_to"],
+            filters={key: query.get(key) for key in ("variant_id", "category")},
             location_ids=self.location_scope(query.get("location_id")),
-            variant_id=query.get("variant_id"),
-            category=query.get("category"),
         )
         name = f"movements_{query['date_from']}_{query['date_to']}.csv"
         return list_response(
@@ -200,10 +193,6 @@ class ValuationPageSerializer(serializers.Serializer):
     totals = ValuationTotalsSerializer()
 
 
-def _money(value) -> Decimal:
-    return (value or ZERO).quantize(MONEY_STEP)
-
-
 class ValuationReportApi(TenantListView):
     csv_columns = list(ValuationRowSerializer().fields)
 
@@ -215,31 +204,11 @@ class ValuationReportApi(TenantListView):
     )
     def get(self, request):
         query = parse_query(ValuationQuerySerializer, request)
-        scope = self.location_scope(query.get("location_id"))
-        items = InventoryItem.objects.filter(tenant=self.tenant, variant__track_inventory=True)
-        if scope is not None:
-            items = items.filter(location_id__in=scope)
-        if query.get("category"):
-            items = items.filter(variant__product__category_id=query["category"])
-        if not query.get("include_zero"):
-            items = items.exclude(on_hand=0)
-        value = F("on_hand") * F("avg_unit_cost")
-        totals = items.aggregate(
-            total_qty=Sum("on_hand"), total_value=Sum(value, output_field=VALUE_FIELD)
-        )
-        by_location = [
-            {
-                "location_id": row["location_id"],
-                "location_code": row["location__code"],
-                "total_qty": str(row["qty"]),
-                "total_value": str(_money(row["value"])),
-            }
-            for row in items.values("location_id", "location__code")
-            .annotate(qty=Sum("on_hand"), value=Sum(value, output_field=VALUE_FIELD))
-            .order_by("location__code")
-        ]
-        rows = items.select_related("location", "variant__product").order_by(
-            "location__code", "variant__sku", "pk"
+        rows, totals = valuation_list(
+            tenant=self.tenant,
+            filters={"category": query.get("category")},
+            location_ids=self.location_scope(query.get("location_id")),
+            include_zero=query.get("include_zero", False),
         )
 
         def to_rows(page):
@@ -253,7 +222,7 @@ class ValuationReportApi(TenantListView):
                         "name": i.variant.display_name,
                         "on_hand": i.on_hand,
                         "avg_unit_cost": i.avg_unit_cost,
-                        "value": _money(i.on_hand * i.avg_unit_cost),
+                        "value": stock_value(i.on_hand, i.avg_unit_cost),
                     }
                     for i in page
                 ],
@@ -261,14 +230,7 @@ class ValuationReportApi(TenantListView):
             ).data
 
         extra = {
-            "totals": ValuationTotalsSerializer(
-                {
-                    "currency": self.tenant.currency,
-                    "total_qty": totals["total_qty"] or ZERO,
-                    "total_value": _money(totals["total_value"]),
-                    "by_location": by_location,
-                }
-            ).data
+            "totals": ValuationTotalsSerializer({"currency": self.tenant.currency, **totals}).data
         }
         return list_response(self, rows, to_rows, filename="valuation.csv", extra=extra)
 
@@ -278,4 +240,14 @@ urlpatterns = [
     path("valuation", ValuationReportApi.as_view(), name="reports-valuation"),
 ]
 
-__all__ = ["MovementsReportApi", "ValuationReportApi", "urlpatterns"]
+inventory_urlpatterns = [
+    re_path(r"^overview/?$", InventoryOverviewApi.as_view(), name="inventory-overview"),
+]
+
+__all__ = [
+    "InventoryOverviewApi",
+    "MovementsReportApi",
+    "ValuationReportApi",
+    "inventory_urlpatterns",
+    "urlpatterns",
+]

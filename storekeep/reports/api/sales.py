@@ -21,23 +21,16 @@ limited to the member's locations.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from storekeep.inventory.api._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
-from storekeep.locations.models import Location
-from storekeep.pos.models import Register, Return, Sale
-from storekeep.pos.selectors import day_bounds, tenant_zone
 from storekeep.reports.csv import list_response
+from storekeep.reports.selectors import SALES_GROUPS as GROUPS
+from storekeep.reports.selectors import sales_summary
 
-ZERO = Decimal("0.00")
 MAX_RANGE_DAYS = 3660
-GROUPS = ("day", "location", "register")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -107,136 +100,6 @@ class SalesSummaryPage(serializers.Serializer):
     group_by = serializers.ChoiceField(choices=GROUPS)
     results = SalesSummaryRow(many=True)
     totals = SalesSummaryTotals()
-
-
-AMOUNTS = ("gross_sales", "discounts", "tax", "sales_total", "voids_total", "refunds", "refund_tax")
-COUNTS = ("sales_count", "voids_count", "returns_count")
-
-
-def _empty() -> dict:
-    return {**dict.fromkeys(AMOUNTS, ZERO), **dict.fromkeys(COUNTS, 0)}
-
-
-def _finish(row: dict) -> dict:
-    for key in AMOUNTS:
-        row[key] = (row[key] or ZERO).quantize(ZERO)
-    row["net_sales"] = row["sales_total"] - row["refunds"]
-    row["net_tax"] = row["tax"] - row["refund_tax"]
-    row["net_sales_ex_tax"] = row["net_sales"] - row["net_tax"]
-    return row
-
-
-def sales_summary(
-    *, tenant, group_by="day", date_from=None, date_to=None, location_ids=None, register_id=None
-) -> tuple[list[dict], dict]:
-    """(rows, totals) of the sales summary; see the module docstring. Two aggregate queries
-    (plus one for location/register codes)."""
-    start, end = day_bounds(tenant, date_from, date_to)
-    zone = tenant_zone(tenant)
-    sales = Sale.objects.filter(tenant=tenant)
-    returns = Return.objects.filter(tenant=tenant, status=Return.Status.FINALIZED)
-    if start:
-        sales, returns = (
-            sales.filter(completed_at__gte=start),
-            returns.filter(finalized_at__gte=start),
-        )
-    if end:
-        sales, returns = sales.filter(completed_at__lt=end), returns.filter(finalized_at__lt=end)
-    if location_ids is not None:
-        sales = sales.filter(location_id__in=location_ids)
-        returns = returns.filter(location_id__in=location_ids)
-    if register_id:
-        sales = sales.filter(register_session__register_id=register_id)
-        returns = returns.filter(register_session__register_id=register_id)
-
-    if group_by == "day":
-        sale_key = {"key": TruncDate("completed_at", tzinfo=zone)}
-        return_key = {"key": TruncDate("finalized_at", tzinfo=zone)}
-    elif group_by == "location":
-        sale_key = return_key = {"key": F("location_id")}
-    else:
-        sale_key = return_key = {"key": F("register_session__register_id")}
-
-    completed = Q(status=Sale.Status.COMPLETED)
-    voided = Q(status=Sale.Status.VOIDED)
-    rows: dict = {}
-    for agg in (
-        sales.annotate(**sale_key)
-        .values("key")
-        .annotate(
-            sales_count=Count("id", filter=completed),
-            gross_sales=Sum("subtotal", filter=completed),
-            discounts=Sum("discount_total", filter=completed),
-            tax=Sum("tax_total", filter=completed),
-            sales_total=Sum("total", filter=completed),
-            voids_count=Count("id", filter=voided),
-            voids_total=Sum("total", filter=voided),
-        )
-        .order_by()
-    ):
-        row = rows.setdefault(agg["key"], _empty())
-        for field in (
-            "sales_count",
-            "gross_sales",
-            "discounts",
-            "tax",
-            "sales_total",
-            "voids_count",
-            "voids_total",
-        ):
-            row[field] = agg[field] or row[field]
-    for agg in (
-        returns.annotate(**return_key)
-        .values("key")
-        .annotate(
-            returns_count=Count("id"),
-            refunds=Sum("refund_total"),
-            refund_tax=Sum("refund_tax"),
-        )
-        .order_by()
-    ):
-        row = rows.setdefault(agg["key"], _empty())
-        row["returns_count"] = agg["returns_count"]
-        row["refunds"] = agg["refunds"] or ZERO
-        row["refund_tax"] = agg["refund_tax"] or ZERO
-
-    out = []
-    if group_by == "day":
-        for key in sorted(rows):
-            out.append(_finish({"date": key, **rows[key]}))
-    elif group_by == "location":
-        codes = dict(
-            Location.objects.filter(tenant=tenant, pk__in=list(rows)).values_list("pk", "code")
-        )
-        for key in sorted(rows, key=lambda k: (codes.get(k, ""), k)):
-            out.append(_finish({"location_id": key, "location_code": codes.get(key), **rows[key]}))
-    else:
-        registers = {
-            r["pk"]: r
-            for r in Register.objects.filter(tenant=tenant, pk__in=[k for k in rows if k]).values(
-                "pk", "code", "location_id", "location__code"
-            )
-        }
-        for key in sorted(rows, key=lambda k: (k is None, k or 0)):
-            info = registers.get(key, {})
-            out.append(
-                _finish(
-                    {
-                        "register_id": key,
-                        "register_code": info.get("code"),
-                        "location_id": info.get("location_id"),
-                        "location_code": info.get("location__code"),
-                        **rows[key],
-                    }
-                )
-            )
-    totals = _empty()
-    for row in out:
-        for key in (*AMOUNTS, *COUNTS):
-            totals[key] += row[key]
-    totals = _finish(totals)
-    totals["currency"] = tenant.currency
-    return out, totals
 
 
 class SalesSummaryApi(TenantListView):

@@ -1,0 +1,343 @@
+"""Reads of the reports (SPEC §9): inventory KPIs, movements, valuation, sales summary.
+
+Every function is keyword-only, tenant first, and returns plain data or a
+queryset with a constant number of queries whatever the page size. Dates are
+inclusive and tenant-local (``Tenant.day_bounds``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+
+from storekeep.core.filters import filter_queryset
+from storekeep.inventory.models import (
+    CountSession,
+    InventoryItem,
+    InventoryTransfer,
+    LedgerRefType,
+    StockLedger,
+)
+from storekeep.inventory.rules import ZERO, stock_value_expression
+from storekeep.inventory.selectors import stock_level_list
+from storekeep.locations.models import Location
+from storekeep.pos.models import Register, Return, Sale
+from storekeep.purchasing.models import PurchaseOrder
+
+from .filters import MovementFilter, ValuationFilter
+
+MONEY_ZERO = Decimal("0.00")
+QTY_SUM_FIELD = DecimalField(max_digits=16, decimal_places=3)
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+# --- inventory overview ---------------------------------------------------------------------
+
+
+def inventory_overview(*, tenant, location_ids=None) -> dict:
+    """Inventory KPIs (SPEC §9), over ``location_ids`` (None = every location).
+
+    Returns ``{total_skus (distinct tracked variants with on hand ≠ 0),
+    total_qty, total_value (Σ on hand × average cost, to the cent),
+    low_stock_count (items with available ≤ threshold), transfers_in_transit
+    (IN_TRANSIT or PARTIAL_RECEIVED, touching the locations), open_purchase_orders
+    (SUBMITTED or PARTIAL_RECEIVED), active_counts (DRAFT or IN_PROGRESS)}``.
+    """
+    items = InventoryItem.objects.filter(tenant=tenant, variant__track_inventory=True)
+    transfers = InventoryTransfer.objects.filter(
+        tenant=tenant,
+        status__in=[InventoryTransfer.Status.IN_TRANSIT, InventoryTransfer.Status.PARTIAL_RECEIVED],
+    )
+    orders = PurchaseOrder.objects.filter(
+        tenant=tenant,
+        status__in=[PurchaseOrder.Status.SUBMITTED, PurchaseOrder.Status.PARTIAL_RECEIVED],
+    )
+    counts = CountSession.objects.filter(
+        tenant=tenant, status__in=[CountSession.Status.DRAFT, CountSession.Status.IN_PROGRESS]
+    )
+    if location_ids is not None:
+        items = items.filter(location_id__in=location_ids)
+        transfers = transfers.filter(
+            Q(from_location_id__in=location_ids) | Q(to_location_id__in=location_ids)
+        )
+        orders = orders.filter(location_id__in=location_ids)
+        counts = counts.filter(location_id__in=location_ids)
+    totals = items.aggregate(
+        total_skus=Count("variant_id", distinct=True, filter=~Q(on_hand=0)),
+        total_qty=Sum("on_hand"),
+        total_value=Sum(stock_value_expression()),
+    )
+    low = stock_level_list(tenant=tenant, location_ids=location_ids)
+    return {
+        "total_skus": totals["total_skus"] or 0,
+        "total_qty": totals["total_qty"] or ZERO,
+        "total_value": _money(totals["total_value"]),
+        "low_stock_count": low.filter(is_low_stock=True).count(),
+        "transfers_in_transit": transfers.count(),
+        "open_purchase_orders": orders.count(),
+        "active_counts": counts.count(),
+    }
+
+
+# --- movements per variant ------------------------------------------------------------------
+
+R = LedgerRefType
+#: Report column → the ledger ref types summed into it (SPEC §9).
+MOVEMENT_COLUMNS = {
+    "purchases": [R.RECEIPT, R.PURCHASE_ORDER_RECEIPT],
+    "sales": [R.SALE, R.RECIPE_CONSUMPTION, R.RESERVATION_CONFIRM],
+    "returns": [R.RETURN],
+    "voids": [R.VOID],
+    "adjustments": [R.ADJUSTMENT, R.COUNT_RECONCILE],
+    "transfers_in": [R.TRANSFER_IN],
+    "transfers_out": [R.TRANSFER_OUT],
+    "waste": [R.WASTE],
+    "expired": [R.EXPIRY],
+}
+
+
+def _qty_sum(condition: Q):
+    return Coalesce(
+        Sum(
+            Case(
+                When(condition, then=F("qty_delta")),
+                default=Value(ZERO),
+                output_field=QTY_SUM_FIELD,
+            )
+        ),
+        Value(ZERO),
+        output_field=QTY_SUM_FIELD,
+    )
+
+
+def movement_report(
+    *, tenant, date_from, date_to, filters: dict | None = None, location_ids=None
+) -> QuerySet:
+    """One aggregate row per variant that moved between the tenant-local dates (inclusive).
+
+    Each row (a dict): ``variant_id``, ``variant__sku``, ``variant__name``,
+    ``variant__product__name``, ``moves``, ``opening_balance`` (Σ qty_delta
+    before the range), ``net_change`` (Σ in the range) and one sum per
+    :data:`MOVEMENT_COLUMNS` key; ordered by SKU. ``filters``
+    (MovementFilter): ``variant_id``, ``category``. SPEC §9.
+    """
+    start, end = tenant.day_bounds(date_from, date_to)
+    ledger = StockLedger.objects.filter(tenant=tenant, created_at__lt=end)
+    if location_ids is not None:
+        ledger = ledger.filter(location_id__in=location_ids)
+    ledger = filter_queryset(MovementFilter, ledger, filters, tenant=tenant)
+    in_range = Q(created_at__gte=start)
+    sums = {
+        name: _qty_sum(in_range & Q(ref_type__in=types)) for name, types in MOVEMENT_COLUMNS.items()
+    }
+    return (
+        ledger.values("variant_id", "variant__sku", "variant__name", "variant__product__name")
+        .annotate(
+            moves=Count("pk", filter=in_range),
+            opening_balance=_qty_sum(Q(created_at__lt=start)),
+            net_change=_qty_sum(in_range),
+            **sums,
+        )
+        .filter(moves__gt=0)
+        .order_by("variant__sku", "variant_id")
+    )
+
+
+# --- valuation ------------------------------------------------------------------------------
+
+
+def valuation_list(
+    *, tenant, filters: dict | None = None, location_ids=None, include_zero: bool = False
+) -> tuple[QuerySet[InventoryItem], dict]:
+    """Stock value per (location, variant): on hand × moving-average cost (SPEC §9).
+
+    ``filters`` (ValuationFilter): ``category``; items with no stock are left
+    out unless ``include_zero``. Returns ``(items, totals)``:
+    items (location and variant joined) ordered by location code, SKU; totals
+    ``{total_qty, total_value, by_location: [{location_id, location_code,
+    total_qty, total_value}]}`` (two aggregate queries).
+    """
+    items = InventoryItem.objects.filter(tenant=tenant, variant__track_inventory=True)
+    if location_ids is not None:
+        items = items.filter(location_id__in=location_ids)
+    items = filter_queryset(ValuationFilter, items, filters, tenant=tenant)
+    if not include_zero:
+        items = items.exclude(on_hand=0)
+    value = stock_value_expression()
+    totals = items.aggregate(total_qty=Sum("on_hand"), total_value=Sum(value))
+    by_location = [
+        {
+            "location_id": row["location_id"],
+            "location_code": row["location__code"],
+            "total_qty": str(row["qty"]),
+            "total_value": str(_money(row["value"])),
+        }
+        for row in items.values("location_id", "location__code")
+        .annotate(qty=Sum("on_hand"), value=Sum(value))
+        .order_by("location__code")
+    ]
+    rows = items.select_related("location", "variant__product").order_by(
+        "location__code", "variant__sku", "pk"
+    )
+    return rows, {
+        "total_qty": totals["total_qty"] or ZERO,
+        "total_value": _money(totals["total_value"]),
+        "by_location": by_location,
+    }
+
+
+# --- sales summary --------------------------------------------------------------------------
+
+SALES_GROUPS = ("day", "location", "register")
+SALES_AMOUNTS = (
+    "gross_sales",
+    "discounts",
+    "tax",
+    "sales_total",
+    "voids_total",
+    "refunds",
+    "refund_tax",
+)
+SALES_COUNTS = ("sales_count", "voids_count", "returns_count")
+
+
+def _empty() -> dict:
+    return {**dict.fromkeys(SALES_AMOUNTS, MONEY_ZERO), **dict.fromkeys(SALES_COUNTS, 0)}
+
+
+def _finish(row: dict) -> dict:
+    for key in SALES_AMOUNTS:
+        row[key] = (row[key] or MONEY_ZERO).quantize(MONEY_ZERO)
+    row["net_sales"] = row["sales_total"] - row["refunds"]
+    row["net_tax"] = row["tax"] - row["refund_tax"]
+    row["net_sales_ex_tax"] = row["net_sales"] - row["net_tax"]
+    return row
+
+
+def sales_summary(
+    *, tenant, group_by="day", date_from=None, date_to=None, location_ids=None, register_id=None
+) -> tuple[list[dict], dict]:
+    """``(rows, totals)`` of the sales summary by ``day``, ``location`` or ``register`` (SPEC §9).
+
+    * ``sales_count``, ``gross_sales`` (Σ subtotal), ``discounts``, ``tax``,
+      ``sales_total`` (Σ total) — COMPLETED sales, by the local day they were completed;
+    * ``voids_count``, ``voids_total`` — VOIDED sales;
+    * ``returns_count``, ``refunds`` (Σ refund_total), ``refund_tax`` — FINALIZED
+      returns, by the day they were finalized;
+    * ``net_sales`` = sales_total − refunds, ``net_tax`` = tax − refund_tax,
+      ``net_sales_ex_tax`` = net_sales − net_tax.
+
+    Sums of the persisted canonical amounts (``compute_receipt``), so the report
+    agrees with receipts to the cent. Two aggregate queries (plus one for
+    location/register codes). ``totals`` carries ``currency``.
+    """
+    start, end = tenant.day_bounds(date_from, date_to)
+    zone = tenant.zone
+    sales = Sale.objects.filter(tenant=tenant)
+    returns = Return.objects.filter(tenant=tenant, status=Return.Status.FINALIZED)
+    if start:
+        sales = sales.filter(completed_at__gte=start)
+        returns = returns.filter(finalized_at__gte=start)
+    if end:
+        sales, returns = sales.filter(completed_at__lt=end), returns.filter(finalized_at__lt=end)
+    if location_ids is not None:
+        sales = sales.filter(location_id__in=location_ids)
+        returns = returns.filter(location_id__in=location_ids)
+    if register_id:
+        sales = sales.filter(register_session__register_id=register_id)
+        returns = returns.filter(register_session__register_id=register_id)
+
+    if group_by == "day":
+        sale_key = {"key": TruncDate("completed_at", tzinfo=zone)}
+        return_key = {"key": TruncDate("finalized_at", tzinfo=zone)}
+    elif group_by == "location":
+        sale_key = return_key = {"key": F("location_id")}
+    else:
+        sale_key = return_key = {"key": F("register_session__register_id")}
+
+    completed = Q(status=Sale.Status.COMPLETED)
+    voided = Q(status=Sale.Status.VOIDED)
+    rows: dict = {}
+    sale_fields = (
+        "sales_count",
+        "gross_sales",
+        "discounts",
+        "tax",
+        "sales_total",
+        "voids_count",
+        "voids_total",
+    )
+    for agg in (
+        sales.annotate(**sale_key)
+        .values("key")
+        .annotate(
+            sales_count=Count("id", filter=completed),
+            gross_sales=Sum("subtotal", filter=completed),
+            discounts=Sum("discount_total", filter=completed),
+            tax=Sum("tax_total", filter=completed),
+            sales_total=Sum("total", filter=completed),
+            voids_count=Count("id", filter=voided),
+            voids_total=Sum("total", filter=voided),
+        )
+        .order_by()
+    ):
+        row = rows.setdefault(agg["key"], _empty())
+        for field in sale_fields:
+            row[field] = agg[field] or row[field]
+    for agg in (
+        returns.annotate(**return_key)
+        .values("key")
+        .annotate(
+            returns_count=Count("id"),
+            refunds=Sum("refund_total"),
+            refund_tax=Sum("refund_tax"),
+        )
+        .order_by()
+    ):
+        row = rows.setdefault(agg["key"], _empty())
+        row["returns_count"] = agg["returns_count"]
+        row["refunds"] = agg["refunds"] or MONEY_ZERO
+        row["refund_tax"] = agg["refund_tax"] or MONEY_ZERO
+
+    out = []
+    if group_by == "day":
+        for key in sorted(rows):
+            out.append(_finish({"date": key, **rows[key]}))
+    elif group_by == "location":
+        codes = dict(
+            Location.objects.filter(tenant=tenant, pk__in=list(rows)).values_list("pk", "code")
+        )
+        for key in sorted(rows, key=lambda k: (codes.get(k, ""), k)):
+            out.append(_finish({"location_id": key, "location_code": codes.get(key), **rows[key]}))
+    else:
+        registers = {
+            r["pk"]: r
+            for r in Register.objects.filter(tenant=tenant, pk__in=[k for k in rows if k]).values(
+                "pk", "code", "location_id", "location__code"
+            )
+        }
+        for key in sorted(rows, key=lambda k: (k is None, k or 0)):
+            info = registers.get(key, {})
+            out.append(
+                _finish(
+                    {
+                        "register_id": key,
+                        "register_code": info.get("code"),
+                        "location_id": info.get("location_id"),
+                        "location_code": info.get("location__code"),
+                        **rows[key],
+                    }
+                )
+            )
+    totals = _empty()
+    for row in out:
+        for key in (*SALES_AMOUNTS, *SALES_COUNTS):
+            totals[key] += row[key]
+    totals = _finish(totals)
+    totals["currency"] = tenant.currency
+    return out, totals
