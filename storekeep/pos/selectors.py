@@ -2,73 +2,61 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
+from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from storekeep.core.errors import NotFound, ValidationFailed
-from storekeep.pos.models import Register, RegisterSession, Return, ReturnLine, Sale, SaleLine
+from storekeep.core.errors import NotFound
+from storekeep.core.filters import filter_queryset
+from storekeep.core.numbers import money
+from storekeep.pos.models import (
+    Payment,
+    Register,
+    RegisterSession,
+    Return,
+    ReturnLine,
+    Sale,
+    SaleLine,
+)
 
+from .filters import RegisterFilter, ReturnFilter, SaleFilter
 
-def tenant_zone(tenant) -> dt.tzinfo:
-    try:
-        return ZoneInfo(tenant.timezone or "UTC")
-    except (KeyError, ValueError):
-        return dt.UTC
-
-
-def day_bounds(tenant, date_from: dt.date | None, date_to: dt.date | None):
-    """[start, end) datetimes of a date range, in the tenant's time zone (inclusive dates)."""
-    zone = tenant_zone(tenant)
-    start = dt.datetime.combine(date_from, dt.time.min, zone) if date_from else None
-    end = (
-        dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, zone) if date_to else None
-    )
-    if start and end and start >= end:
-        raise ValidationFailed(
-            "date_from must not be after date_to.",
-            details={"date_from": [str(date_from)], "date_to": [str(date_to)]},
-        )
-    return start, end
+ZERO = Decimal("0.00")
 
 
-def register_list(*, tenant) -> QuerySet[Register]:
+def _scoped(queryset: QuerySet, location_ids) -> QuerySet:
+    if location_ids is None:
+        return queryset
+    return queryset.filter(location_id__in=list(location_ids))
+
+
+def register_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[Register]:
+    """Registers by location and code, each with ``open_sessions`` (its OPEN session, if any).
+
+    ``filters`` (RegisterFilter): ``location_id``; ``location_ids``: a member's locations.
+    """
     open_sessions = RegisterSession.objects.filter(
         tenant=tenant, status=RegisterSession.Status.OPEN
     )
     registers = Register.objects.filter(tenant=tenant).order_by("location_id", "code")
-    return registers.prefetch_related(
+    registers = registers.prefetch_related(
         Prefetch("sessions", queryset=open_sessions, to_attr="open_sessions")
     )
+    registers = _scoped(registers, location_ids)
+    return filter_queryset(RegisterFilter, registers, filters, tenant=tenant)
 
 
-def sale_list(*, tenant, filters: dict | None = None) -> QuerySet[Sale]:
-    """Sales of the tenant, newest first, filtered by ``location_id``, ``register_id``,
-    ``session_id``, ``status``, ``source``, ``external_ref``, ``date_from``/``date_to``
-    (tenant-local dates, inclusive) and ``search`` (receipt number or external ref)."""
-    filters = filters or {}
+def sale_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[Sale]:
+    """Sales of the tenant, newest first (register session joined).
+
+    ``filters`` (SaleFilter): ``location_id``, ``register_id``, ``session_id``,
+    ``status``, ``source``, ``external_ref``, ``date_from``/``date_to``
+    (tenant-local dates of completion, inclusive; from after to → 400
+    ``validation_error``) and ``search`` (receipt number or external ref).
+    ``location_ids``: a member's locations.
+    """
     qs = Sale.objects.filter(tenant=tenant).select_related("register_session")
-    if filters.get("location_id"):
-        qs = qs.filter(location_id=filters["location_id"])
-    if filters.get("register_id"):
-        qs = qs.filter(register_session__register_id=filters["register_id"])
-    if filters.get("session_id"):
-        qs = qs.filter(register_session_id=filters["session_id"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("source"):
-        qs = qs.filter(source=filters["source"])
-    if filters.get("external_ref"):
-        qs = qs.filter(external_ref=filters["external_ref"])
-    start, end = day_bounds(tenant, filters.get("date_from"), filters.get("date_to"))
-    if start:
-        qs = qs.filter(completed_at__gte=start)
-    if end:
-        qs = qs.filter(completed_at__lt=end)
-    if filters.get("search"):
-        term = filters["search"]
-        qs = qs.filter(Q(receipt_number__icontains=term) | Q(external_ref__icontains=term))
+    qs = filter_queryset(SaleFilter, _scoped(qs, location_ids), filters, tenant=tenant)
     return qs.order_by("-completed_at", "-id")
 
 
@@ -90,19 +78,16 @@ def sale_get(*, tenant, sale_id) -> Sale:
     return sale
 
 
-def return_list(*, tenant, filters: dict | None = None) -> QuerySet[Return]:
-    filters = filters or {}
+def return_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[Return]:
+    """Returns with their lines (``line_list``), newest first.
+
+    ``filters`` (ReturnFilter): ``sale_id``, ``location_id``, ``status``,
+    ``session_id``; ``location_ids``: a member's locations.
+    """
     qs = Return.objects.filter(tenant=tenant).prefetch_related(
         Prefetch("lines", queryset=ReturnLine.objects.order_by("pk"), to_attr="line_list")
     )
-    for key, field in (
-        ("sale_id", "sale_id"),
-        ("location_id", "location_id"),
-        ("status", "status"),
-        ("session_id", "register_session_id"),
-    ):
-        if filters.get(key):
-            qs = qs.filter(**{field: filters[key]})
+    qs = filter_queryset(ReturnFilter, _scoped(qs, location_ids), filters, tenant=tenant)
     return qs.order_by("-created_at", "-id")
 
 
@@ -111,3 +96,70 @@ def return_get(*, tenant, return_id) -> Return:
     if ret is None:
         raise NotFound("Return not found.", details={"return_id": return_id})
     return ret
+
+
+def z_report(*, tenant, session: RegisterSession) -> dict:
+    """The Z report of a session: sales, voids, returns, tenders, cash expectation (SPEC §5).
+
+    ``tenant``: the Tenant (or its id, which saves loading it inside a service).
+
+    Cash expected in the drawer = opening float + cash taken on completed sales
+    (net of change) − cash refunded on finalized returns. Amounts in the
+    tenant currency, to the cent. Three aggregate queries.
+    """
+    completed = Q(status=Sale.Status.COMPLETED)
+    sales = Sale.objects.filter(tenant=tenant, register_session=session).aggregate(
+        sales_count=Count("id", filter=completed),
+        gross_sales=Sum("subtotal", filter=completed),
+        discounts=Sum("discount_total", filter=completed),
+        tax=Sum("tax_total", filter=completed),
+        sales_total=Sum("total", filter=completed),
+        voids_count=Count("id", filter=Q(status=Sale.Status.VOIDED)),
+        voids_total=Sum("total", filter=Q(status=Sale.Status.VOIDED)),
+    )
+    tenders = {method: ZERO for method in Payment.Method.values}
+    for method, amount in (
+        Payment.objects.filter(
+            tenant=tenant, sale__register_session=session, sale__status=Sale.Status.COMPLETED
+        )
+        .values_list("method")
+        .annotate(total=Sum("amount"))
+        .values_list("method", "total")
+    ):
+        tenders[method] = money(amount)
+    refunds = {method: ZERO for method in Payment.Method.values}
+    returns_count = 0
+    for method, count, amount in (
+        Return.objects.filter(
+            tenant=tenant, register_session=session, status=Return.Status.FINALIZED
+        )
+        .values_list("refund_method")
+        .annotate(n=Count("id"), total=Sum("refund_total"))
+        .values_list("refund_method", "n", "total")
+    ):
+        refunds[method] = money(amount)
+        returns_count += count
+    returns_total = sum(refunds.values(), ZERO)
+    return {
+        "session_id": session.pk,
+        "register_id": session.register_id,
+        "status": session.status,
+        "opened_at": session.opened_at,
+        "closed_at": session.closed_at,
+        "opening_float": money(session.opening_float),
+        "sales_count": sales["sales_count"],
+        "gross_sales": money(sales["gross_sales"]),
+        "discounts": money(sales["discounts"]),
+        "tax": money(sales["tax"]),
+        "sales_total": money(sales["sales_total"]),
+        "voids_count": sales["voids_count"],
+        "voids_total": money(sales["voids_total"]),
+        "returns_count": returns_count,
+        "returns_total": returns_total,
+        "net_sales": money(sales["sales_total"]) - returns_total,
+        "tenders": [{"method": m, "amount": a} for m, a in tenders.items()],
+        "refunds": [{"method": m, "amount": a} for m, a in refunds.items()],
+        "expected_cash": money(session.opening_float) + tenders["CASH"] - refunds["CASH"],
+        "counted_cash": session.counted_cash,
+        "variance": session.variance,
+    }

@@ -139,10 +139,12 @@ class PosView(TenantAPIView):
         filters = parse_query(filter_input, request)
         if self.register_auth is not None:
             filters["location_id"] = self.register_auth.location.pk
-        qs = select(tenant=self.tenant, filters=filters)
         allowed = self.membership.allowed_location_ids()
-        if allowed is not None:
-            qs = qs.filter(location_id__in=allowed)
+        qs = select(
+            tenant=self.tenant,
+            filters=filters,
+            location_ids=sorted(allowed) if allowed is not None else None,
+        )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(output(page, many=True).data)
@@ -195,18 +197,17 @@ class RegisterViewSet(TenantModelViewSet):
     write_role = Role.MANAGER
 
     def get_queryset(self):
-        qs = selectors.register_list(tenant=self.tenant)
-        allowed = self.membership.allowed_location_ids()
-        if allowed is not None:
-            qs = qs.filter(location_id__in=allowed)
         location_id = self.request.query_params.get("location_id")
-        if location_id:
-            if not location_id.isdigit():
-                raise ValidationFailed(
-                    "location_id must be an integer.", details={"location_id": [location_id]}
-                )
-            qs = qs.filter(location_id=int(location_id))
-        return qs
+        if location_id and not location_id.isdigit():
+            raise ValidationFailed(
+                "location_id must be an integer.", details={"location_id": [location_id]}
+            )
+        allowed = self.membership.allowed_location_ids()
+        return selectors.register_list(
+            tenant=self.tenant,
+            filters={"location_id": location_id},
+            location_ids=sorted(allowed) if allowed is not None else None,
+        )
 
     def get_object(self):
         obj = self.get_tenant_object(self.get_queryset(), self.kwargs["pk"])
@@ -291,7 +292,8 @@ class RegisterSessionDetailApi(PosView):
     @extend_schema(responses={200: s.ZReportSerializer, **errors(401, 403, 404)})
     def get(self, request, pk):
         session = self.session_for(pk)
-        return Response(s.ZReportSerializer(services.z_report(session)).data)
+        report = selectors.z_report(tenant=self.tenant, session=session)
+        return Response(s.ZReportSerializer(report).data)
 
 
 @extend_schema(tags=["pos"])

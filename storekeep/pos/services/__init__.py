@@ -4,7 +4,7 @@ from .checkout import CartInput, CheckoutResult, Tender, checkout, checkout_batc
 from .pricing import CartLine, PricedCart, price_cart
 from .returns import ReturnLineInput, return_create, return_finalize, return_process
 from .sales import sale_void
-from .sessions import register_session_close, register_session_open, z_report
+from .sessions import register_session_close, register_session_open
 
 __all__ = [
     "CartInput",
@@ -23,5 +23,4 @@ __all__ = [
     "return_finalize",
     "return_process",
     "sale_void",
-    "z_report",
 ]

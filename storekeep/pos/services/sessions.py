@@ -6,14 +6,14 @@ import secrets
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from storekeep.accounts.models import hash_token
 from storekeep.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
 from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
-from storekeep.pos.models import Payment, Register, RegisterSession, Return, Sale
+from storekeep.pos.models import Register, RegisterSession
+from storekeep.pos.selectors import z_report
 from storekeep.tenants.models import Role
 
 from ._tx import atomic_operation
@@ -88,74 +88,6 @@ def register_session_open(
     return atomic_operation(create), raw
 
 
-def z_report(session: RegisterSession) -> dict:
-    """The Z report of a session: sales, voids, returns, tenders, cash expectation.
-
-    Cash expected in the drawer = opening float + cash taken on completed sales
-    (net of change) − cash refunded on finalized returns. Amounts in currency.
-    """
-    tenant_id = session.tenant_id
-    sales = Sale.objects.filter(tenant_id=tenant_id, register_session=session).aggregate(
-        sales_count=Count("id", filter=Q(status=Sale.Status.COMPLETED)),
-        gross_sales=Sum("subtotal", filter=Q(status=Sale.Status.COMPLETED)),
-        discounts=Sum("discount_total", filter=Q(status=Sale.Status.COMPLETED)),
-        tax=Sum("tax_total", filter=Q(status=Sale.Status.COMPLETED)),
-        sales_total=Sum("total", filter=Q(status=Sale.Status.COMPLETED)),
-        voids_count=Count("id", filter=Q(status=Sale.Status.VOIDED)),
-        voids_total=Sum("total", filter=Q(status=Sale.Status.VOIDED)),
-    )
-    tenders = {method: ZERO for method in Payment.Method.values}
-    for method, amount in (
-        Payment.objects.filter(
-            tenant_id=tenant_id,
-            sale__register_session=session,
-            sale__status=Sale.Status.COMPLETED,
-        )
-        .values_list("method")
-        .annotate(total=Sum("amount"))
-        .values_list("method", "total")
-    ):
-        tenders[method] = _money(amount)
-    refunds = {method: ZERO for method in Payment.Method.values}
-    returns_count = 0
-    for method, count, amount in (
-        Return.objects.filter(
-            tenant_id=tenant_id, register_session=session, status=Return.Status.FINALIZED
-        )
-        .values_list("refund_method")
-        .annotate(n=Count("id"), total=Sum("refund_total"))
-        .values_list("refund_method", "n", "total")
-    ):
-        refunds[method] = _money(amount)
-        returns_count += count
-    returns_total = sum(refunds.values(), ZERO)
-    expected_cash = _money(session.opening_float) + tenders["CASH"] - refunds["CASH"]
-    report = {
-        "session_id": session.pk,
-        "register_id": session.register_id,
-        "status": session.status,
-        "opened_at": session.opened_at,
-        "closed_at": session.closed_at,
-        "opening_float": _money(session.opening_float),
-        "sales_count": sales["sales_count"],
-        "gross_sales": _money(sales["gross_sales"]),
-        "discounts": _money(sales["discounts"]),
-        "tax": _money(sales["tax"]),
-        "sales_total": _money(sales["sales_total"]),
-        "voids_count": sales["voids_count"],
-        "voids_total": _money(sales["voids_total"]),
-        "returns_count": returns_count,
-        "returns_total": returns_total,
-        "net_sales": _money(sales["sales_total"]) - returns_total,
-        "tenders": [{"method": m, "amount": a} for m, a in tenders.items()],
-        "refunds": [{"method": m, "amount": a} for m, a in refunds.items()],
-        "expected_cash": expected_cash,
-        "counted_cash": session.counted_cash,
-        "variance": session.variance,
-    }
-    return report
-
-
 def register_session_close(
     *, session: RegisterSession, counted_cash: Decimal, actor
 ) -> tuple[RegisterSession, dict]:
@@ -186,7 +118,7 @@ def register_session_close(
                 code=PosErrorCode.SESSION_CLOSED,
                 details={"session_id": locked.pk},
             )
-        report = z_report(locked)
+        report = z_report(tenant=locked.tenant_id, session=locked)
         locked.status = RegisterSession.Status.CLOSED
         locked.closed_at = timezone.now()
         locked.closed_by = actor
