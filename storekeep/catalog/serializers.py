@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from storekeep.core.errors import ErrorCode, InvalidState
 from storekeep.core.serializers import TenantModelSerializer, TenantPrimaryKeyRelatedField
 
+from .hooks import variant_stocking_changing
 from .models import QTY, Category, Product, TaxCategory, UnitConversion, Variant
 
 ZERO = Decimal("0")
@@ -120,27 +120,13 @@ class VariantSerializer(TenantModelSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if self.instance is not None:
-            from storekeep.inventory.models import InventoryItem
-
             changing = [
                 f
                 for f in ("track_lots", "track_inventory", "unit")
                 if f in attrs and attrs[f] != getattr(self.instance, f)
             ]
-            if (
-                changing
-                and InventoryItem.objects.filter(
-                    tenant=self.instance.tenant_id, variant=self.instance
-                )
-                .exclude(on_hand=0, reserved=0)
-                .exists()
-            ):
-                raise InvalidState(
-                    "Cannot change how a variant is stocked while it has stock; "
-                    "bring its stock to zero first.",
-                    code=ErrorCode.INVALID_STATE,
-                    details={field: ["Variant has stock."] for field in changing},
-                )
+            if changing:
+                variant_stocking_changing(variant=self.instance, fields=changing)
         return attrs
 
 

@@ -27,7 +27,6 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
     UNPROCESSABLE = "unprocessable"
-    NOT_STOCKED = "not_stocked"
     INACTIVE = "inactive"
     DUPLICATE = "duplicate"
 

@@ -7,7 +7,9 @@ MANAGER); ``role_by_method`` overrides per method.
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from storekeep.tenants.models import Role
+# ``tenants.Role`` values; spelled out here because ``core`` imports no app.
+DEFAULT_READ_ROLE = "VIEWER"
+DEFAULT_WRITE_ROLE = "MANAGER"
 
 
 def request_membership(request):
@@ -30,5 +32,5 @@ def required_role(view, method: str) -> str:
     if method in by_method:
         return by_method[method]
     if method in SAFE_METHODS:
-        return getattr(view, "read_role", Role.VIEWER)
-    return getattr(view, "write_role", Role.MANAGER)
+        return getattr(view, "read_role", DEFAULT_READ_ROLE)
+    return getattr(view, "write_role", DEFAULT_WRITE_ROLE)

@@ -1,21 +1,8 @@
-"""``/api/v1/inventory/…`` routes: one ``path()`` per endpoint (append new ones below)."""
+"""``/api/v1/inventory/…`` routes: one route per endpoint."""
 
 from django.urls import re_path
 
-from .api.ledger import LedgerListView
-from .api.movements import AdjustmentView, ReceiptView
-from .api.stock import StockDetailView, StockListView
-
-urlpatterns = [
-    re_path(r"^stock/?$", StockListView.as_view(), name="inventory-stock-list"),
-    re_path(r"^stock/(?P<pk>[^/]+?)/?$", StockDetailView.as_view(), name="inventory-stock-detail"),
-    re_path(r"^receipts/?$", ReceiptView.as_view(), name="inventory-receipts"),
-    re_path(r"^adjustments/?$", AdjustmentView.as_view(), name="inventory-adjustments"),
-    re_path(r"^ledger/?$", LedgerListView.as_view(), name="inventory-ledger"),
-]
-
-# --- Operational inventory (issue 5): transfers, counts, reorder, low-stock alerts, overview ---
-from .api.counts import (  # noqa: E402
+from .api.counts import (
     CountCancelApi,
     CountDetailApi,
     CountFinalizeApi,
@@ -23,13 +10,16 @@ from .api.counts import (  # noqa: E402
     CountScanApi,
     CountVarianceApi,
 )
-from .api.overview import StockSummaryApi  # noqa: E402
-from .api.reorder import (  # noqa: E402
+from .api.ledger import LedgerListView
+from .api.movements import AdjustmentView, ReceiptView
+from .api.overview import StockSummaryApi
+from .api.reorder import (
     LowStockAlertAcknowledgeApi,
     LowStockAlertListApi,
     ReorderSuggestionListApi,
 )
-from .api.transfers import (  # noqa: E402
+from .api.stock import StockDetailView, StockListView
+from .api.transfers import (
     TransferCancelApi,
     TransferDetailApi,
     TransferListCreateApi,
@@ -37,7 +27,12 @@ from .api.transfers import (  # noqa: E402
     TransferSendApi,
 )
 
-urlpatterns += [
+urlpatterns = [
+    re_path(r"^stock/?$", StockListView.as_view(), name="inventory-stock-list"),
+    re_path(r"^stock/(?P<pk>[^/]+?)/?$", StockDetailView.as_view(), name="inventory-stock-detail"),
+    re_path(r"^receipts/?$", ReceiptView.as_view(), name="inventory-receipts"),
+    re_path(r"^adjustments/?$", AdjustmentView.as_view(), name="inventory-adjustments"),
+    re_path(r"^ledger/?$", LedgerListView.as_view(), name="inventory-ledger"),
     re_path(r"^transfers/?$", TransferListCreateApi.as_view(), name="inventory-transfers"),
     re_path(
         r"^transfers/(?P<pk>[^/]+?)/send/?$",

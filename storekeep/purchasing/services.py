@@ -17,9 +17,16 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
-from storekeep.core.db import atomic_with_retry
-from storekeep.core.errors import Conflict, InvalidState, NotFound, Unprocessable, ValidationFailed
-from storekeep.inventory.locking import lock_rows
+from storekeep.core.db import atomic_with_retry, lock_rows
+from storekeep.core.errors import (
+    Conflict,
+    ErrorCode,
+    InvalidState,
+    NotFound,
+    Unprocessable,
+    ValidationFailed,
+)
+from storekeep.inventory.error_codes import InventoryErrorCode
 from storekeep.inventory.models import LedgerRefType, StockLedger
 from storekeep.inventory.services import ReceiptLine, clean_qty, receive_stock
 from storekeep.locations.models import Location
@@ -94,7 +101,7 @@ def _vendor(tenant, vendor_id) -> Vendor:
         raise NotFound("Vendor not found.", details={"vendor_id": vendor_id})
     if not vendor.is_active:
         raise Unprocessable(
-            "Vendor is inactive.", code="inactive", details={"vendor_id": vendor.pk}
+            "Vendor is inactive.", code=ErrorCode.INACTIVE, details={"vendor_id": vendor.pk}
         )
     return vendor
 
@@ -105,7 +112,7 @@ def _location(tenant, location_id) -> Location:
         raise NotFound("Location not found.", details={"location_id": location_id})
     if not location.is_active:
         raise Unprocessable(
-            "Location is inactive.", code="inactive", details={"location_id": location.pk}
+            "Location is inactive.", code=ErrorCode.INACTIVE, details={"location_id": location.pk}
         )
     return location
 
@@ -141,7 +148,7 @@ def _build_lines(
     if untracked:
         raise ValidationFailed(
             "These variants do not track inventory.",
-            code="not_stocked",
+            code=InventoryErrorCode.NOT_STOCKED,
             details={"variant_ids": untracked},
         )
     vendor_costs = dict(

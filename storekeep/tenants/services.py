@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q
-
-from storekeep.core.db import atomic_with_retry
-from storekeep.core.errors import Conflict
-from storekeep.inventory.locking import lock_rows
-from storekeep.inventory.models import InventoryItem
+from storekeep.core.db import atomic_with_retry, lock_rows
+from storekeep.core.hooks import Hook
 
 from .models import Tenant
 
@@ -22,44 +18,30 @@ SETTINGS_FIELDS = (
     "reservation_ttl_minutes",
 )
 
+#: Called in :func:`tenant_update_settings`' transaction, after the tenant row is
+#: locked and before it is saved, with ``tenant`` (the locked row, old values)
+#: and ``changes`` (the new values by field name). Inventory follows
+#: ``allow_negative_stock`` on every stock row, refusing it while stock is negative.
+settings_changing = Hook("tenants.settings_changing")
+
 
 @atomic_with_retry
 def tenant_update_settings(*, tenant: Tenant, **changes) -> Tenant:
     """Update the tenant's settings (keys of ``SETTINGS_FIELDS``); returns the saved tenant.
 
-    Turning ``allow_negative_stock`` on or off also sets every item's
-    ``allow_negative`` (the column the database CHECK reads) with one
-    ``UPDATE … SET allow_negative`` — quantities are not touched, so this is not
-    a second write path. Turning it off while some item is below zero (or has
-    more reserved than on hand) raises Conflict (409 ``conflict``,
-    ``details["items"]`` lists up to 20 of them). SPEC §2, §3.3.
+    Calls :data:`settings_changing` first: inventory sets every item's
+    ``allow_negative`` to follow ``allow_negative_stock`` and refuses turning it
+    off while some item is below zero (409 ``conflict``; see
+    :func:`storekeep.inventory.hooks.follow_negative_stock_setting`). SPEC §2, §3.3.
     """
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"not tenant settings: {sorted(unknown)}")
     locked = lock_rows(Tenant.objects.filter(pk=tenant.pk))[0]
-    allow = changes.get("allow_negative_stock", locked.allow_negative_stock)
-    if not allow and locked.allow_negative_stock:
-        negative = (
-            InventoryItem.objects.filter(tenant=locked)
-            .filter(Q(on_hand__lt=0) | Q(reserved__gt=F("on_hand")))
-            .values("id", "location_id", "variant_id", "on_hand", "reserved")[:20]
-        )
-        negative = [
-            {**row, "on_hand": str(row["on_hand"]), "reserved": str(row["reserved"])}
-            for row in negative
-        ]
-        if negative:
-            raise Conflict(
-                "Some items are below zero: bring them to zero or more before forbidding negative stock.",
-                details={"items": negative},
-            )
+    settings_changing(tenant=locked, changes=changes)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.save()
-    InventoryItem.objects.filter(tenant=locked).exclude(allow_negative=allow).update(
-        allow_negative=allow
-    )
     for name in SETTINGS_FIELDS:
         setattr(tenant, name, getattr(locked, name))
     return locked

@@ -9,7 +9,6 @@ whatever the number of lines.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,14 +20,14 @@ from django.utils import timezone
 
 from storekeep.catalog.models import Variant
 from storekeep.core.bulk import RowFactory, insert_rows, update_rows
+from storekeep.core.db import lock_rows
 from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
 from storekeep.locations.models import Location
 
-from ..locking import lock_rows
+from ..alerts import announce_low_stock
 from ..models import InventoryItem, LedgerRefType, Lot, LowStockAlert, Reservation, StockLedger
 from ..models.stock import ENGINE_WRITE
 
-logger = logging.getLogger("storekeep.inventory")
 _new_ledger_row = RowFactory(StockLedger)
 
 ZERO = Decimal("0")
@@ -740,15 +739,6 @@ def _write(plan: _Plan, when) -> None:
         if alerts:
             LowStockAlert.objects.bulk_create(alerts)
             alert_ids = [a.pk for a in alerts]
-            transaction.on_commit(lambda: _announce_low_stock(alert_ids))
+            transaction.on_commit(lambda: announce_low_stock(alert_ids))
     finally:
         ENGINE_WRITE.reset(token)
-
-
-def _announce_low_stock(alert_ids) -> None:
-    from ..tasks import low_stock_alerts
-
-    try:
-        low_stock_alerts.delay(alert_ids)
-    except Exception:  # the broker being down must not fail a committed sale
-        logger.exception("could not queue low-stock alerts %s", alert_ids)

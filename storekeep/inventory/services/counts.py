@@ -17,11 +17,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
-from storekeep.core.db import atomic_with_retry
-from storekeep.core.errors import Conflict, InvalidState, NotFound, Unprocessable, ValidationFailed
+from storekeep.core.db import atomic_with_retry, lock_rows
+from storekeep.core.errors import (
+    Conflict,
+    ErrorCode,
+    InvalidState,
+    NotFound,
+    Unprocessable,
+    ValidationFailed,
+)
 from storekeep.locations.models import Location
 
-from ..locking import lock_rows
+from ..error_codes import InventoryErrorCode
 from ..models import (
     CountSession,
     CountSessionLine,
@@ -36,7 +43,6 @@ from .stock import AdjustmentLine, adjust_stock
 ZERO = Decimal("0")
 MONEY_STEP = Decimal("0.01")
 
-COUNT_ALREADY_ACTIVE = "count_already_active"
 ACTIVE = (CountSession.Status.DRAFT, CountSession.Status.IN_PROGRESS)
 
 
@@ -58,7 +64,7 @@ def _require_status(count: CountSession, allowed, action: str) -> None:
 def _already_active(location_id) -> Conflict:
     return Conflict(
         "A full-store count is already active at this location.",
-        code=COUNT_ALREADY_ACTIVE,
+        code=InventoryErrorCode.COUNT_ALREADY_ACTIVE,
         details={"location_id": int(location_id)},
     )
 
@@ -95,7 +101,7 @@ def count_create(
         raise NotFound("Location not found.", details={"location_id": location_id})
     if not location.is_active:
         raise Unprocessable(
-            "Location is inactive.", code="inactive", details={"location_id": location.pk}
+            "Location is inactive.", code=ErrorCode.INACTIVE, details={"location_id": location.pk}
         )
     if (
         scope == CountSession.Scope.FULL_STORE
@@ -135,8 +141,8 @@ def count_record_scan(
     ``expected_qty`` = its on hand now (0 without an item) and moves the count
     from DRAFT to IN_PROGRESS. Errors: 400 (bad qty, neither or both of
     variant_id/barcode), 404 (unknown variant/barcode, count of another tenant),
-    409 ``invalid_state`` (FINALIZED/CANCELLED count), 422 ``not_stocked``
-    (variant does not track inventory). SPEC §6.
+    400 ``not_stocked`` (variant does not track inventory), 409
+    ``invalid_state`` (FINALIZED/CANCELLED count). SPEC §6.
     """
     if (variant_id is None) == (not barcode):
         raise ValidationFailed(
@@ -159,9 +165,9 @@ def count_record_scan(
             details={"variant_id": variant_id} if variant_id is not None else {"barcode": barcode},
         )
     if not variant.track_inventory:
-        raise Unprocessable(
+        raise ValidationFailed(
             "This variant does not track inventory.",
-            code="not_stocked",
+            code=InventoryErrorCode.NOT_STOCKED,
             details={"variant_id": variant.pk},
         )
     line = CountSessionLine.objects.filter(tenant=tenant, session=count, variant=variant).first()
@@ -253,5 +259,4 @@ __all__ = [
     "count_create",
     "count_finalize",
     "count_record_scan",
-    "COUNT_ALREADY_ACTIVE",
 ]

@@ -14,11 +14,10 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from storekeep.core.db import run_atomic
+from storekeep.core.db import lock_rows, run_atomic
 from storekeep.core.errors import InsufficientStock
 from storekeep.tenants.models import Tenant
 
-from ..locking import lock_rows
 from ..models import InventoryItem, LedgerRefType, Lot, StockReason
 from ._engine import StockMove, apply_moves, lock_items
 

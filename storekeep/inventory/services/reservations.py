@@ -14,10 +14,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from storekeep.core.db import atomic_with_retry, run_atomic
+from storekeep.core.db import atomic_with_retry, lock_rows, run_atomic
 from storekeep.core.errors import InvalidState, NotFound, ValidationFailed
 
-from ..locking import lock_rows
 from ..locks import inventory_lock
 from ..models import InventoryItem, LedgerRefType, Reservation, StockLedger
 from ._engine import StockMove, apply_moves, clean_qty

@@ -19,20 +19,22 @@ from decimal import Decimal
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
-from storekeep.core.db import atomic_with_retry
-from storekeep.core.errors import Conflict, InvalidState, NotFound, Unprocessable, ValidationFailed
+from storekeep.core.db import atomic_with_retry, lock_rows
+from storekeep.core.errors import (
+    Conflict,
+    ErrorCode,
+    InvalidState,
+    NotFound,
+    Unprocessable,
+    ValidationFailed,
+)
 from storekeep.locations.models import Location
 
-from ..locking import lock_rows
+from ..error_codes import InventoryErrorCode
 from ..models import InventoryTransfer, InventoryTransferLine, LedgerRefType, StockLedger
 from ._engine import StockMove, apply_moves, clean_qty
 
 ZERO = Decimal("0")
-
-# Error codes (409/422) specific to transfers.
-RECEIVE_EXCEEDS_SENT = "receive_exceeds_sent"
-NOT_IN_TRANSFER = "variant_not_in_transfer"
-SAME_LOCATION = "same_location"
 
 
 @dataclass(frozen=True)
@@ -95,14 +97,15 @@ def transfer_create(
 
     ``lines``: one per variant, ``qty`` > 0 (≤ 3 decimals, stock unit).
     Errors: 400 ``validation_error`` (no lines, bad qty, duplicate variant,
-    variant that does not track inventory), 400 ``same_location``, 404
+    ), 400 ``not_stocked`` (variant that does not
+    track inventory), 400 ``same_location``, 404
     ``not_found`` (location/variant of another tenant), 422 ``inactive``
     (inactive location). SPEC §6.
     """
     if int(from_location_id) == int(to_location_id):
         raise ValidationFailed(
             "Source and destination must differ.",
-            code=SAME_LOCATION,
+            code=InventoryErrorCode.SAME_LOCATION,
             details={"to_location_id": ["Same as from_location_id."]},
         )
     locations = {
@@ -115,7 +118,7 @@ def transfer_create(
     inactive = sorted(pk for pk, loc in locations.items() if not loc.is_active)
     if inactive:
         raise Unprocessable(
-            "Location is inactive.", code="inactive", details={"location_ids": inactive}
+            "Location is inactive.", code=ErrorCode.INACTIVE, details={"location_ids": inactive}
         )
     if not lines:
         raise ValidationFailed("A transfer needs at least one line.", details={"lines": ["Empty."]})
@@ -134,7 +137,7 @@ def transfer_create(
     if untracked:
         raise ValidationFailed(
             "These variants do not track inventory.",
-            code="not_stocked",
+            code=InventoryErrorCode.NOT_STOCKED,
             details={"variant_ids": untracked},
         )
     transfer = InventoryTransfer.objects.create(
@@ -266,7 +269,7 @@ def transfer_receive(
     if unknown:
         raise Unprocessable(
             "These variants are not on the transfer.",
-            code=NOT_IN_TRANSFER,
+            code=InventoryErrorCode.VARIANT_NOT_IN_TRANSFER,
             details={"variant_ids": unknown},
         )
     over = [
@@ -277,7 +280,7 @@ def transfer_receive(
     if over:
         raise Conflict(
             "Cannot receive more than was sent and not yet received.",
-            code=RECEIVE_EXCEEDS_SENT,
+            code=InventoryErrorCode.RECEIVE_EXCEEDS_SENT,
             details={"lines": over},
         )
     portions = _out_portions(tenant, transfer)

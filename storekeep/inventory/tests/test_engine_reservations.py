@@ -326,7 +326,7 @@ def test_a_short_sale_does_not_wait_for_an_overdue_reservation_another_transacti
     item and then waited for that reservation. Now it skips reservations locked elsewhere."""
     from django.db import connection
 
-    from storekeep.inventory.locking import lock_rows
+    from storekeep.core.db import lock_rows
 
     stock(variant, store, 5)
     stale = reserve(tenant, store, variant, "4")

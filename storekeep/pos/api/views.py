@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from storekeep.accounts.authentication import BearerTokenAuthentication
-from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
+from storekeep.core.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
 from storekeep.core.query import parse_query
@@ -234,10 +234,9 @@ class RegisterViewSet(TenantModelViewSet):
         if exclude is not None:
             clash = clash.exclude(pk=exclude.pk)
         if clash.exists():
-            raise ValidationFailed(
+            raise Conflict(
                 "This store already has a register with that code.",
-                code="duplicate",
-                status_code=409,
+                code=ErrorCode.DUPLICATE,
                 details={"code": [code]},
             )
 

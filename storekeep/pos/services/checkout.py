@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from storekeep.core.bulk import RowFactory, insert_rows
+from storekeep.core.db import run_atomic
 from storekeep.core.errors import (
     Conflict,
     DomainError,
@@ -35,7 +36,6 @@ from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Payment, ReceiptSequence, Register, RegisterSession, Sale, SaleLine
 
-from ._tx import atomic_operation
 from .pricing import CartLine, PricedCart, currency_exponent, price_cart
 
 ZERO = Decimal("0")
@@ -491,7 +491,7 @@ def checkout(
     prep = _prepare(
         tenant=tenant, cart=cart, source=source, allow_price_override=allow_price_override
     )
-    return atomic_operation(
+    return run_atomic(
         lambda: _persist(
             tenant=tenant,
             prepared=[prep],
@@ -499,7 +499,8 @@ def checkout(
             register_session=register_session,
             actor=actor,
             source=source,
-        )[0]
+        )[0],
+        savepoint=True,
     )
 
 
@@ -551,7 +552,7 @@ def checkout_batch(
         return results
 
     def persist(items):
-        return atomic_operation(
+        return run_atomic(
             lambda: _persist(
                 tenant=tenant,
                 prepared=[prep for _, prep in items],
@@ -559,7 +560,8 @@ def checkout_batch(
                 register_session=register_session,
                 actor=actor,
                 source=source,
-            )
+            ),
+            savepoint=True,
         )
 
     try:

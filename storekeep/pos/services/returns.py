@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from storekeep.catalog.models import Variant
 from storekeep.core.bulk import RowFactory, insert_rows, update_rows
+from storekeep.core.db import lock_row, lock_rows, run_atomic
 from storekeep.core.errors import (
     Conflict,
     ErrorCode,
@@ -39,7 +40,6 @@ from storekeep.pos.totals import (
     refund_line_amounts,
 )
 
-from ._tx import atomic_operation
 from .pricing import currency_exponent, receipt_error_to_domain, tax_rate_of
 
 ZERO = Decimal("0")
@@ -168,7 +168,7 @@ def _sale_for_return(
             )
         return None, {}
     sales = Sale.objects.filter(tenant=tenant, pk=sale_id)
-    sale = (sales.select_for_update() if lock else sales).first()
+    sale = lock_row(sales) if lock else sales.first()
     if sale is None:
         raise NotFound("Sale not found.", details={"sale_id": sale_id})
     if sale.status != Sale.Status.COMPLETED:
@@ -183,10 +183,12 @@ def _sale_for_return(
     named = {line.sale_line_id for line in lines}
     if None not in named:
         sale_lines = sale_lines.filter(pk__in=named)
-    sale_lines = sale_lines.select_related("variant").order_by("line_no")
+    sale_lines = sale_lines.select_related("variant")
     if lock:
-        sale_lines = sale_lines.select_for_update(of=("self",))
-    return sale, {sl.pk: sl for sl in sale_lines}
+        rows = sorted(lock_rows(sale_lines), key=lambda sl: sl.line_no)
+    else:
+        rows = sale_lines.order_by("line_no")
+    return sale, {sl.pk: sl for sl in rows}
 
 
 def _return_location(*, tenant, register_session, location, sale) -> Location:
@@ -480,7 +482,7 @@ def _write_return(
         )
         return ret
 
-    return atomic_operation(write)
+    return run_atomic(write, savepoint=True)
 
 
 REFUND_FIELDS = (
@@ -519,21 +521,14 @@ def return_finalize(
     exponent = currency_exponent(tenant)
 
     def finalize() -> tuple[Return, bool]:
-        ret = (
-            Return.objects.select_for_update(of=("self",))
-            .filter(tenant=tenant, pk=return_id)
-            .first()
-        )
+        ret = lock_row(Return.objects.filter(tenant=tenant, pk=return_id))
         if ret is None:
             raise NotFound("Return not found.", details={"return_id": return_id})
         if ret.status == Return.Status.FINALIZED:
             return ret, False
         if ret.sale_id is not None:
-            sale_status = (
-                Sale.objects.select_for_update()
-                .filter(tenant=tenant, pk=ret.sale_id)
-                .values_list("status", flat=True)
-                .first()
+            sale_status = lock_row(
+                Sale.objects.filter(tenant=tenant, pk=ret.sale_id).values_list("status", flat=True)
             )
             if sale_status != Sale.Status.COMPLETED:
                 raise InvalidState(
@@ -546,9 +541,7 @@ def return_finalize(
         if sale_line_ids:
             sale_lines = {
                 sl.pk: sl
-                for sl in SaleLine.objects.filter(tenant=tenant, pk__in=sale_line_ids)
-                .order_by("pk")
-                .select_for_update()
+                for sl in lock_rows(SaleLine.objects.filter(tenant=tenant, pk__in=sale_line_ids))
             }
         for index, row in enumerate(rows):
             sale_line = sale_lines.get(row.sale_line_id)
@@ -598,7 +591,7 @@ def return_finalize(
         ret._prefetched_lines = rows
         return ret, True
 
-    return atomic_operation(finalize)
+    return run_atomic(finalize, savepoint=True)
 
 
 def return_process(*, tenant, occurred_at: datetime | None = None, **kwargs) -> Return:

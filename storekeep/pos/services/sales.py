@@ -6,12 +6,11 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from storekeep.core.db import lock_row, run_atomic
 from storekeep.core.errors import InvalidState, NotFound
 from storekeep.inventory.services.stock import StockLine, record_void
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import RegisterSession, Return, Sale, SaleLine
-
-from ._tx import atomic_operation
 
 
 def sale_void(
@@ -35,11 +34,8 @@ def sale_void(
     """
 
     def void() -> tuple[Sale, bool]:
-        sale = (
-            Sale.objects.select_for_update(of=("self",))
-            .select_related("register_session")
-            .filter(tenant=tenant, pk=sale_id)
-            .first()
+        sale = lock_row(
+            Sale.objects.select_related("register_session").filter(tenant=tenant, pk=sale_id)
         )
         if sale is None:
             raise NotFound("Sale not found.", details={"sale_id": sale_id})
@@ -84,4 +80,4 @@ def sale_void(
         sale.save(update_fields=["status", "voided_at", "voided_by", "updated_at"])
         return sale, True
 
-    return atomic_operation(void)
+    return run_atomic(void, savepoint=True)

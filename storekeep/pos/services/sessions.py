@@ -9,14 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from storekeep.accounts.models import hash_token
+from storekeep.core.db import lock_row, lock_rows, run_atomic
 from storekeep.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
 from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Register, RegisterSession
 from storekeep.pos.selectors import z_report
 from storekeep.tenants.models import Role
-
-from ._tx import atomic_operation
 
 ZERO = Decimal("0.00")
 TOKEN_PREFIX = "rs"
@@ -85,7 +84,7 @@ def register_session_open(
                 details={"register_id": register.pk, "session_id": open_session},
             ) from None
 
-    return atomic_operation(create), raw
+    return run_atomic(create, savepoint=True), raw
 
 
 def register_session_close(
@@ -102,16 +101,18 @@ def register_session_close(
         raise ValidationFailed("Counted cash cannot be negative.", code=PosErrorCode.INVALID_AMOUNT)
 
     def close():
-        list(
-            Register.objects.select_for_update()
-            .filter(tenant_id=session.tenant_id, pk=session.register_id)
-            .values_list("pk", flat=True)
+        lock_rows(
+            Register.objects.filter(
+                tenant_id=session.tenant_id, pk=session.register_id
+            ).values_list("pk", flat=True)
         )
-        locked = (
-            RegisterSession.objects.select_for_update()
-            .select_related("register")
-            .get(tenant_id=session.tenant_id, pk=session.pk)
+        locked = lock_row(
+            RegisterSession.objects.select_related("register").filter(
+                tenant_id=session.tenant_id, pk=session.pk
+            )
         )
+        if locked is None:
+            raise RegisterSession.DoesNotExist
         if locked.status != RegisterSession.Status.OPEN:
             raise InvalidState(
                 "This register session is already closed.",
@@ -144,4 +145,4 @@ def register_session_close(
         )
         return locked, report
 
-    return atomic_operation(close)
+    return run_atomic(close, savepoint=True)

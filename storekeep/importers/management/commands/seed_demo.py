@@ -1,4 +1,4 @@
-"""``manage.py seed_demo [--until YYYY-MM-DD | --full] [--quiet]``: the demo tenant behind ``make run`` (issue 2).
+"""``manage.py seed_demo [--until YYYY-MM-DD | --full] [--quiet]``: the demo tenant behind ``make run``.
 
 Idempotent: run it any number of times. Creates tenant ``demo`` with the owner
 login ``demo`` / ``demo`` (also an admin superuser), a cashier
@@ -18,14 +18,16 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Sum
 
 from storekeep.catalog.models import Variant
+from storekeep.importers.online_retail.replay import load_demo
 from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
 from storekeep.inventory.services import ReceiptLine, receive_stock
 from storekeep.locations.models import Location
+from storekeep.pos.models import Register
 from storekeep.tenants.models import Membership, Role, Tenant
 
 SLUG = "demo"
@@ -85,14 +87,9 @@ def seed_tenant() -> tuple[Tenant, Location, Location]:
     )
     if created:
         cashier.locations.set([store])
-    try:
-        from storekeep.pos.models import Register
-
-        Register.objects.get_or_create(
-            tenant=tenant, location=store, code="T1", defaults={"name": "Till 1"}
-        )
-    except ImportError:  # pragma: no cover - the POS app is part of the project
-        pass
+    Register.objects.get_or_create(
+        tenant=tenant, location=store, code="T1", defaults={"name": "Till 1"}
+    )
     return tenant, store, warehouse
 
 
@@ -169,10 +166,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         tenant, store, warehouse = seed_tenant()
-        try:
-            from storekeep.importers.online_retail.replay import load_demo
-        except ImportError as exc:  # pragma: no cover - the importer is part of the project
-            raise CommandError(f"the Online Retail importer is missing: {exc}") from exc
         summary = load_demo(tenant=tenant, until=None if options["full"] else options["until"])
         stocked = stock_store_and_warehouse(tenant, store, warehouse)
         elapsed = time.monotonic() - started
