@@ -23,6 +23,7 @@ from storekeep.core.bulk import RowFactory, insert_rows, update_rows
 from storekeep.core.db import lock_rows
 from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
 from storekeep.locations.models import Location
+from storekeep.tenants.models import Tenant
 
 from ..alerts import announce_low_stock
 from ..models import InventoryItem, LedgerRefType, Lot, LowStockAlert, Reservation, StockLedger
@@ -223,10 +224,12 @@ _ENGINE_ITEM_FIELDS = (
 
 
 def _lock_existing(
-    tenant, pairs, *, engine_only: bool = False
+    tenant, pairs, *, engine_columns: bool = False
 ) -> dict[tuple[int, int], InventoryItem]:
+    """Lock the existing items of ``pairs``; ``engine_columns`` loads only
+    ``_ENGINE_ITEM_FIELDS`` (the rest deferred), which is all :func:`apply_moves` reads."""
     queryset = _items_queryset(tenant, pairs)
-    if engine_only:
+    if engine_columns:
         items = [
             _loaded_item(row, queryset.db)
             for row in lock_rows(queryset.values_list(*_ENGINE_ITEM_FIELDS))
@@ -249,7 +252,7 @@ def _loaded_item(row: tuple, db: str) -> InventoryItem:
 
 
 def _create_and_lock(
-    tenant, pairs, items, *, engine_only: bool = False
+    tenant, pairs, items, *, engine_columns: bool = False
 ) -> dict[tuple[int, int], InventoryItem]:
     InventoryItem.objects.bulk_create(
         [
@@ -263,7 +266,7 @@ def _create_and_lock(
         ],
         ignore_conflicts=True,
     )
-    return _lock_existing(tenant, pairs, engine_only=engine_only)
+    return _lock_existing(tenant, pairs, engine_columns=engine_columns)
 
 
 def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Decimal]:
@@ -298,16 +301,32 @@ def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Dec
     return dict(freed)
 
 
-class _Plan:
-    """The computed outcome of an operation, before anything is written."""
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    """One :func:`apply_moves` call, once its variants are known and its untracked moves dropped."""
 
-    def __init__(
-        self, *, tenant, variants, items, lots_by_item, moves, ref_type, ref_id, actor, when
-    ):
-        self.tenant = tenant
-        self.variants = variants
-        self.when = when
-        self.today = timezone.localdate(when) if timezone.is_aware(when) else when.date()
+    tenant: Tenant
+    variants: dict[int, Variant]
+    moves: list[StockMove]
+    ref_type: str
+    ref_id: str
+    actor: object
+    when: datetime
+
+
+class _Plan:
+    """The computed outcome of an operation, before anything is written.
+
+    Built from the locked items and lots, move by move (``_apply``): the
+    items' new quantities and average cost, lot quantities, new lots, the
+    ledger rows, and the short lines (``short``) when stock does not suffice.
+    """
+
+    def __init__(self, op: _Operation, items, lots_by_item):
+        self.tenant = op.tenant
+        self.variants = op.variants
+        self.when = op.when
+        self.today = timezone.localdate(op.when) if timezone.is_aware(op.when) else op.when.date()
         self.states = {
             key: _ItemState(item, item.on_hand, item.reserved, item.avg_unit_cost)
             for key, item in items.items()
@@ -317,10 +336,10 @@ class _Plan:
         self.new_lots: dict[tuple[int, int, str], Lot] = {}
         self.rows: list[StockLedger] = []
         self.short: list[dict] = []
-        self.ref_type = ref_type
-        self.ref_id = ref_id
-        self.actor = actor
-        for move in moves:
+        self.ref_type = op.ref_type
+        self.ref_id = op.ref_id
+        self.actor = op.actor
+        for move in op.moves:
             self._apply(move)
 
     def _row(self, move, state, qty, unit_cost, lot=None):
@@ -569,90 +588,92 @@ def apply_moves(
     """
     if not moves:
         return []
-    when = occurred_at or timezone.now()
+    variants = _variants_of(tenant, moves, variants)
+    stocked = [m for m in moves if variants[m.variant_id].track_inventory]
+    pairs = {(m.location_id, m.variant_id) for m in stocked}
+    items = _lock_existing(tenant, pairs, engine_columns=True) if pairs else {}
+    # An item of this tenant exists only at one of its locations (checked when the item was
+    # created), so the locations need checking only when some item is missing.
+    if not pairs or pairs - items.keys():
+        _check_locations(tenant, {m.location_id for m in moves})
+    if not stocked:
+        return []
+    op = _Operation(
+        tenant=tenant,
+        variants=variants,
+        moves=stocked,
+        ref_type=ref_type,
+        ref_id=str(ref_id),
+        actor=actor,
+        when=occurred_at or timezone.now(),
+    )
+    if pairs <= items.keys():
+        return _plan_and_write(op, items)
+    # A savepoint: an operation that fails leaves no empty items behind, even when the caller
+    # catches the error inside its own transaction ("changes nothing", SPEC §3.3).
+    with transaction.atomic():
+        items = _create_and_lock(tenant, pairs, items, engine_columns=True)
+        return _plan_and_write(op, items)
+
+
+def _variants_of(tenant, moves, variants) -> dict[int, Variant]:
+    """The caller's ``variants`` when they cover the moves and belong to ``tenant``; else one query."""
     variant_ids = {m.variant_id for m in moves}
     if (
         variants is None
         or not variant_ids <= variants.keys()
         or any(variants[pk].tenant_id != tenant.pk for pk in variant_ids)
     ):
-        variants = _load_variants(tenant, variant_ids)
-    stocked = [m for m in moves if variants[m.variant_id].track_inventory]
-    pairs = {(m.location_id, m.variant_id) for m in stocked}
-    items = _lock_existing(tenant, pairs, engine_only=True) if pairs else {}
-    # An item of this tenant exists only at one of its locations (checked when the item was
-    # created), so the locations need checking only when some item is missing.
-    if not pairs or pairs - items.keys():
-        _check_locations(tenant, {m.location_id for m in moves})
-    moves = stocked
-    if not moves:
-        return []
-    if pairs <= items.keys():
-        return _apply_locked(
-            tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when
-        )
-    # A savepoint: an operation that fails leaves no empty items behind, even when the caller
-    # catches the error inside its own transaction ("changes nothing", SPEC §3.3).
+        return _load_variants(tenant, variant_ids)
+    return variants
+
+
+def _plan_and_write(op: _Operation, items) -> list[StockLedger]:
+    plan = _plan(op, items)
+    _write(plan)
+    return plan.rows
+
+
+def _plan(op: _Operation, items) -> _Plan:
+    """Lock the lots and plan the moves; raise InsufficientStock when still short.
+
+    When short, overdue reservations on the short items are expired and the
+    moves planned again, in a savepoint: when the operation is still short, the
+    reservations it expired are restored even if a caller catches the error
+    inside its own transaction.
+    """
+    lots_by_item = _lock_lots(op, items)
+    plan = _Plan(op, items, lots_by_item)
+    if not plan.short:
+        return plan
     with transaction.atomic():
-        items = _create_and_lock(tenant, pairs, items, engine_only=True)
-        return _apply_locked(
-            tenant, variants, items, pairs, moves, ref_type, str(ref_id), actor, when
-        )
+        short_keys = {(s["location_id"], s["variant_id"]) for s in plan.short}
+        freed = _expire_overdue_reservations(op.tenant, short_keys, timezone.now())
+        if freed:
+            for key, qty in freed.items():
+                items[key].reserved -= qty
+            plan = _Plan(op, items, lots_by_item)
+            for key in freed:
+                plan.states[key].touched = True
+        if plan.short:
+            raise InsufficientStock(details={"lines": plan.short})
+    return plan
 
 
-def _apply_locked(
-    tenant, variants, items, pairs, moves, ref_type, ref_id, actor, when
-) -> list[StockLedger]:
-    lot_variant_ids = {v for _, v in pairs if variants[v].track_lots}
+def _lock_lots(op: _Operation, items) -> dict[tuple[int, int], list[Lot]]:
+    """Lock the lots of the lot-tracked items, by (location_id, variant_id)."""
+    lot_variant_ids = {v for _, v in items if op.variants[v].track_lots}
     lots_by_item: dict[tuple[int, int], list[Lot]] = defaultdict(list)
     if lot_variant_ids:
         for lot in lock_rows(
             Lot.objects.filter(
-                tenant=tenant,
+                tenant=op.tenant,
                 variant_id__in=lot_variant_ids,
-                location_id__in={loc for loc, _ in pairs},
+                location_id__in={loc for loc, _ in items},
             )
         ):
             lots_by_item[(lot.location_id, lot.variant_id)].append(lot)
-
-    plan = _Plan(
-        tenant=tenant,
-        variants=variants,
-        items=items,
-        lots_by_item=lots_by_item,
-        moves=moves,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        actor=actor,
-        when=when,
-    )
-    if plan.short:
-        # A savepoint: when the operation is still short, the reservations it expired are
-        # restored even if a caller catches the error inside its own transaction.
-        with transaction.atomic():
-            freed = _expire_overdue_reservations(
-                tenant, {(s["location_id"], s["variant_id"]) for s in plan.short}, timezone.now()
-            )
-            if freed:
-                for key, qty in freed.items():
-                    items[key].reserved -= qty
-                plan = _Plan(
-                    tenant=tenant,
-                    variants=variants,
-                    items=items,
-                    lots_by_item=lots_by_item,
-                    moves=moves,
-                    ref_type=ref_type,
-                    ref_id=ref_id,
-                    actor=actor,
-                    when=when,
-                )
-                for key in freed:
-                    plan.states[key].touched = True
-            if plan.short:
-                raise InsufficientStock(details={"lines": plan.short})
-    _write(plan, when)
-    return plan.rows
+    return lots_by_item
 
 
 _ITEM_WRITE_FIELDS = (
@@ -667,78 +688,100 @@ _ITEM_WRITE_FIELDS = (
 )
 
 
-def _update_items(items: list[InventoryItem]) -> None:
-    """Write the engine-owned columns of ``items`` (one statement on PostgreSQL; core.bulk)."""
-    update_rows(InventoryItem, items, _ITEM_WRITE_FIELDS)
-
-
-def _write(plan: _Plan, when) -> None:
-    tenant = plan.tenant
+def _write(plan: _Plan) -> None:
+    """Write a plan: lots, then items (and the low-stock alerts they cross into), then ledger rows."""
     token = ENGINE_WRITE.set(True)
     try:
-        if plan.new_lots:
-            new_lots = list(plan.new_lots.values())
-            Lot.objects.bulk_create(new_lots)
-        changed_lots = [
-            lot
-            for lots in plan.lots_by_item.values()
-            for lot in lots
-            if lot.qty != plan.lot_qty[lot.pk]
-        ]
-        for lot in changed_lots:
-            lot.qty = plan.lot_qty[lot.pk]
-        if changed_lots:
-            Lot.objects.bulk_update(changed_lots, ["qty"])
-
-        alerts = []
-        changed = []
-        for state in plan.states.values():
-            if not state.touched:
-                continue
-            item = state.item
-            item.on_hand, item.reserved, item.avg_unit_cost = (
-                state.on_hand,
-                state.reserved,
-                state.avg_cost,
-            )
-            item.version += 1
-            item.last_movement_at = state.last_at or when
-            item.updated_at = timezone.now()
-            # The CHECK flag follows the tenant's setting, except that an item which went below
-            # zero while it was allowed keeps it until it is back up (receipts must still work
-            # after the tenant turned it off; the plan already refuses to take it lower).
-            item.allow_negative = tenant.allow_negative_stock or (
-                item.allow_negative and (item.on_hand < 0 or item.reserved > item.on_hand)
-            )
-            threshold = resolve_threshold(item, plan.variants[item.variant_id], tenant)
-            available = item.on_hand - item.reserved
-            if available <= threshold and not item.low_stock_alerted:
-                item.low_stock_alerted = True
-                alerts.append(
-                    LowStockAlert(
-                        tenant=tenant,
-                        item=item,
-                        location_id=item.location_id,
-                        variant_id=item.variant_id,
-                        available=available,
-                        threshold=threshold,
-                    )
-                )
-            elif available > threshold and item.low_stock_alerted:
-                item.low_stock_alerted = False
-            changed.append(item)
-        if changed:
-            _update_items(changed)
-            for item in changed:
-                item._loaded_qty = (item.on_hand, item.reserved)
-        if plan.rows:
-            line_indexes = [row.line_index for row in plan.rows]
-            insert_rows(StockLedger, plan.rows)
-            for row, index in zip(plan.rows, line_indexes, strict=True):
-                row.line_index = index
-        if alerts:
-            LowStockAlert.objects.bulk_create(alerts)
-            alert_ids = [a.pk for a in alerts]
-            transaction.on_commit(lambda: announce_low_stock(alert_ids))
+        _write_lots(plan)
+        alerts = _write_items(plan)
+        _write_ledger(plan)
+        _write_alerts(alerts)
     finally:
         ENGINE_WRITE.reset(token)
+
+
+def _write_lots(plan: _Plan) -> None:
+    """Insert the new lots and update the quantities of the locked lots that changed."""
+    if plan.new_lots:
+        Lot.objects.bulk_create(list(plan.new_lots.values()))
+    changed_lots = [
+        lot
+        for lots in plan.lots_by_item.values()
+        for lot in lots
+        if lot.qty != plan.lot_qty[lot.pk]
+    ]
+    for lot in changed_lots:
+        lot.qty = plan.lot_qty[lot.pk]
+    if changed_lots:
+        Lot.objects.bulk_update(changed_lots, ["qty"])
+
+
+def _write_items(plan: _Plan) -> list[LowStockAlert]:
+    """Update the touched items (one statement on PostgreSQL; core.bulk); returns the new alerts."""
+    now = timezone.now()
+    alerts: list[LowStockAlert] = []
+    changed = []
+    for state in plan.states.values():
+        if state.touched:
+            item = _settle_item(plan, state, now)
+            alert = _low_stock_crossing(plan, item)
+            if alert is not None:
+                alerts.append(alert)
+            changed.append(item)
+    if changed:
+        update_rows(InventoryItem, changed, _ITEM_WRITE_FIELDS)
+        for item in changed:
+            item._loaded_qty = (item.on_hand, item.reserved)
+    return alerts
+
+
+def _settle_item(plan: _Plan, state: _ItemState, now: datetime) -> InventoryItem:
+    """Copy a touched item's planned quantities and cost onto it, moving its version."""
+    item = state.item
+    item.on_hand, item.reserved, item.avg_unit_cost = state.on_hand, state.reserved, state.avg_cost
+    item.version += 1
+    item.last_movement_at = state.last_at or plan.when
+    item.updated_at = now
+    # The CHECK flag follows the tenant's setting, except that an item which went below
+    # zero while it was allowed keeps it until it is back up (receipts must still work
+    # after the tenant turned it off; the plan already refuses to take it lower).
+    item.allow_negative = plan.tenant.allow_negative_stock or (
+        item.allow_negative and (item.on_hand < 0 or item.reserved > item.on_hand)
+    )
+    return item
+
+
+def _low_stock_crossing(plan: _Plan, item: InventoryItem) -> LowStockAlert | None:
+    """The alert of a downward crossing of the threshold (once until it recovers; SPEC §4)."""
+    threshold = resolve_threshold(item, plan.variants[item.variant_id], plan.tenant)
+    available = item.on_hand - item.reserved
+    if available <= threshold and not item.low_stock_alerted:
+        item.low_stock_alerted = True
+        return LowStockAlert(
+            tenant=plan.tenant,
+            item=item,
+            location_id=item.location_id,
+            variant_id=item.variant_id,
+            available=available,
+            threshold=threshold,
+        )
+    if available > threshold and item.low_stock_alerted:
+        item.low_stock_alerted = False
+    return None
+
+
+def _write_ledger(plan: _Plan) -> None:
+    """Insert the ledger rows (their transient ``line_index`` survives the insert)."""
+    if plan.rows:
+        line_indexes = [row.line_index for row in plan.rows]
+        insert_rows(StockLedger, plan.rows)
+        for row, index in zip(plan.rows, line_indexes, strict=True):
+            row.line_index = index
+
+
+def _write_alerts(alerts: list[LowStockAlert]) -> None:
+    """Insert the alerts and announce them once the transaction commits."""
+    if alerts:
+        LowStockAlert.objects.bulk_create(alerts)
+        alert_ids = [a.pk for a in alerts]
+        transaction.on_commit(lambda: announce_low_stock(alert_ids))
