@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Checkout benchmark on PostgreSQL (issue 3).
+"""Checkout benchmark on PostgreSQL.
 
 Measures checkouts/s and p50/p99 latency of the same carts sold three ways, in
 the same run and on the same database:

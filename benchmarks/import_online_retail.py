@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Full-year Online Retail import benchmark, on PostgreSQL and on SQLite (issue 4).
+"""Full-year Online Retail import benchmark, on PostgreSQL and on SQLite.
 
 For each backend: a fresh database (PostgreSQL: dropped and re-created;
 SQLite: a new file), ``migrate``, then ``manage.py import_online_retail`` as a

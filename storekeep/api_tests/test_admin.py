@@ -1,4 +1,4 @@
-"""The admin shows every model; quantities and the ledger are read-only there (issue 2, SPEC §3.1)."""
+"""The admin shows every model; quantities and the ledger are read-only there (SPEC §3.1)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Bad input gets a 4xx with the SPEC §10 error shape and changes nothing (issue 2)."""
+"""Bad input gets a 4xx with the SPEC §10 error shape and changes nothing."""
 
 from __future__ import annotations
 

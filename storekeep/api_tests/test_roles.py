@@ -1,4 +1,4 @@
-"""Roles and location assignments (SPEC §10, issue 2): CASHIER cannot adjust or receive,
+"""Roles and location assignments (SPEC §10): CASHIER cannot adjust or receive,
 VIEWER reads only, a member assigned to some locations touches and sees only those."""
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""manage.py seed_demo: idempotent demo tenant with real data and a working login (issue 2)."""
+"""manage.py seed_demo: idempotent demo tenant with real data and a working login."""
 
 from io import StringIO
 

@@ -1,15 +1,25 @@
 """Django admin for inventory.
 
-Shared file: the API engineer and the operational-inventory engineer both add
-registrations here (append; do not restructure). Quantities are read-only in
-the admin: they change only through the stock engine's services (SPEC §3.1).
+Quantities are read-only in the admin: they change only through the stock engine's services (SPEC §3.1).
 """
 
 from django.contrib import admin
 
-from .models import CountSession, CountSessionLine, InventoryTransfer, InventoryTransferLine
+from storekeep.core.admin import ReadOnlyAdmin
 
-# --- Operational inventory (issue 5): transfers and cycle counts -------------------------------
+from .models import (
+    CountSession,
+    CountSessionLine,
+    InventoryItem,
+    InventoryTransfer,
+    InventoryTransferLine,
+    Lot,
+    LowStockAlert,
+    Reservation,
+    StockLedger,
+)
+
+# --- Transfers and cycle counts -----------------------------------------------------------------
 
 
 class InventoryTransferLineInline(admin.TabularInline):
@@ -104,12 +114,8 @@ class CountSessionAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Stock, ledger, lots, reservations, low-stock alerts (issue 2) ------------------------------
+# --- Stock, ledger, lots, reservations, low-stock alerts ------------------------------------------
 # Quantities are never editable here: they change only through storekeep.inventory.services.
-
-from storekeep.core.admin import ReadOnlyAdmin  # noqa: E402
-
-from .models import InventoryItem, Lot, LowStockAlert, Reservation, StockLedger  # noqa: E402
 
 
 @admin.register(InventoryItem)

@@ -6,12 +6,17 @@ the engine can import it without a cycle through :mod:`storekeep.inventory.tasks
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from celery import shared_task
 
 from .models import LowStockAlert
 
 logger = logging.getLogger("storekeep.inventory")
+
+_quiet: ContextVar[bool] = ContextVar("storekeep_quiet_low_stock_alerts", default=False)
 
 
 @shared_task(name="storekeep.inventory.tasks.low_stock_alerts")
@@ -29,8 +34,24 @@ def low_stock_alerts(alert_ids: list[int]) -> int:
     return len(alert_ids)
 
 
+@contextmanager
+def quiet_low_stock_alerts() -> Iterator[None]:
+    """Within the block (this thread or task only), alerts are written but not announced.
+
+    For historic replays (the Online Retail import), whose thousands of
+    crossings happened long ago: the ``LowStockAlert`` rows are still written.
+    """
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
 def announce_low_stock(alert_ids: list[int]) -> None:
     """Queue :func:`low_stock_alerts`; a broker that is down must not fail a committed sale."""
+    if _quiet.get():
+        return
     try:
         low_stock_alerts.delay(alert_ids)
     except Exception:

@@ -1,4 +1,4 @@
-"""manage.py bootstrap_tenant (issue 2)."""
+"""manage.py bootstrap_tenant."""
 
 import pytest
 from django.contrib.auth import get_user_model

@@ -1,9 +1,14 @@
-"""Importer of the UCI "Online Retail" dataset (SPEC §13, issue 4).
+"""Importer of the UCI "Online Retail" dataset (SPEC §13).
 
 Pure parts (no database): :mod:`.reader` (streaming CSV + row validation),
 :mod:`.codes` (stock-code rules), :mod:`.classify` (line kinds, adjustment
 reasons), :mod:`.invoices` (time-ordered invoice grouping), :mod:`.plan`
 (first pass: catalog, opening stock, expected totals).
+
+Database parts: :mod:`.replay` (the run, day by day) with its named parts
+:mod:`.forecast` (running stock), :mod:`.sales` (sale queue, checkout
+batches) and :mod:`.matching` (returns matched to earlier sales);
+:mod:`.replenish` (the replay with weekly purchase orders).
 """
 
 

@@ -15,14 +15,16 @@
    transaction per trading day, through the same services the till uses:
    sale invoices → ``checkout`` (``source=IMPORT``, ``external_ref`` = the
    invoice number, the line's own unit price, tax 0, one OTHER payment) in a
-   register session opened and closed for that day; ``C`` invoices →
-   finalized returns (``return_process``) matched to the customer's earlier
-   sale lines of the same code and unit price, else without receipt;
-   adjustment invoices → ``adjust_stock`` (found stock, reason
-   ``correction``) and ``write_off`` (reason read from the note). Sales are
-   written in batches (``checkout_batch``, same code as ``checkout``); a
-   return or adjustment of a variant on a queued sale writes the queue first,
-   so each item's ledger is in time order.
+   register session opened and closed for that day (``register_session_open``
+   / ``register_session_close``, by the import account, a MANAGER member);
+   ``C`` invoices → finalized returns (``return_process``) matched to the
+   customer's earlier sale lines (:mod:`.matching`); adjustment invoices →
+   ``adjust_stock`` (found stock, reason ``correction``) and ``write_off``
+   (reason read from the note). Sales are written in batches
+   (:mod:`.sales`: ``checkout_batch``, same code as ``checkout``); a return
+   or adjustment of a variant on a queued sale writes the queue first, so
+   each item's ledger is in time order. The importer's running stock
+   (:mod:`.forecast`) tells up front what can be written.
 
 Restartable: the invoices already in the database (``Sale.external_ref``,
 ``Return.external_ref``, ledger ``ref_id`` of the import location's
@@ -32,8 +34,6 @@ at all. The importer has no models of its own.
 
 from __future__ import annotations
 
-import logging
-import secrets
 import sys
 import time
 from collections import Counter, defaultdict
@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,10 +49,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.text import slugify
 
-from storekeep.accounts.models import hash_token
 from storekeep.catalog.models import Category, Product, Variant
 from storekeep.core.errors import DomainError
-from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
+from storekeep.inventory.alerts import quiet_low_stock_alerts
+from storekeep.inventory.models import LedgerRefType, StockLedger
 from storekeep.inventory.services import (
     AdjustmentLine,
     ReceiptLine,
@@ -63,21 +62,19 @@ from storekeep.inventory.services import (
     write_off,
 )
 from storekeep.locations.models import Location
-from storekeep.pos.models import Payment, Register, RegisterSession, Return, ReturnLine, Sale
-from storekeep.pos.services import (
-    CartInput,
-    CartLine,
-    ReturnLineInput,
-    checkout_batch,
-    return_process,
-)
-from storekeep.tenants.models import Tenant
+from storekeep.pos.models import Payment, Register, RegisterSession, Return, Sale
+from storekeep.pos.services import register_session_close, register_session_open, return_process
+from storekeep.tenants.models import Membership, Role, Tenant
 
 from .classify import InvoiceKind, LineKind, adjustment_reason
-from .codes import is_product_code, non_product_kind
+from .codes import non_product_kind
+from .forecast import Needs, StockForecast, needs_of
 from .invoices import Invoice
+from .matching import SoldIndex, SoldLine
 from .plan import ScanResult, money, read_invoices, scan
 from .reader import InvalidRow
+from .sales import SaleQueue
+from .times import aware
 
 SAMPLE_PATH = Path(__file__).resolve().parents[1] / "data" / "online_retail_sample.csv.gz"
 DEFAULT_TENANT_SLUG = "online-retail"
@@ -85,8 +82,6 @@ LOCATION_CODE = "WEB"
 REGISTER_CODE = "R1"
 IMPORT_USERNAME = "online-retail-import"
 OPENING_REF = "online-retail-opening"
-#: The file's times are UK local time without a zone (README quirk 13).
-DATA_TZ = ZoneInfo("Europe/London")
 ZERO = Decimal("0")
 #: Sale invoices checked out together (one `checkout_batch`), at most.
 SALES_PER_BATCH = 50
@@ -96,10 +91,6 @@ def default_path() -> Path:
     """The shared full year if present (``../shared/data/``), else the committed slice."""
     full = Path(settings.BASE_DIR).parent / "shared" / "data" / "online_retail.csv.gz"
     return full if full.exists() else SAMPLE_PATH
-
-
-def aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=DATA_TZ)
 
 
 @dataclass
@@ -148,18 +139,13 @@ class ImportSummary:
         )
 
 
-@dataclass
-class _Sold:
-    """A sale line a later cancellation may return (same customer, code, price)."""
-
-    sale_id: int
-    sale_line_id: int
-    unit_price: Decimal
-    remaining: Decimal
-
-
 class OnlineRetailImporter:
-    """One import run; see the module docstring. Use :func:`import_online_retail`."""
+    """One import run; see the module docstring. Use :func:`import_online_retail`.
+
+    A variant of the replay (``replenish.ReplenishingImporter``) extends it
+    through the hook methods ``on_catalog_ready``, ``on_day`` and
+    ``on_sale_asked``, which do nothing here.
+    """
 
     def __init__(
         self,
@@ -182,14 +168,25 @@ class OnlineRetailImporter:
         self.progress = progress
         self.log = log or (lambda message: None)
         self.summary = ImportSummary(path=str(self.path))
-        self.pending_sales: list[tuple[Invoice, dict[int, Decimal]]] = []
-        #: Every variant on a queued sale (product or not): a later return or
-        #: adjustment touching one of them waits for the queue to be written.
-        self.pending_variants: set[int] = set()
+
+    # --- hooks --------------------------------------------------------------------
+
+    def on_catalog_ready(self) -> None:
+        """After the catalog is created (``self.variants`` by code), in the set-up transaction."""
+
+    def on_day(self, day: date) -> None:
+        """Before the invoices of ``day`` are replayed (also when all were imported before)."""
+
+    def on_sale_asked(self, invoice: Invoice, needs: Needs, served: bool) -> None:
+        """After a sale invoice was queued (``served``) or refused because stock was short.
+
+        ``needs``: the product units it asks for, by variant id.
+        """
 
     # --- set-up ------------------------------------------------------------------
 
     def _setup(self) -> None:
+        """The import account (a MANAGER member), the location ``WEB`` and its register."""
         user_model = get_user_model()
         self.user, created = user_model.objects.get_or_create(
             username=IMPORT_USERNAME, defaults={"is_active": False}
@@ -197,6 +194,9 @@ class OnlineRetailImporter:
         if created:
             self.user.set_unusable_password()
             self.user.save(update_fields=["password"])
+        self.membership, _ = Membership.objects.get_or_create(
+            tenant=self.tenant, user=self.user, defaults={"role": Role.MANAGER}
+        )
         self.location, _ = Location.objects.get_or_create(
             tenant=self.tenant,
             code=LOCATION_CODE,
@@ -240,58 +240,56 @@ class OnlineRetailImporter:
 
     def _sync_catalog(self, scanned: ScanResult) -> None:
         """Create the missing products/variants (bulk) and load every variant by code."""
-        tenant = self.tenant
         codes = list(scanned.catalog)
         existing = set(
-            Variant.objects.filter(tenant=tenant, sku__in=codes).values_list("sku", flat=True)
+            Variant.objects.filter(tenant=self.tenant, sku__in=codes).values_list("sku", flat=True)
         )
         missing = [scanned.catalog[code] for code in codes if code not in existing]
         if missing:
-            goods, _ = Category.objects.get_or_create(tenant=tenant, name="Giftware")
-            services, _ = Category.objects.get_or_create(tenant=tenant, name="Non-stock lines")
-            products = [
-                Product(
-                    tenant=tenant,
-                    name=entry.name,
-                    description=(
-                        f"Online Retail stock code {entry.code}"
-                        if entry.is_product
-                        else f"Online Retail non-product code {entry.code} "
-                        f"({non_product_kind(entry.code)})"
-                    ),
-                    category=goods if entry.is_product else services,
-                )
-                for entry in missing
-            ]
-            Product.objects.bulk_create(products, batch_size=1000)
-            variants = [
-                Variant(
-                    tenant=tenant,
-                    product=product,
-                    sku=entry.code,
-                    price=entry.price,
-                    track_inventory=entry.is_product,
-                )
-                for entry, product in zip(missing, products, strict=True)
-            ]
-            Variant.objects.bulk_create(variants, batch_size=1000)
+            self._create_catalog(missing)
         self.variants: dict[str, Variant] = {
             v.sku: v
-            for v in Variant.objects.filter(tenant=tenant, sku__in=codes).select_related(
+            for v in Variant.objects.filter(tenant=self.tenant, sku__in=codes).select_related(
                 "product__tax_category"
             )
         }
         self.created_variants = len(missing)
 
-    def _load_stock(self) -> dict[int, Decimal]:
-        return dict(
-            InventoryItem.objects.filter(tenant=self.tenant, location=self.location).values_list(
-                "variant_id", "on_hand"
+    def _create_catalog(self, entries) -> None:
+        """One product and variant per stock code; non-product codes do not track inventory."""
+        tenant = self.tenant
+        goods, _ = Category.objects.get_or_create(tenant=tenant, name="Giftware")
+        services, _ = Category.objects.get_or_create(tenant=tenant, name="Non-stock lines")
+        products = [
+            Product(
+                tenant=tenant,
+                name=entry.name,
+                description=(
+                    f"Online Retail stock code {entry.code}"
+                    if entry.is_product
+                    else f"Online Retail non-product code {entry.code} "
+                    f"({non_product_kind(entry.code)})"
+                ),
+                category=goods if entry.is_product else services,
             )
-        )
+            for entry in entries
+        ]
+        Product.objects.bulk_create(products, batch_size=1000)
+        variants = [
+            Variant(
+                tenant=tenant,
+                product=product,
+                sku=entry.code,
+                price=entry.price,
+                track_inventory=entry.is_product,
+            )
+            for entry, product in zip(entries, products, strict=True)
+        ]
+        Variant.objects.bulk_create(variants, batch_size=1000)
 
     def _receive_opening(self, scanned: ScanResult, first_day: date) -> None:
-        start = {code: self.stock.get(v.pk, ZERO) for code, v in self.variants.items()}
+        """Receive what keeps every product from running short, the day before ``first_day``."""
+        start = {code: self.forecast.get(v.pk) for code, v in self.variants.items()}
         needed = scanned.planner.required(start)
         if not needed:
             return
@@ -312,163 +310,125 @@ class OnlineRetailImporter:
             note="Opening stock computed from the Online Retail file (never short when replayed)",
             occurred_at=aware(datetime.combine(first_day - timedelta(days=1), datetime.min.time())),
         )
-        for line in lines:
-            self.stock[line.variant_id] = self.stock.get(line.variant_id, ZERO) + line.qty
+        self.forecast.add({line.variant_id: line.qty for line in lines})
         self.summary.opening_lines = len(lines)
         self.summary.opening_qty = sum((line.qty for line in lines), ZERO)
 
-    def _load_sold(self) -> None:
-        """Index earlier imported sale lines by (customer, code) for matching returns."""
-        from storekeep.pos.models import SaleLine
-
-        self.sold: dict[tuple[str, str], list[_Sold]] = defaultdict(list)
-        rows = (
-            SaleLine.objects.filter(
-                tenant=self.tenant,
-                sale__location=self.location,
-                sale__source=Sale.Source.IMPORT,
-                sale__status=Sale.Status.COMPLETED,
-            )
-            .exclude(sale__customer_ref="")
-            .order_by("sale__completed_at", "sale_id", "line_no")
-            .values_list(
-                "sale__customer_ref",
-                "variant__sku",
-                "sale_id",
-                "pk",
-                "unit_price",
-                "qty",
-                "qty_returned",
-            )
-        )
-        for customer, sku, sale_id, line_id, price, qty, returned in rows.iterator(chunk_size=5000):
-            if qty > returned:
-                self.sold[(customer, sku)].append(_Sold(sale_id, line_id, price, qty - returned))
-
     # --- replay -------------------------------------------------------------------
 
-    def _short(self, needs: dict[int, Decimal]) -> bool:
-        return any(self.stock.get(variant_id, ZERO) < qty for variant_id, qty in needs.items())
-
-    def _take(self, needs: dict[int, Decimal], sign: int) -> None:
-        for variant_id, qty in needs.items():
-            self.stock[variant_id] = self.stock.get(variant_id, ZERO) + sign * qty
-
-    def _needs(self, invoice: Invoice, kinds: tuple[LineKind, ...]) -> dict[int, Decimal]:
-        needs: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for line, kind in zip(invoice.lines, invoice.kinds, strict=True):
-            if kind in kinds and is_product_code(line.code):
-                needs[self.variants[line.code].pk] += abs(line.quantity)
-        return needs
-
-    def _queue_sale(self, invoice: Invoice) -> bool:
-        """Queue a sale invoice for the next checkout batch; False when stock is short.
-
-        The importer's own running stock model tells up front whether the
-        invoice can be sold, so batches are normally written whole.
-        """
-        needs = self._needs(invoice, (LineKind.SALE,))
-        if self._short(needs):
-            self.summary.skipped["insufficient_stock"] += len(invoice.lines)
-            return False
-        self._take(needs, -1)
-        self.pending_sales.append((invoice, needs))
-        self.pending_variants.update(self.variants[line.code].pk for line in invoice.lines)
-        return True
-
-    def _touches_pending(self, invoice: Invoice) -> bool:
-        """Whether ``invoice`` moves or returns a variant of a queued sale."""
-        return any(self.variants[line.code].pk in self.pending_variants for line in invoice.lines)
-
-    def _flush_sales(self, session: RegisterSession) -> None:
-        """Check out the queued sale invoices in order, as one `checkout_batch` (SPEC §5).
-
-        Each invoice is its own checkout (own receipt number, totals, ledger
-        rows and time); the batch only shares the queries.
-        """
-        if not self.pending_sales:
+    def _replay_day(self, invoices: list[Invoice], bar) -> None:
+        """Replay one trading day in one transaction and one register session."""
+        self.on_day(invoices[0].day)
+        todo = self._to_import(invoices)
+        if not todo:
+            bar.update(sum(len(inv.lines) for inv in invoices))
             return
-        queued, self.pending_sales = self.pending_sales, []
-        self.pending_variants = set()
-        carts = [
-            CartInput(
-                lines=[
-                    CartLine(
-                        qty=line.quantity,
-                        variant=self.variants[line.code],
-                        unit_price=line.unit_price,
-                    )
-                    for line in invoice.lines
-                ],
-                external_ref=invoice.number,
-                customer_ref=invoice.customer or "",
-                completed_at=aware(invoice.occurred_at),
-            )
-            for invoice, _ in queued
-        ]
-        results = checkout_batch(
-            tenant=self.tenant,
-            carts=carts,
-            register_session=session,
-            actor=self.user,
-            source=Sale.Source.IMPORT,
+        pending = {id(invoice) for invoice in todo}
+        with transaction.atomic():
+            session = self._open_session(todo[0])
+            for invoice in invoices:
+                if id(invoice) in pending:
+                    self._replay_invoice(invoice, session)
+                bar.update(len(invoice.lines))
+            self._write_sales(session)
+            self._close_session(session, todo[-1])
+
+    def _to_import(self, invoices: list[Invoice]) -> list[Invoice]:
+        """The day's invoices still to import (bad debts and earlier imports are counted)."""
+        todo = []
+        for invoice in invoices:
+            if invoice.kind is InvoiceKind.BAD_DEBT:
+                self.summary.skipped["bad_debt"] += len(invoice.lines)
+            elif invoice.number in self.done:
+                self.summary.already_imported += 1
+            else:
+                todo.append(invoice)
+        return todo
+
+    def _open_session(self, first: Invoice) -> RegisterSession:
+        """Open the day's session at the time of its first invoice, with no float."""
+        session, _token = register_session_open(
+            membership=self.membership,
+            register=self.register,
+            opening_float=ZERO,
+            opened_at=aware(first.occurred_at),
         )
-        for (invoice, needs), result in zip(queued, results, strict=True):
-            if isinstance(result, DomainError):
-                self._take(needs, +1)
-                self.summary.skipped[result.code] += len(invoice.lines)
-                continue
+        return session
+
+    def _close_session(self, session: RegisterSession, last: Invoice) -> None:
+        """Close the session at the time of the day's last invoice.
+
+        The web shop takes no cash: every payment and refund is OTHER, so the
+        drawer expects and counts exactly the (zero) float.
+        """
+        register_session_close(
+            session=session,
+            counted_cash=ZERO,
+            actor=self.user,
+            closed_at=aware(last.occurred_at),
+        )
+
+    def _replay_invoice(self, invoice: Invoice, session: RegisterSession) -> None:
+        """Sales go to the till in batches; a return or an adjustment of a variant on a
+        queued sale first writes the queue (see :mod:`.sales`)."""
+        if invoice.kind is InvoiceKind.SALE:
+            self._queue_sale(invoice)
+            if len(self.sales) >= SALES_PER_BATCH:
+                self._write_sales(session)
+            return
+        if self.sales.touches(invoice):
+            self._write_sales(session)
+        if invoice.kind is InvoiceKind.CANCELLATION:
+            imported = self._replay_cancellation(invoice, session)
+        else:
+            imported = self._replay_adjustment(invoice)
+        if imported:
             self.done.add(invoice.number)
             self.summary.invoices += 1
+
+    def _queue_sale(self, invoice: Invoice) -> None:
+        """Queue a sale invoice for the next checkout batch, unless stock is short.
+
+        The stock forecast tells up front whether the invoice can be sold, so
+        batches are normally written whole.
+        """
+        needs = needs_of(invoice, (LineKind.SALE,), self.variants)
+        served = not self.forecast.is_short(needs)
+        if served:
+            self.forecast.take(needs)
+            self.sales.add(invoice, needs)
+        else:
+            self.summary.skipped["insufficient_stock"] += len(invoice.lines)
+        self.on_sale_asked(invoice, needs, served)
+
+    def _write_sales(self, session: RegisterSession) -> None:
+        """Check out the queued sales; count them and index their lines for returns."""
+        summary = self.summary
+        for queued, result in self.sales.flush(session):
+            invoice = queued.invoice
+            if isinstance(result, DomainError):
+                self.forecast.add(queued.needs)
+                summary.skipped[result.code] += len(invoice.lines)
+                continue
+            self.done.add(invoice.number)
             if invoice.customer:
                 for line, sale_line in zip(invoice.lines, result.lines, strict=True):
-                    self.sold[(invoice.customer, line.code)].append(
-                        _Sold(result.sale.pk, sale_line.pk, line.unit_price, line.quantity)
+                    self.sold.add(
+                        invoice.customer,
+                        line.code,
+                        SoldLine(result.sale.pk, sale_line.pk, line.unit_price, line.quantity),
                     )
-            self.summary.sales += 1
-            self.summary.sale_lines += len(invoice.lines)
-            self.summary.net_sales_run += result.sale.total
+            summary.invoices += 1
+            summary.sales += 1
+            summary.sale_lines += len(invoice.lines)
+            summary.net_sales_run += result.sale.total
 
     def _replay_cancellation(self, invoice: Invoice, session: RegisterSession) -> bool:
-        by_sale: dict[int, list[ReturnLineInput]] = defaultdict(list)
-        unmatched: list[ReturnLineInput] = []
-        for line in invoice.lines:
-            variant = self.variants[line.code]
-            disposition = (
-                ReturnLine.Disposition.RESTOCK
-                if is_product_code(line.code)
-                else ReturnLine.Disposition.DISCARD
-            )
-            qty = -line.quantity
-            if invoice.customer:
-                for sold in reversed(self.sold.get((invoice.customer, line.code), ())):
-                    if qty <= 0:
-                        break
-                    if sold.remaining <= 0 or sold.unit_price != line.unit_price:
-                        continue
-                    take = min(qty, sold.remaining)
-                    sold.remaining -= take
-                    qty -= take
-                    by_sale[sold.sale_id].append(
-                        ReturnLineInput(
-                            qty=take, sale_line_id=sold.sale_line_id, disposition=disposition
-                        )
-                    )
-                    self.summary.returns_matched_lines += 1
-            if qty > 0:
-                unmatched.append(
-                    ReturnLineInput(
-                        qty=qty,
-                        variant_id=variant.pk,
-                        unit_price=line.unit_price,
-                        disposition=disposition,
-                    )
-                )
-        groups: list[tuple[int | None, list[ReturnLineInput]]] = list(by_sale.items())
-        if unmatched:
-            groups.append((None, unmatched))
+        """Finalized returns: one per matched sale, one without receipt (see :mod:`.matching`)."""
+        matched = self.sold.match(invoice, self.variants)
+        self.summary.returns_matched_lines += matched.matched_lines
         when = aware(invoice.occurred_at)
-        for index, (sale_id, lines) in enumerate(groups):
+        for index, (sale_id, lines) in enumerate(matched.groups()):
             ret = return_process(
                 tenant=self.tenant,
                 occurred_at=when,
@@ -483,25 +443,22 @@ class OnlineRetailImporter:
                 external_ref=invoice.number if index == 0 else f"{invoice.number}/{index + 1}",
             )
             self.summary.net_sales_run -= ret.refund_total
-        self._take(self._needs(invoice, (LineKind.CANCELLATION,)), +1)
+        self.forecast.add(needs_of(invoice, (LineKind.CANCELLATION,), self.variants))
         self.summary.returns += 1
         self.summary.return_lines += len(invoice.lines)
         return True
 
     def _replay_adjustment(self, invoice: Invoice) -> bool:
-        when = aware(invoice.occurred_at)
+        """Found stock → ``adjust_stock``; losses → ``write_off`` (reason read from the note)."""
         moves = [(line, kind) for line, kind, _ in invoice.stock_movements()]
         non_stock = len(invoice.lines) - len(moves)
         if non_stock:
             self.summary.skipped["adjustment_non_stock"] += non_stock
         if not moves:
             return False
-        found = self._needs(invoice, (LineKind.FOUND,))
-        lost = self._needs(invoice, (LineKind.WRITE_OFF,))
-        balance = dict(self.stock)
-        for variant_id, qty in found.items():
-            balance[variant_id] = balance.get(variant_id, ZERO) + qty
-        if any(balance.get(variant_id, ZERO) < qty for variant_id, qty in lost.items()):
+        found = needs_of(invoice, (LineKind.FOUND,), self.variants)
+        lost = needs_of(invoice, (LineKind.WRITE_OFF,), self.variants)
+        if not self.forecast.can_adjust(found=found, lost=lost):
             self.summary.skipped["insufficient_stock"] += len(moves)
             return False
         # One call per (kind, note): the engine takes one reason and note per call.
@@ -509,100 +466,40 @@ class OnlineRetailImporter:
         for line, kind in moves:
             groups[(kind, line.description)].append(line)
         for (kind, note), lines in groups.items():
-            if kind is LineKind.FOUND:
-                adjust_stock(
-                    tenant=self.tenant,
-                    location_id=self.location.pk,
-                    lines=[
-                        AdjustmentLine(variant_id=self.variants[ln.code].pk, delta=ln.quantity)
-                        for ln in lines
-                    ],
-                    reason="correction",
-                    note=f"found stock: {note}" if note else "found stock (no note)",
-                    actor=self.user,
-                    ref_id=invoice.number,
-                    occurred_at=when,
-                )
-            else:
-                write_off(
-                    tenant=self.tenant,
-                    location_id=self.location.pk,
-                    lines=[
-                        StockLine(variant_id=self.variants[ln.code].pk, qty=-ln.quantity)
-                        for ln in lines
-                    ],
-                    reason=adjustment_reason(note),
-                    note=note or "(no note)",
-                    actor=self.user,
-                    ref_id=invoice.number,
-                    occurred_at=when,
-                )
-        self._take(found, +1)
-        self._take(lost, -1)
+            self._write_adjustment(invoice, kind, note, lines)
+        self.forecast.add(found)
+        self.forecast.take(lost)
         self.summary.adjustments += 1
         self.summary.adjustment_lines += len(moves)
         return True
 
-    def _replay_day(self, invoices: list[Invoice], bar) -> None:
-        todo = []
-        for invoice in invoices:
-            if invoice.kind is InvoiceKind.BAD_DEBT:
-                self.summary.skipped["bad_debt"] += len(invoice.lines)
-            elif invoice.number in self.done:
-                self.summary.already_imported += 1
-            else:
-                todo.append(invoice)
-        if not todo:
-            bar.update(sum(len(inv.lines) for inv in invoices))
-            return
-        with transaction.atomic():
-            session = RegisterSession.objects.create(
-                tenant=self.tenant,
-                register=self.register,
-                opened_by=self.user,
-                token_hash=hash_token(secrets.token_urlsafe(32)),
-                status=RegisterSession.Status.OPEN,
-                opened_at=aware(todo[0].occurred_at),
+    def _write_adjustment(self, invoice: Invoice, kind: LineKind, note: str, lines) -> None:
+        common = {
+            "tenant": self.tenant,
+            "location_id": self.location.pk,
+            "actor": self.user,
+            "ref_id": invoice.number,
+            "occurred_at": aware(invoice.occurred_at),
+        }
+        if kind is LineKind.FOUND:
+            adjust_stock(
+                lines=[
+                    AdjustmentLine(variant_id=self.variants[ln.code].pk, delta=ln.quantity)
+                    for ln in lines
+                ],
+                reason="correction",
+                note=f"found stock: {note}" if note else "found stock (no note)",
+                **common,
             )
-            pending = {id(invoice) for invoice in todo}
-            for invoice in invoices:
-                if id(invoice) in pending:
-                    if invoice.kind is InvoiceKind.SALE:
-                        # Sales go to the till in batches. A return or an adjustment of a
-                        # variant on a queued sale first writes the queue, so every item's
-                        # ledger stays in time order and a return finds the lines it
-                        # matches; one of other variants does not have to wait.
-                        self._queue_sale(invoice)
-                        if len(self.pending_sales) >= SALES_PER_BATCH:
-                            self._flush_sales(session)
-                    else:
-                        if self._touches_pending(invoice):
-                            self._flush_sales(session)
-                        if invoice.kind is InvoiceKind.CANCELLATION:
-                            imported = self._replay_cancellation(invoice, session)
-                        else:
-                            imported = self._replay_adjustment(invoice)
-                        if imported:
-                            self.done.add(invoice.number)
-                            self.summary.invoices += 1
-                bar.update(len(invoice.lines))
-            self._flush_sales(session)
-            # The web shop takes no cash: every payment and refund is OTHER, so
-            # the day's drawer expects and counts exactly the (zero) float.
-            session.status = RegisterSession.Status.CLOSED
-            session.closed_at = aware(todo[-1].occurred_at)
-            session.closed_by = self.user
-            session.counted_cash = session.expected_cash = session.variance = Decimal("0.00")
-            session.save(
-                update_fields=[
-                    "status",
-                    "closed_at",
-                    "closed_by",
-                    "counted_cash",
-                    "expected_cash",
-                    "variance",
-                    "updated_at",
-                ]
+        else:
+            write_off(
+                lines=[
+                    StockLine(variant_id=self.variants[ln.code].pk, qty=-ln.quantity)
+                    for ln in lines
+                ],
+                reason=adjustment_reason(note),
+                note=note or "(no note)",
+                **common,
             )
 
     def _net_sales_total(self) -> Decimal:
@@ -621,21 +518,23 @@ class OnlineRetailImporter:
         return money(sales - refunds)
 
     def run(self) -> ImportSummary:
-        # A year replayed from an exact opening stock crosses the low-stock
-        # threshold thousands of times; the engine still writes every
-        # LowStockAlert row, but its warnings are not printed over the progress bar.
-        alerts_log = logging.getLogger("storekeep.inventory")
-        level = alerts_log.level
-        alerts_log.setLevel(max(level, logging.ERROR))
-        try:
-            return self._run()
-        finally:
-            alerts_log.setLevel(level)
+        """Run the import (see the module docstring); returns the summary.
 
-    def _run(self) -> ImportSummary:
-        from tqdm import tqdm
-
+        A year replayed from an exact opening stock crosses the low-stock
+        threshold thousands of times: the engine writes every LowStockAlert
+        row, but their announcement (the log task) is not queued for a
+        historic replay.
+        """
         started = time.monotonic()
+        with quiet_low_stock_alerts():
+            scanned = self._prepare()
+            self._replay(scanned)
+        self.summary.net_sales_total = self._net_sales_total()
+        self.summary.elapsed = time.monotonic() - started
+        return self.summary
+
+    def _prepare(self) -> ScanResult:
+        """Scan the file, then create the catalog and receive the opening stock."""
         summary = self.summary
         self._setup()
         self.done = self._done_refs()
@@ -648,10 +547,18 @@ class OnlineRetailImporter:
             summary.skipped["invalid"] = scanned.invalid_count
         with transaction.atomic():
             self._sync_catalog(scanned)
-            self.stock = self._load_stock()
+            self.on_catalog_ready()
+            self.forecast = StockForecast.load(tenant=self.tenant, location=self.location)
             if self.opening_stock == "auto" and scanned.first_pending_at is not None:
                 self._receive_opening(scanned, scanned.first_pending_at.date())
-        self._load_sold()
+        self.sold = SoldIndex.load(tenant=self.tenant, location=self.location)
+        self.sales = SaleQueue(tenant=self.tenant, actor=self.user, variants=self.variants)
+        return scanned
+
+    def _replay(self, scanned: ScanResult) -> None:
+        """Stream the file a second time and replay it one trading day at a time."""
+        from tqdm import tqdm
+
         bar = tqdm(
             total=scanned.rows_read - scanned.invalid_count,
             unit="row",
@@ -672,9 +579,6 @@ class OnlineRetailImporter:
         if day_invoices:
             self._replay_day(day_invoices, bar)
         bar.close()
-        summary.net_sales_total = self._net_sales_total()
-        summary.elapsed = time.monotonic() - started
-        return summary
 
 
 def get_or_create_tenant(slug: str = DEFAULT_TENANT_SLUG) -> Tenant:
@@ -707,7 +611,7 @@ def import_online_retail(
     ``opening_stock`` is ``"auto"`` (receive what keeps every product from
     running short) or ``"none"`` (invoices that would run short are skipped
     and counted as ``insufficient_stock``). Returns the :class:`ImportSummary`.
-    Raises ``ValueError`` for a file that is not the dataset. Issue 4, SPEC §13.
+    Raises ``ValueError`` for a file that is not the dataset. SPEC §13.
     """
     if isinstance(tenant, str):
         tenant = get_or_create_tenant(tenant)

@@ -1,8 +1,9 @@
 """``--replenish weekly``: replay the Online Retail year without an opening stock,
-buying stock every week from the reorder suggestions (issue 5, last point; SPEC §6, §13).
+buying stock every week from the reorder suggestions (SPEC §6, §13).
 
-Written by the operational-inventory engineer as a separate module on top of
-:class:`.replay.OnlineRetailImporter` (a subclass, no change to the replay).
+:class:`ReplenishingImporter` is :class:`.replay.OnlineRetailImporter` with its
+hooks filled: ``on_catalog_ready`` (the vendor and its links), ``on_day`` (the
+weekly order and the receipts due) and ``on_sale_asked`` (demand and stock-outs).
 
 Policy (periodic review, order-up-to), for the import location ``WEB``:
 
@@ -47,9 +48,12 @@ from storekeep.purchasing.services import (
 )
 
 from .classify import InvoiceKind, LineKind
+from .forecast import Needs, needs_of
+from .invoices import Invoice
 from .plan import read_invoices
 from .reader import InvalidRow
-from .replay import ImportSummary, OnlineRetailImporter, aware, default_path, get_or_create_tenant
+from .replay import ImportSummary, OnlineRetailImporter, default_path, get_or_create_tenant
+from .times import aware
 
 ZERO = Decimal("0")
 VENDOR_NAME = "Online Retail supplier"
@@ -110,8 +114,8 @@ class ReplenishingImporter(OnlineRetailImporter):
 
     # --- set-up: the vendor and its links -------------------------------------------
 
-    def _sync_catalog(self, scanned) -> None:
-        super()._sync_catalog(scanned)
+    def on_catalog_ready(self) -> None:
+        """The supplier, linked to every stock variant; orders of an earlier run still due."""
         self.vendor, _ = Vendor.objects.get_or_create(
             tenant=self.tenant, name=VENDOR_NAME, defaults={"lead_time_days": self.lead_days}
         )
@@ -146,23 +150,21 @@ class ReplenishingImporter(OnlineRetailImporter):
 
     # --- the weekly cycle -------------------------------------------------------------
 
-    def _replay_day(self, invoices, bar) -> None:
-        if invoices:
-            day = invoices[0].day
-            week = tuple(day.isocalendar())[:2]
-            if week != self.week:
-                if self.week is None:  # first week: an initial order, in stock when trading starts
-                    self._order(day, arrive=day, history=[self._first_week_demand(day)])
-                else:
-                    self.history.append(dict(self.week_demand))
-                    self._order(
-                        day, arrive=day + timedelta(days=self.lead_days), history=list(self.history)
-                    )
-                self.week_demand = defaultdict(lambda: ZERO)
-                self.week = week
-                self.summary.weeks += 1
-            self._receive_due(day)
-        super()._replay_day(invoices, bar)
+    def on_day(self, day: date) -> None:
+        """At a new ISO week, order from the suggestions; every day, receive what is due."""
+        week = tuple(day.isocalendar())[:2]
+        if week != self.week:
+            if self.week is None:  # first week: an initial order, in stock when trading starts
+                self._order(day, arrive=day, history=[self._first_week_demand(day)])
+            else:
+                self.history.append(dict(self.week_demand))
+                self._order(
+                    day, arrive=day + timedelta(days=self.lead_days), history=list(self.history)
+                )
+            self.week_demand = defaultdict(lambda: ZERO)
+            self.week = week
+            self.summary.weeks += 1
+        self._receive_due(day)
 
     def _first_week_demand(self, first_day: date) -> dict[int, Decimal]:
         """Units asked for by the sale invoices of ``first_day``'s ISO week (a forecast for the
@@ -175,7 +177,7 @@ class ReplenishingImporter(OnlineRetailImporter):
             if item.day >= horizon:
                 break
             if item.kind is InvoiceKind.SALE and item.number not in self.done:
-                for variant_id, qty in self._needs(item, (LineKind.SALE,)).items():
+                for variant_id, qty in needs_of(item, (LineKind.SALE,), self.variants).items():
                     demand[variant_id] += qty
         return dict(demand)
 
@@ -201,7 +203,7 @@ class ReplenishingImporter(OnlineRetailImporter):
                 occurred_at=aware(moment),
             )
             for line in lines:
-                self.stock[line.variant_id] = self.stock.get(line.variant_id, ZERO) + line.qty
+                self.forecast.add({line.variant_id: line.qty})
                 self.summary.units_received += line.qty
 
     def _order(self, day: date, *, arrive: date, history: list[dict[int, Decimal]]) -> None:
@@ -258,19 +260,17 @@ class ReplenishingImporter(OnlineRetailImporter):
 
     # --- demand and stock-outs ------------------------------------------------------------
 
-    def _queue_sale(self, invoice) -> bool:
-        needs = self._needs(invoice, (LineKind.SALE,))
+    def on_sale_asked(self, invoice: Invoice, needs: Needs, served: bool) -> None:
+        """Count the week's demand (refused invoices included) and the stock-outs."""
         for variant_id, qty in needs.items():
             self.week_demand[variant_id] += qty
         asked = sum(needs.values(), ZERO)
         self.summary.sale_lines_asked += len(invoice.lines)
         self.summary.units_asked += asked
-        served = super()._queue_sale(invoice)
         if not served:
             self.summary.stock_out_lines += len(invoice.lines)
             self.summary.stock_out_invoices += 1
             self.summary.units_refused += asked
-        return served
 
 
 def import_with_replenishment(

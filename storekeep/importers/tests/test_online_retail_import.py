@@ -1,4 +1,4 @@
-"""Import of the committed Online Retail slice through the real services (issue 4).
+"""Import of the committed Online Retail slice through the real services.
 
 The first 5,500 rows of the slice (1–3 Dec 2010) span a cancellation, a
 write-off, found stock, exact duplicate rows, a lower-case stock code and

@@ -1,7 +1,7 @@
 """``--replenish weekly``: the Online Retail replay buys its stock weekly from the reorder
-suggestions instead of receiving an opening stock (issue 5, last point).
+suggestions instead of receiving an opening stock.
 
-Written by the operational-inventory engineer (module ``online_retail/replenish.py``).
+Module ``online_retail/replenish.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Admin pages for transfers, counts, vendors and purchase orders load, with read-only quantities (issue 5 §7)."""
+"""Admin pages for transfers, counts, vendors and purchase orders load, with read-only quantities."""
 
 from decimal import Decimal
 

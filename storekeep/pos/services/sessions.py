@@ -26,9 +26,11 @@ def _money(value) -> Decimal:
 
 
 def register_session_open(
-    *, membership, register: Register, opening_float: Decimal = ZERO
+    *, membership, register: Register, opening_float: Decimal = ZERO, opened_at=None
 ) -> tuple[RegisterSession, str]:
     """Open a session on ``register`` for the member; returns (session, raw token).
+
+    ``opened_at`` (an aware datetime; default now) dates a historic session (imports).
 
     The raw token ``rs_<tenant_id>_<secret>`` is shown once; only its SHA-256 is
     stored. Errors: 403 ``permission_denied`` (role below CASHIER, or the member
@@ -69,6 +71,7 @@ def register_session_open(
                     opened_by=membership.user,
                     token_hash=hash_token(raw),
                     opening_float=_money(opening_float),
+                    opened_at=opened_at or timezone.now(),
                 )
         except IntegrityError:
             open_session = (
@@ -88,9 +91,11 @@ def register_session_open(
 
 
 def register_session_close(
-    *, session: RegisterSession, counted_cash: Decimal, actor
+    *, session: RegisterSession, counted_cash: Decimal, actor, closed_at=None
 ) -> tuple[RegisterSession, dict]:
     """Close an OPEN session with the counted cash; returns (session, Z report).
+
+    ``closed_at`` (an aware datetime; default now) dates a historic session (imports).
 
     Locks the register row (the parent every checkout of the register locks
     first, via its receipt counter) and then the session, so no sale of this
@@ -121,7 +126,7 @@ def register_session_close(
             )
         report = z_report(tenant=locked.tenant_id, session=locked)
         locked.status = RegisterSession.Status.CLOSED
-        locked.closed_at = timezone.now()
+        locked.closed_at = closed_at or timezone.now()
         locked.closed_by = actor
         locked.counted_cash = _money(counted_cash)
         locked.expected_cash = report["expected_cash"]

@@ -1,4 +1,4 @@
-"""The /api/v1/pos/ endpoints (issue 3, SPEC §5, §10)."""
+"""The /api/v1/pos/ endpoints (SPEC §5, §10)."""
 
 from decimal import Decimal as D
 

@@ -1,4 +1,4 @@
-"""Checkout under real concurrency on PostgreSQL (SPEC §3.3, §3.4, §3.8; issue 3).
+"""Checkout under real concurrency on PostgreSQL (SPEC §3.3, §3.4, §3.8).
 
 Real threads, each with its own database connection, over the HTTP API.
 """

@@ -1,7 +1,7 @@
 """``manage.py bootstrap_tenant --slug S --name N --owner-username U --owner-password P
 [--currency GBP] [--email E] [--timezone Z] [--location-code C] [--location-name N]``
 
-What a real installation does first (issue 2): create a tenant, its owner
+What a real installation does first: create a tenant, its owner
 (a new user, or an existing one whose password matches), the OWNER
 membership and a default STORE location, in one transaction.
 """

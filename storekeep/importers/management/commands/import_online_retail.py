@@ -1,6 +1,6 @@
 """``manage.py import_online_retail [PATH] [--tenant SLUG] [--limit-rows N] [--until DATE]
-[--opening-stock auto|none] [--replenish weekly [--lead-days N]]`` (issue 4, SPEC §13;
-``--replenish``: issue 5, see ``online_retail/replenish.py``)."""
+[--opening-stock auto|none] [--replenish weekly [--lead-days N]]`` (SPEC §13;
+``--replenish``: see ``online_retail/replenish.py``)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             "none: receive nothing, invoices that would run short are skipped",
         )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-        # --- issue 5 (operational inventory): weekly replenishment instead of an opening stock
+        # Weekly replenishment instead of an opening stock.
         parser.add_argument(
             "--replenish",
             choices=("weekly",),
