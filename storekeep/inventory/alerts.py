@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from celery import shared_task
+from django.db import transaction
 
 from .models import LowStockAlert
 
@@ -48,10 +49,15 @@ def quiet_low_stock_alerts() -> Iterator[None]:
         _quiet.reset(token)
 
 
+def announce_on_commit(alert_ids: list[int]) -> None:
+    """Queue :func:`low_stock_alerts` for ``alert_ids`` once the transaction commits
+    (not inside :func:`quiet_low_stock_alerts`)."""
+    if not _quiet.get():
+        transaction.on_commit(lambda: announce_low_stock(alert_ids))
+
+
 def announce_low_stock(alert_ids: list[int]) -> None:
     """Queue :func:`low_stock_alerts`; a broker that is down must not fail a committed sale."""
-    if _quiet.get():
-        return
     try:
         low_stock_alerts.delay(alert_ids)
     except Exception:

@@ -25,7 +25,7 @@ from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed,
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Tenant
 
-from ..alerts import announce_low_stock
+from ..alerts import announce_on_commit
 from ..models import InventoryItem, LedgerRefType, Lot, LowStockAlert, Reservation, StockLedger
 from ..models.stock import ENGINE_WRITE
 
@@ -783,5 +783,4 @@ def _write_alerts(alerts: list[LowStockAlert]) -> None:
     """Insert the alerts and announce them once the transaction commits."""
     if alerts:
         LowStockAlert.objects.bulk_create(alerts)
-        alert_ids = [a.pk for a in alerts]
-        transaction.on_commit(lambda: announce_low_stock(alert_ids))
+        announce_on_commit([a.pk for a in alerts])

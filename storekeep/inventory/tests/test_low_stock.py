@@ -156,3 +156,22 @@ def test_acknowledge_an_alert(
     assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
     assert cashier_client.get(URL, {"acknowledged": "true"}).json()["count"] == 1
     assert cashier_client.get(URL, {"acknowledged": "false"}).json()["count"] == 0
+
+
+def test_alerts_written_inside_quiet_low_stock_alerts_are_not_announced(
+    tenant, store, variant, stock, django_capture_on_commit_callbacks
+):
+    from storekeep.inventory.alerts import quiet_low_stock_alerts
+
+    variant.reorder_point = D("3")
+    variant.save()
+    stock(variant, store, 10)
+    with quiet_low_stock_alerts(), django_capture_on_commit_callbacks() as quiet:
+        sell(variant, store, "8", ref="QUIET")
+    assert LowStockAlert.objects.filter(tenant=tenant).count() == 1
+    assert quiet == []
+    InventoryItem.objects.filter(tenant=tenant).update(low_stock_alerted=False)
+    with django_capture_on_commit_callbacks() as loud:
+        sell(variant, store, "1", ref="LOUD")
+    assert LowStockAlert.objects.filter(tenant=tenant).count() == 2
+    assert len(loud) == 1
