@@ -183,3 +183,32 @@ def test_core_permissions_default_roles_are_tenant_roles():
     from storekeep.tenants.models import Role
 
     assert (DEFAULT_READ_ROLE, DEFAULT_WRITE_ROLE) == (Role.VIEWER, Role.MANAGER)
+
+
+def _long_functions(paths) -> list[str]:
+    found = []
+    for path in sorted(paths):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{path.stem}.{node.name}: {length} lines")
+    return found
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "inventory/services",
+        pytest.param("pos/services", marks=pytest.mark.xfail(strict=True, reason="not split yet")),
+    ],
+)
+def test_service_functions_are_at_most_60_lines(package):
+    """A function from ``def`` to its last line, docstring and nested functions included."""
+    assert _long_functions((ROOT / package).rglob("*.py")) == []
+
+
+def test_the_length_scan_sees_a_long_function(tmp_path):
+    body = "".join(f"    x{n} = {n}\n" for n in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text(f"def short():\n    pass\n\n\ndef long():\n{body}")
+    assert _long_functions([tmp_path / "long.py"]) == ["long.long: 61 lines"]

@@ -153,23 +153,7 @@ def count_record_scan(
     qty = clean_qty(counted_qty, field_name="counted_qty", allow_zero=True)
     count = _locked_count(tenant, count_id)
     _require_status(count, ACTIVE, "record a scan on")
-    variants = Variant.objects.filter(tenant=tenant)
-    variant = (
-        variants.filter(pk=variant_id)
-        if variant_id is not None
-        else variants.filter(barcode=barcode)
-    ).first()
-    if variant is None:
-        raise NotFound(
-            "Variant not found.",
-            details={"variant_id": variant_id} if variant_id is not None else {"barcode": barcode},
-        )
-    if not variant.track_inventory:
-        raise ValidationFailed(
-            "This variant does not track inventory.",
-            code=InventoryErrorCode.NOT_STOCKED,
-            details={"variant_id": variant.pk},
-        )
+    variant = _scanned_variant(tenant, variant_id=variant_id, barcode=barcode)
     line = CountSessionLine.objects.filter(tenant=tenant, session=count, variant=variant).first()
     if line is None:
         on_hand = (
@@ -194,6 +178,28 @@ def count_record_scan(
         count.status = CountSession.Status.IN_PROGRESS
         count.save(update_fields=["status", "updated_at"])
     return line
+
+
+def _scanned_variant(tenant, *, variant_id, barcode) -> Variant:
+    """The variant scanned (by id or barcode): 404 when unknown, 400 ``not_stocked``."""
+    variants = Variant.objects.filter(tenant=tenant)
+    variant = (
+        variants.filter(pk=variant_id)
+        if variant_id is not None
+        else variants.filter(barcode=barcode)
+    ).first()
+    if variant is None:
+        raise NotFound(
+            "Variant not found.",
+            details={"variant_id": variant_id} if variant_id is not None else {"barcode": barcode},
+        )
+    if not variant.track_inventory:
+        raise ValidationFailed(
+            "This variant does not track inventory.",
+            code=InventoryErrorCode.NOT_STOCKED,
+            details={"variant_id": variant.pk},
+        )
+    return variant
 
 
 @atomic_with_retry

@@ -96,12 +96,38 @@ def transfer_create(
     """Create a DRAFT transfer (no stock moves yet).
 
     ``lines``: one per variant, ``qty`` > 0 (≤ 3 decimals, stock unit).
-    Errors: 400 ``validation_error`` (no lines, bad qty, duplicate variant,
-    ), 400 ``not_stocked`` (variant that does not
-    track inventory), 400 ``same_location``, 404
-    ``not_found`` (location/variant of another tenant), 422 ``inactive``
-    (inactive location). SPEC §6.
+    Errors: 400 ``validation_error`` (no lines, bad qty, duplicate variant),
+    400 ``not_stocked`` (variant that does not track inventory), 400
+    ``same_location``, 404 ``not_found`` (location/variant of another
+    tenant), 422 ``inactive`` (inactive location). SPEC §6.
     """
+    _check_locations(tenant, from_location_id, to_location_id)
+    if not lines:
+        raise ValidationFailed("A transfer needs at least one line.", details={"lines": ["Empty."]})
+    cleaned = [
+        (int(line.variant_id), clean_qty(line.qty, field_name=f"lines[{index}].qty"))
+        for index, line in enumerate(lines)
+    ]
+    _unique_variant_ids([variant_id for variant_id, _ in cleaned])
+    _check_variants(tenant, [variant_id for variant_id, _ in cleaned])
+    transfer = InventoryTransfer.objects.create(
+        tenant=tenant,
+        from_location_id=from_location_id,
+        to_location_id=to_location_id,
+        note=note,
+        created_by=actor,
+    )
+    InventoryTransferLine.objects.bulk_create(
+        [
+            InventoryTransferLine(tenant=tenant, transfer=transfer, variant_id=variant_id, qty=qty)
+            for variant_id, qty in cleaned
+        ]
+    )
+    return transfer
+
+
+def _check_locations(tenant, from_location_id, to_location_id) -> None:
+    """Two different, active locations of ``tenant`` (400 / 404 / 422)."""
     if int(from_location_id) == int(to_location_id):
         raise ValidationFailed(
             "Source and destination must differ.",
@@ -120,17 +146,12 @@ def transfer_create(
         raise Unprocessable(
             "Location is inactive.", code=ErrorCode.INACTIVE, details={"location_ids": inactive}
         )
-    if not lines:
-        raise ValidationFailed("A transfer needs at least one line.", details={"lines": ["Empty."]})
-    cleaned = [
-        (int(line.variant_id), clean_qty(line.qty, field_name=f"lines[{index}].qty"))
-        for index, line in enumerate(lines)
-    ]
-    _unique_variant_ids([variant_id for variant_id, _ in cleaned])
-    variants = {
-        v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=[v for v, _ in cleaned])
-    }
-    missing = sorted({v for v, _ in cleaned} - variants.keys())
+
+
+def _check_variants(tenant, variant_ids: list[int]) -> None:
+    """Variants of ``tenant`` that track inventory (404 / 400 ``not_stocked``)."""
+    variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=variant_ids)}
+    missing = sorted(set(variant_ids) - variants.keys())
     if missing:
         raise NotFound("Variant not found.", details={"variant_ids": missing})
     untracked = sorted(pk for pk, v in variants.items() if not v.track_inventory)
@@ -140,20 +161,6 @@ def transfer_create(
             code=InventoryErrorCode.NOT_STOCKED,
             details={"variant_ids": untracked},
         )
-    transfer = InventoryTransfer.objects.create(
-        tenant=tenant,
-        from_location_id=from_location_id,
-        to_location_id=to_location_id,
-        note=note,
-        created_by=actor,
-    )
-    InventoryTransferLine.objects.bulk_create(
-        [
-            InventoryTransferLine(tenant=tenant, transfer=transfer, variant_id=variant_id, qty=qty)
-            for variant_id, qty in cleaned
-        ]
-    )
-    return transfer
 
 
 @atomic_with_retry
@@ -265,6 +272,34 @@ def transfer_receive(
     ]
     _unique_variant_ids([variant_id for variant_id, _ in cleaned])
     by_variant = {line.variant_id: line for line in transfer.lines.order_by("pk")}
+    _check_receivable(cleaned, by_variant)
+    now = timezone.now()
+    apply_moves(
+        tenant=tenant,
+        moves=_receipt_moves(tenant, transfer, cleaned, by_variant),
+        ref_type=LedgerRefType.TRANSFER_IN,
+        ref_id=str(transfer.pk),
+        actor=actor,
+        occurred_at=now,
+    )
+    changed = []
+    for variant_id, qty in cleaned:
+        line = by_variant[variant_id]
+        line.qty_received += qty
+        line.updated_at = now
+        changed.append(line)
+    InventoryTransferLine.objects.bulk_update(changed, ["qty_received", "updated_at"])
+    done = all(line.qty_remaining == 0 for line in by_variant.values())
+    transfer.status = (
+        InventoryTransfer.Status.RECEIVED if done else InventoryTransfer.Status.PARTIAL_RECEIVED
+    )
+    transfer.received_at = now if done else None
+    transfer.save(update_fields=["status", "received_at", "updated_at"])
+    return transfer
+
+
+def _check_receivable(cleaned, by_variant) -> None:
+    """Every variant is on the transfer (422) and at most its ``qty_remaining`` (409)."""
     unknown = sorted(v for v, _ in cleaned if v not in by_variant)
     if unknown:
         raise Unprocessable(
@@ -283,6 +318,11 @@ def transfer_receive(
             code=InventoryErrorCode.RECEIVE_EXCEEDS_SENT,
             details={"lines": over},
         )
+
+
+def _receipt_moves(tenant, transfer, cleaned, by_variant) -> list[StockMove]:
+    """TRANSFER_IN moves: each received qty split into the portions that left the source,
+    at their cost and into their lot (code, expiry)."""
     portions = _out_portions(tenant, transfer)
     moves = []
     for index, (variant_id, qty) in enumerate(cleaned):
@@ -303,29 +343,7 @@ def transfer_receive(
                     note=f"transfer {transfer.pk}",
                 )
             )
-    now = timezone.now()
-    apply_moves(
-        tenant=tenant,
-        moves=moves,
-        ref_type=LedgerRefType.TRANSFER_IN,
-        ref_id=str(transfer.pk),
-        actor=actor,
-        occurred_at=now,
-    )
-    changed = []
-    for variant_id, qty in cleaned:
-        line = by_variant[variant_id]
-        line.qty_received += qty
-        line.updated_at = now
-        changed.append(line)
-    InventoryTransferLine.objects.bulk_update(changed, ["qty_received", "updated_at"])
-    done = all(line.qty_remaining == 0 for line in by_variant.values())
-    transfer.status = (
-        InventoryTransfer.Status.RECEIVED if done else InventoryTransfer.Status.PARTIAL_RECEIVED
-    )
-    transfer.received_at = now if done else None
-    transfer.save(update_fields=["status", "received_at", "updated_at"])
-    return transfer
+    return moves
 
 
 @atomic_with_retry
