@@ -6,7 +6,6 @@ from rest_framework import serializers
 
 from storekeep.core.serializers import TenantModelSerializer, TenantPrimaryKeyRelatedField
 
-from .hooks import variant_stocking_changing
 from .models import QTY, Category, Product, TaxCategory, UnitConversion, Variant
 
 ZERO = Decimal("0")
@@ -116,18 +115,6 @@ class VariantSerializer(TenantModelSerializer):
 
     def validate_barcode(self, value):
         return (value or "").strip() or None  # "" means no barcode
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if self.instance is not None:
-            changing = [
-                f
-                for f in ("track_lots", "track_inventory", "unit")
-                if f in attrs and attrs[f] != getattr(self.instance, f)
-            ]
-            if changing:
-                variant_stocking_changing(variant=self.instance, fields=changing)
-        return attrs
 
 
 class UnitConversionSerializer(TenantModelSerializer):

@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from storekeep.core.errors import ValidationFailed
+from storekeep.core.numbers import QTY_STEP
 
 from .models import UnitConversion, Variant
-
-QTY_STEP = Decimal("0.001")
 
 #: (from unit, stock unit) → factor: 1 ``from`` = factor ``stock`` units.
 BUILTIN_FACTORS: dict[tuple[str, str], Decimal] = {

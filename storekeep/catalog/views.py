@@ -19,6 +19,7 @@ from .serializers import (
     UnitConversionSerializer,
     VariantSerializer,
 )
+from .services import variant_update
 
 
 class CatalogViewSet(TenantModelViewSet):
@@ -68,6 +69,11 @@ class VariantViewSet(CatalogViewSet):
     search_fields = ["name", "sku", "=barcode", "product__name"]
     ordering_fields = ["id", "sku", "name", "price", "created_at"]
     ordering = ["sku", "id"]
+
+    def perform_update(self, serializer):
+        variant_update(
+            tenant=self.tenant, variant=serializer.instance, changes=serializer.validated_data
+        )
 
 
 @crud_schema(UnitConversionSerializer, "unit conversion")

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -26,9 +26,10 @@ from storekeep.core.errors import (
     Unprocessable,
     ValidationFailed,
 )
+from storekeep.core.numbers import clean_cost, clean_qty
 from storekeep.inventory.error_codes import InventoryErrorCode
 from storekeep.inventory.models import LedgerRefType, StockLedger
-from storekeep.inventory.services import ReceiptLine, clean_qty, receive_stock
+from storekeep.inventory.services import ReceiptLine, receive_stock
 from storekeep.locations.models import Location
 
 from .error_codes import PurchasingErrorCode
@@ -58,25 +59,6 @@ class ReceiveLineInput:
     unit_cost: Decimal | None = None
     lot_code: str | None = None
     expiry_date: date | None = None
-
-
-def clean_cost(value, *, field_name: str = "unit_cost") -> Decimal:
-    """A unit cost ≥ 0 with at most 4 decimals; 400 ``validation_error`` otherwise."""
-    try:
-        cost = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(
-            f"{field_name} must be a number.", details={field_name: [str(value)]}
-        ) from None
-    if not cost.is_finite() or cost < 0 or cost > MAX_COST:
-        raise ValidationFailed(
-            f"{field_name} must be between 0 and {MAX_COST}.", details={field_name: [str(value)]}
-        )
-    if cost != cost.quantize(COST_STEP):
-        raise ValidationFailed(
-            f"{field_name} has more than 4 decimal places.", details={field_name: [str(value)]}
-        )
-    return cost.quantize(COST_STEP)
 
 
 def _locked_order(tenant, order_id) -> PurchaseOrder:

@@ -13,6 +13,7 @@ from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Val
 from django.db.models.functions import Coalesce, TruncDate
 
 from storekeep.core.filters import filter_queryset
+from storekeep.core.numbers import money
 from storekeep.inventory.models import (
     CountSession,
     InventoryItem,
@@ -30,10 +31,6 @@ from .filters import MovementFilter, ValuationFilter
 
 MONEY_ZERO = Decimal("0.00")
 QTY_SUM_FIELD = DecimalField(max_digits=16, decimal_places=3)
-
-
-def _money(value) -> Decimal:
-    return (value or ZERO).quantize(Decimal("0.01"))
 
 
 # --- inventory overview ---------------------------------------------------------------------
@@ -76,7 +73,7 @@ def inventory_overview(*, tenant, location_ids=None) -> dict:
     return {
         "total_skus": totals["total_skus"] or 0,
         "total_qty": totals["total_qty"] or ZERO,
-        "total_value": _money(totals["total_value"]),
+        "total_value": money(totals["total_value"]),
         "low_stock_count": low.filter(is_low_stock=True).count(),
         "transfers_in_transit": transfers.count(),
         "open_purchase_orders": orders.count(),
@@ -175,7 +172,7 @@ def valuation_list(
             "location_id": row["location_id"],
             "location_code": row["location__code"],
             "total_qty": str(row["qty"]),
-            "total_value": str(_money(row["value"])),
+            "total_value": str(money(row["value"])),
         }
         for row in items.values("location_id", "location__code")
         .annotate(qty=Sum("on_hand"), value=Sum(value))
@@ -186,7 +183,7 @@ def valuation_list(
     )
     return rows, {
         "total_qty": totals["total_qty"] or ZERO,
-        "total_value": _money(totals["total_value"]),
+        "total_value": money(totals["total_value"]),
         "by_location": by_location,
     }
 

@@ -4,7 +4,10 @@ Every change of ``InventoryItem.on_hand`` or ``reserved`` goes through these
 functions; each is one transaction and returns the ledger rows it wrote.
 """
 
-from ._engine import StockMove, apply_moves, clean_cost, clean_qty, lock_items, resolve_threshold
+from storekeep.core.numbers import clean_cost, clean_qty
+
+from ..rules import resolve_threshold
+from ._engine import StockMove, apply_moves, lock_items
 from .reservations import (
     confirm_reservation,
     release_expired_reservations,

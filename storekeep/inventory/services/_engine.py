@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models.base import ModelState
@@ -22,20 +22,18 @@ from storekeep.catalog.models import Variant
 from storekeep.core.bulk import RowFactory, insert_rows, update_rows
 from storekeep.core.db import lock_rows
 from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
+from storekeep.core.numbers import COST_STEP, MAX_COST, MAX_QTY
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Tenant
 
 from ..alerts import announce_on_commit
 from ..models import InventoryItem, LedgerRefType, Lot, LowStockAlert, Reservation, StockLedger
 from ..models.stock import ENGINE_WRITE
+from ..rules import resolve_threshold
 
 _new_ledger_row = RowFactory(StockLedger)
 
 ZERO = Decimal("0")
-QTY_STEP = Decimal("0.001")
-COST_STEP = Decimal("0.0001")
-MAX_QTY = Decimal("99999999999.999")  # Decimal(14,3)
-MAX_COST = Decimal("9999999999.9999")  # Decimal(14,4)
 # Corrections may also take stock out of expired lots (expired first); sales,
 # transfers and reservations never do (SPEC §7).
 CORRECTIVE_REF_TYPES = frozenset(
@@ -95,73 +93,6 @@ class _ItemState:
     touched: bool = False
     lots: list = field(default_factory=list)
     last_at: datetime | None = None
-
-
-def clean_qty(
-    value, *, field_name: str = "qty", allow_zero: bool = False, allow_negative: bool = False
-) -> Decimal:
-    """Parse a quantity into a Decimal with at most 3 places.
-
-    Raises ValidationFailed (400 ``validation_error``) for non-numbers, NaN or
-    infinities, more than 3 decimals, values beyond ``Decimal(14,3)``, and zero
-    or negative values unless allowed.
-    """
-    try:
-        qty = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(
-            f"{field_name} must be a number.", details={field_name: [str(value)]}
-        ) from None
-    if not qty.is_finite():
-        raise ValidationFailed(
-            f"{field_name} must be a finite number.", details={field_name: [str(value)]}
-        )
-    if qty != qty.quantize(QTY_STEP):
-        raise ValidationFailed(
-            f"{field_name} has more than 3 decimal places.", details={field_name: [str(value)]}
-        )
-    if abs(qty) > MAX_QTY:
-        raise ValidationFailed(f"{field_name} is too large.", details={field_name: [str(value)]})
-    if qty == 0 and not allow_zero:
-        raise ValidationFailed(
-            f"{field_name} must not be zero.", details={field_name: [str(value)]}
-        )
-    if qty < 0 and not allow_negative:
-        raise ValidationFailed(
-            f"{field_name} must be positive.", details={field_name: [str(value)]}
-        )
-    return qty.quantize(QTY_STEP)
-
-
-def clean_cost(value, *, field_name: str = "unit_cost") -> Decimal | None:
-    """Parse an optional unit cost (tenant currency per stock unit, ``Decimal(14,4)``).
-
-    ``None`` stays ``None``. Raises ValidationFailed (400 ``validation_error``)
-    for non-numbers, negatives, more than 4 decimals or values beyond
-    ``Decimal(14,4)``.
-    """
-    if value is None:
-        return None
-    try:
-        cost = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(
-            f"{field_name} must be a number.", details={field_name: [str(value)]}
-        ) from None
-    if not cost.is_finite() or cost < 0 or cost > MAX_COST or cost != cost.quantize(COST_STEP):
-        raise ValidationFailed(
-            f"{field_name} must be zero or positive, with at most 4 decimal places.",
-            details={field_name: [str(value)]},
-        )
-    return cost
-
-
-def resolve_threshold(item: InventoryItem, variant: Variant, tenant) -> Decimal:
-    """Low-stock threshold: item override → variant reorder point → tenant default → 0 (SPEC §4)."""
-    for value in (item.reorder_point, variant.reorder_point, tenant.default_reorder_point):
-        if value is not None:
-            return value
-    return ZERO
 
 
 def _load_variants(tenant, variant_ids) -> dict[int, Variant]:

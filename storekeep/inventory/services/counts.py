@@ -26,6 +26,7 @@ from storekeep.core.errors import (
     Unprocessable,
     ValidationFailed,
 )
+from storekeep.core.numbers import clean_qty
 from storekeep.locations.models import Location
 
 from ..error_codes import InventoryErrorCode
@@ -37,7 +38,6 @@ from ..models import (
     StockLedger,
     StockReason,
 )
-from ._engine import clean_qty
 from .stock import AdjustmentLine, adjust_stock
 
 ZERO = Decimal("0")

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from storekeep.core.db import atomic_with_retry, lock_rows, run_atomic
 from storekeep.core.errors import InvalidState, NotFound, ValidationFailed
+from storekeep.core.numbers import clean_qty
 
 from ..locks import inventory_lock
 from ..models import InventoryItem, LedgerRefType, Reservation, StockLedger
-from ._engine import StockMove, apply_moves, clean_qty
+from ._engine import StockMove, apply_moves
 
 MAX_TTL_MINUTES = 60 * 24 * 30
 

@@ -17,9 +17,10 @@ from decimal import Decimal
 from storekeep.catalog.models import RecipeComponent
 from storekeep.core.db import atomic_with_retry
 from storekeep.core.errors import ValidationFailed
+from storekeep.core.numbers import clean_cost, clean_qty
 
 from ..models import LedgerRefType, StockLedger, StockReason
-from ._engine import StockMove, apply_moves, clean_cost, clean_qty
+from ._engine import StockMove, apply_moves
 
 WRITE_OFF_REASONS = {
     StockReason.DAMAGE,

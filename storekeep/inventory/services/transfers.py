@@ -28,11 +28,12 @@ from storekeep.core.errors import (
     Unprocessable,
     ValidationFailed,
 )
+from storekeep.core.numbers import clean_qty
 from storekeep.locations.models import Location
 
 from ..error_codes import InventoryErrorCode
 from ..models import InventoryTransfer, InventoryTransferLine, LedgerRefType, StockLedger
-from ._engine import StockMove, apply_moves, clean_qty
+from ._engine import StockMove, apply_moves
 
 ZERO = Decimal("0")
 

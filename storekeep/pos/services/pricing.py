@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from storekeep.catalog.models import Variant
 from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
+from storekeep.core.numbers import qty_problem
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.totals import (
     Receipt,
@@ -25,9 +26,7 @@ from storekeep.pos.totals import (
 )
 
 ZERO = Decimal("0")
-QTY_STEP = Decimal("0.001")
 PRICE_STEP = Decimal("0.0001")
-MAX_QTY = Decimal("99999999999.999")
 MAX_PRICE = Decimal("9999999999.9999")
 
 
@@ -73,14 +72,16 @@ def tax_rate_of(variant: Variant) -> Decimal:
     return category.rate if category is not None else ZERO
 
 
-def _check_qty(qty, index: int) -> Decimal:
+def check_line_qty(qty, index: int) -> Decimal:
+    """A cart or return line's quantity: a Decimal > 0 with at most 3 places, within
+    ``Decimal(14,3)`` (``core.numbers.qty_problem``); else 400 ``invalid_quantity``."""
     if not isinstance(qty, Decimal) or not qty.is_finite():
         raise ValidationFailed(
             "qty must be a decimal number.",
             code=PosErrorCode.INVALID_QUANTITY,
             details={"line": index},
         )
-    if qty <= 0 or qty != qty.quantize(QTY_STEP) or qty > MAX_QTY:
+    if qty_problem(qty) is not None:
         raise ValidationFailed(
             "qty must be positive with at most 3 decimals.",
             code=PosErrorCode.INVALID_QUANTITY,
@@ -168,7 +169,7 @@ def price_cart(
     if not lines:
         raise ValidationFailed("A cart needs at least one line.", code=PosErrorCode.EMPTY_CART)
     for index, line in enumerate(lines):
-        _check_qty(line.qty, index)
+        check_line_qty(line.qty, index)
         if line.unit_price is not None and (
             not isinstance(line.unit_price, Decimal)
             or not line.unit_price.is_finite()

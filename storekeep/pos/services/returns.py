@@ -40,10 +40,9 @@ from storekeep.pos.totals import (
     refund_line_amounts,
 )
 
-from .pricing import currency_exponent, receipt_error_to_domain, tax_rate_of
+from .pricing import check_line_qty, currency_exponent, receipt_error_to_domain, tax_rate_of
 
 ZERO = Decimal("0")
-QTY_STEP = Decimal("0.001")
 _new_return = RowFactory(Return)
 _new_return_line = RowFactory(ReturnLine)
 
@@ -59,21 +58,6 @@ class ReturnLineInput:
     variant_id: int | None = None
     disposition: str = ReturnLine.Disposition.RESTOCK
     unit_price: Decimal | None = None
-
-
-def _check_qty(qty, index) -> Decimal:
-    if (
-        not isinstance(qty, Decimal)
-        or not qty.is_finite()
-        or qty <= 0
-        or qty != qty.quantize(QTY_STEP)
-    ):
-        raise ValidationFailed(
-            "qty must be positive with at most 3 decimals.",
-            code=PosErrorCode.INVALID_QUANTITY,
-            details={"line": index, "qty": str(qty)},
-        )
-    return qty
 
 
 def _exceeds(sale_line: SaleLine, requested: Decimal, index) -> Conflict:
@@ -145,7 +129,7 @@ def _check_request(lines, refund_method, source) -> None:
     if source not in Sale.Source.values:
         raise ValidationFailed("Unknown source.", details={"source": [str(source)]})
     for index, line in enumerate(lines):
-        _check_qty(line.qty, index)
+        check_line_qty(line.qty, index)
         if line.disposition not in ReturnLine.Disposition.values:
             raise ValidationFailed(
                 "disposition must be RESTOCK or DISCARD.",

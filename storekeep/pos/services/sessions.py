@@ -11,6 +11,7 @@ from django.utils import timezone
 from storekeep.accounts.models import hash_token
 from storekeep.core.db import lock_row, lock_rows, run_atomic
 from storekeep.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
+from storekeep.core.numbers import money
 from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Register, RegisterSession
@@ -19,10 +20,6 @@ from storekeep.tenants.models import Role
 
 ZERO = Decimal("0.00")
 TOKEN_PREFIX = "rs"
-
-
-def _money(value) -> Decimal:
-    return (value or ZERO).quantize(Decimal("0.01"))
 
 
 def register_session_open(
@@ -70,7 +67,7 @@ def register_session_open(
                     register=register,
                     opened_by=membership.user,
                     token_hash=hash_token(raw),
-                    opening_float=_money(opening_float),
+                    opening_float=money(opening_float),
                     opened_at=opened_at or timezone.now(),
                 )
         except IntegrityError:
@@ -128,7 +125,7 @@ def register_session_close(
         locked.status = RegisterSession.Status.CLOSED
         locked.closed_at = closed_at or timezone.now()
         locked.closed_by = actor
-        locked.counted_cash = _money(counted_cash)
+        locked.counted_cash = money(counted_cash)
         locked.expected_cash = report["expected_cash"]
         locked.variance = locked.counted_cash - locked.expected_cash
         locked.save(
