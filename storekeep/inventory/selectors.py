@@ -87,6 +87,23 @@ def ledger_list(*, tenant, filters: dict | None = None, location_ids=None) -> Qu
     return filter_queryset(LedgerFilter, queryset, filters, tenant=tenant)
 
 
+def ledger_rows_written(*, tenant, rows: list[StockLedger]) -> list[StockLedger]:
+    """The ledger rows an engine call returned, reloaded with variant and location in one
+    query (ordered by id), each keeping its ``line_index``; on a database that does not
+    return ids from bulk inserts, ``rows`` as they are."""
+    if not all(row.pk for row in rows):
+        return rows
+    index_by_pk = {row.pk: row.line_index for row in rows}
+    ledger = list(
+        StockLedger.objects.filter(tenant=tenant, pk__in=index_by_pk)
+        .select_related("variant", "location")
+        .order_by("pk")
+    )
+    for row in ledger:
+        row.line_index = index_by_pk[row.pk]
+    return ledger
+
+
 # --- transfers ----------------------------------------------------------------------------
 
 

@@ -14,10 +14,10 @@ from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
-from storekeep.catalog.models import Variant
 from storekeep.core.errors import DomainError
 from storekeep.locations.models import Location
 
+from .error_codes import PosErrorCode
 from .models import (
     Payment,
     ReceiptSequence,
@@ -28,7 +28,7 @@ from .models import (
     Sale,
     SaleLine,
 )
-from .services import CartLine, checkout, sale_void
+from .services import sale_record_by_sku, sale_void
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -136,7 +136,7 @@ class RegisterSessionAdmin(admin.ModelAdmin):
 
 
 class AdminSaleForm(forms.ModelForm):
-    """Record a sale from the admin through `checkout` (``source=ADMIN``)."""
+    """Record a sale from the admin through `sale_record_by_sku` → `checkout` (``source=ADMIN``)."""
 
     lines = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -168,29 +168,18 @@ class AdminSaleForm(forms.ModelForm):
                     f"Line {number}: qty and price must be numbers."
                 ) from None
             parsed.append((parts[0], qty, price))
-        variants = {
-            v.sku: v
-            for v in Variant.objects.filter(
-                tenant=tenant, sku__in=[p[0] for p in parsed]
-            ).select_related("product__tax_category")
-        }
-        missing = [sku for sku, _, _ in parsed if sku not in variants]
-        if missing:
-            raise forms.ValidationError(f"Unknown SKU(s): {', '.join(missing)}")
         try:
-            self.checkout_result = checkout(
+            self.checkout_result = sale_record_by_sku(
                 tenant=tenant,
                 location=location,
-                source=Sale.Source.ADMIN,
+                lines=parsed,
                 actor=self.request_user,
                 external_ref=cleaned.get("external_ref") or "",
                 customer_ref=cleaned.get("customer_ref") or "",
-                lines=[
-                    CartLine(variant=variants[sku], qty=qty, unit_price=price)
-                    for sku, qty, price in parsed
-                ],
             )
         except DomainError as exc:
+            if exc.code == PosErrorCode.UNKNOWN_VARIANT and "skus" in (exc.details or {}):
+                raise forms.ValidationError(exc.message) from None
             raise forms.ValidationError(f"{exc.message} ({exc.code}) {exc.details or ''}") from None
         return cleaned
 

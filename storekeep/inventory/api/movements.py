@@ -9,14 +9,10 @@ by :mod:`storekeep.catalog.units`). An absolute adjustment of one line takes
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from decimal import Decimal
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from storekeep.catalog.models import Variant
-from storekeep.catalog.units import UnitConverter
 from storekeep.core.errors import ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.serializers import error_responses
@@ -24,13 +20,12 @@ from storekeep.core.views import TenantAPIView
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Role
 
-from ..models import LedgerRefType, StockLedger
-from ..selectors import stock_level_list
-from ..services import AdjustmentLine, ReceiptLine, adjust_stock, clean_qty, receive_stock
+from ..models import StockLedger
+from ..selectors import ledger_rows_written, stock_level_list
+from ..services.units import adjust_stock_in_units, line_variants, receive_stock_in_units
 from .serializers import AdjustmentSerializer, MovementResultSerializer, ReceiptSerializer
 from .stock import etag
 
-COST_STEP = Decimal("0.0001")
 IDEMPOTENCY_PARAM = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -48,19 +43,6 @@ IF_MATCH_PARAM = OpenApiParameter(
 )
 COMMAND_ERRORS = error_responses(400, 401, 403, 409, 415, 422)
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
-
-
-@contextmanager
-def line_errors(index: int):
-    """Re-raise a 400 about one line with ``details = {"lines": {index: …}}``."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        raise ValidationFailed(
-            f"lines[{index}]: {exc.message}",
-            code=exc.code,
-            details={"lines": {str(index): exc.details}},
-        ) from None
 
 
 class MovementView(TenantAPIView):
@@ -83,41 +65,9 @@ class MovementView(TenantAPIView):
         self.check_location_access(location.pk)
         return location
 
-    def tenant_variants(self, lines) -> dict[int, Variant]:
-        """Variants of the lines (one query); 400 naming each line whose variant_id is not the tenant's."""
-        ids = {line["variant_id"] for line in lines}
-        variants = {
-            v.pk: v
-            for v in Variant.objects.filter(tenant=self.tenant, pk__in=ids).only(
-                "id", "sku", "unit"
-            )
-        }
-        missing = {
-            str(i): {"variant_id": [f"Variant {line['variant_id']} does not exist."]}
-            for i, line in enumerate(lines)
-            if line["variant_id"] not in variants
-        }
-        if missing:
-            first = next(iter(missing))
-            raise ValidationFailed(
-                f"lines[{first}].variant_id: {missing[first]['variant_id'][0]}",
-                details={"lines": missing},
-            )
-        return variants
-
     def result(self, rows: list[StockLedger], location_id: int, variant_ids) -> Response:
         """201 ``{ledger: rows written, items: stock levels after}`` (+ ETag for a single item)."""
-        if all(row.pk for row in rows):  # one query for the rows with their variant and location
-            index_by_pk = {row.pk: row.line_index for row in rows}
-            ledger = list(
-                StockLedger.objects.filter(pk__in=index_by_pk)
-                .select_related("variant", "location")
-                .order_by("pk")
-            )
-            for row in ledger:
-                row.line_index = index_by_pk[row.pk]
-        else:  # a database that does not return ids from bulk inserts
-            ledger = rows
+        ledger = ledger_rows_written(tenant=self.tenant, rows=rows)
         items = list(
             stock_level_list(tenant=self.tenant, filters={"location_id": location_id}).filter(
                 variant_id__in=variant_ids
@@ -143,37 +93,13 @@ class ReceiptView(MovementView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         location = self.tenant_location(data["location_id"])
-        variants = self.tenant_variants(data["lines"])
-        converter = UnitConverter(
-            tenant=self.tenant,
-            variants=variants,
-            units=[line.get("unit") for line in data["lines"]],
-        )
-        lines = []
-        for index, line in enumerate(data["lines"]):
-            with line_errors(index):
-                unit = line.get("unit") or None
-                qty = clean_qty(
-                    converter.convert(line["variant_id"], line["qty"], unit), field_name="qty"
-                )
-                cost = line.get("unit_cost")
-                if cost is not None:
-                    cost = (cost / converter.factor(line["variant_id"], unit)).quantize(COST_STEP)
-                lines.append(
-                    ReceiptLine(
-                        variant_id=line["variant_id"],
-                        qty=qty,
-                        unit_cost=cost,
-                        lot_code=line.get("lot_code") or None,
-                        expiry_date=line.get("expiry_date"),
-                    )
-                )
-        rows = receive_stock(
+        variants = line_variants(tenant=self.tenant, lines=data["lines"])
+        rows = receive_stock_in_units(
             tenant=self.tenant,
             location_id=location.pk,
-            lines=lines,
+            lines=data["lines"],
+            variants=variants,
             actor=request.user,
-            ref_type=LedgerRefType.RECEIPT,
             ref_id=data.get("reference", ""),
             note=data.get("note", ""),
         )
@@ -227,52 +153,15 @@ class AdjustmentView(MovementView):
                 )
             line["expected_version"] = if_match
         location = self.tenant_location(data["location_id"])
-        variants = self.tenant_variants(data["lines"])
-        converter = UnitConverter(
-            tenant=self.tenant,
-            variants=variants,
-            units=[line.get("unit") for line in data["lines"]],
-        )
-        negative_ok = self.tenant.allow_negative_stock
-        lines = []
-        for index, line in enumerate(data["lines"]):
-            with line_errors(index):
-                unit = line.get("unit") or None
-                kwargs = {}
-                if "delta" in line:
-                    kwargs["delta"] = clean_qty(
-                        converter.convert(line["variant_id"], line["delta"], unit, field="delta"),
-                        field_name="delta",
-                        allow_negative=True,
-                    )
-                else:
-                    kwargs["on_hand"] = clean_qty(
-                        converter.convert(
-                            line["variant_id"], line["on_hand"], unit, field="on_hand"
-                        ),
-                        field_name="on_hand",
-                        allow_zero=True,
-                        allow_negative=negative_ok,
-                    )
-                    kwargs["expected_version"] = line.get("expected_version")
-                cost = line.get("unit_cost")
-                if cost is not None:
-                    cost = (cost / converter.factor(line["variant_id"], unit)).quantize(COST_STEP)
-                lines.append(
-                    AdjustmentLine(
-                        variant_id=line["variant_id"],
-                        unit_cost=cost,
-                        lot_code=line.get("lot_code") or None,
-                        **kwargs,
-                    )
-                )
-        rows = adjust_stock(
+        variants = line_variants(tenant=self.tenant, lines=data["lines"])
+        rows = adjust_stock_in_units(
             tenant=self.tenant,
             location_id=location.pk,
-            lines=lines,
+            lines=data["lines"],
+            variants=variants,
             reason=data["reason"],
-            note=data.get("note", ""),
             actor=request.user,
             ref_id=data.get("reference", ""),
+            note=data.get("note", ""),
         )
         return self.result(rows, location.pk, variants)

@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from storekeep.accounts.authentication import BearerTokenAuthentication
-from storekeep.core.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
+from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
 from storekeep.core.query import parse_query
@@ -21,7 +21,6 @@ from storekeep.core.views import TenantAPIView, TenantModelViewSet
 from storekeep.locations.models import Location
 from storekeep.pos import selectors, services
 from storekeep.pos.authentication import RegisterAuth, RegisterTokenAuthentication
-from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Register, RegisterSession, Sale
 from storekeep.tenants.models import Role
 
@@ -214,45 +213,28 @@ class RegisterViewSet(TenantModelViewSet):
         self.check_object_permissions(self.request, obj)
         return obj
 
-    def _location(self, serializer, instance=None) -> Location:
+    def _store(self, serializer, instance=None) -> Location:
         location_id = serializer.validated_data.get(
             "location_id", instance.location_id if instance else None
         )
-        location = self.get_tenant_object(Location.objects.all(), location_id, field="pk")
-        if location.type != Location.Type.STORE:
-            raise ValidationFailed(
-                "Registers belong to STORE locations.",
-                code=PosErrorCode.LOCATION_NOT_A_STORE,
-                status_code=422,
-                details={"location_id": location.pk},
-            )
+        location = services.register_store(tenant=self.tenant, location_id=location_id)
         self.check_location_access(location.pk)
         return location
 
-    def _unique(self, location, code, exclude=None):
-        clash = Register.objects.filter(tenant=self.tenant, location=location, code=code)
-        if exclude is not None:
-            clash = clash.exclude(pk=exclude.pk)
-        if clash.exists():
-            raise Conflict(
-                "This store already has a register with that code.",
-                code=ErrorCode.DUPLICATE,
-                details={"code": [code]},
-            )
-
     def perform_create(self, serializer):
-        location = self._location(serializer)
-        self._unique(location, serializer.validated_data["code"])
-        serializer.save(tenant=self.tenant, location_id=location.pk)
+        serializer.instance = services.register_create(
+            tenant=self.tenant,
+            location=self._store(serializer),
+            fields=serializer.validated_data,
+        )
 
     def perform_update(self, serializer):
-        location = self._location(serializer, serializer.instance)
-        self._unique(
-            location,
-            serializer.validated_data.get("code", serializer.instance.code),
-            exclude=serializer.instance,
+        services.register_update(
+            tenant=self.tenant,
+            register=serializer.instance,
+            location=self._store(serializer, serializer.instance),
+            fields=serializer.validated_data,
         )
-        serializer.save(location_id=location.pk)
 
 
 @extend_schema(tags=["pos"])
@@ -352,12 +334,11 @@ class CheckoutApi(PosView):
         kwargs = {}
         if auth is not None:
             kwargs["register_session"] = auth.session
-            source = Sale.Source.POS
         else:
             kwargs["location"] = self.location_from_body(data.get("location_id"))
-            source = data.get("source", Sale.Source.API)
-            if source != Sale.Source.API and not self.membership.has_role(Role.MANAGER):
-                raise PermissionDenied(f"Recording {source} sales needs a manager.")
+        source = services.checkout_source(
+            membership=self.membership, requested=data.get("source"), at_till=auth is not None
+        )
         result = services.checkout(
             tenant=self.tenant,
             lines=s.CartInput.cart_lines(data),

@@ -2,8 +2,9 @@
 
 from .checkout import CartInput, CheckoutResult, Tender, checkout, checkout_batch, quote
 from .pricing import CartLine, PricedCart, price_cart
+from .registers import register_create, register_store, register_update
 from .returns import ReturnLineInput, return_create, return_finalize, return_process
-from .sales import sale_void
+from .sales import checkout_source, sale_record_by_sku, sale_void
 from .sessions import register_session_close, register_session_open
 
 __all__ = [
@@ -15,12 +16,17 @@ __all__ = [
     "Tender",
     "checkout",
     "checkout_batch",
+    "checkout_source",
     "price_cart",
     "quote",
+    "register_create",
     "register_session_close",
     "register_session_open",
+    "register_store",
+    "register_update",
     "return_create",
     "return_finalize",
     "return_process",
+    "sale_record_by_sku",
     "sale_void",
 ]

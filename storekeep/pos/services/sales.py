@@ -1,16 +1,81 @@
-"""Voiding a sale (SPEC §5): stock goes back with VOID rows, exactly once."""
+"""Who may record which sale, and voiding a sale (SPEC §5): stock goes back with VOID rows,
+exactly once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
+from storekeep.catalog.models import Variant
 from storekeep.core.db import lock_row, run_atomic
-from storekeep.core.errors import InvalidState, NotFound
+from storekeep.core.errors import InvalidState, NotFound, PermissionDenied
 from storekeep.inventory.services.stock import StockLine, record_void
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import RegisterSession, Return, Sale, SaleLine
+from storekeep.tenants.models import Role
+
+from .checkout import CheckoutResult, checkout
+from .pricing import CartLine
+
+
+def checkout_source(*, membership, requested: str | None, at_till: bool) -> str:
+    """The ``source`` a checkout records (SPEC §5).
+
+    At the till (a register token) always ``POS``. Elsewhere the requested
+    source, ``API`` by default; recording any other source (``POS``,
+    ``IMPORT``, ``ADMIN``) needs a MANAGER: 403 ``permission_denied``.
+    """
+    if at_till:
+        return Sale.Source.POS
+    source = requested or Sale.Source.API
+    if source != Sale.Source.API and not membership.has_role(Role.MANAGER):
+        raise PermissionDenied(f"Recording {source} sales needs a manager.")
+    return source
+
+
+def sale_record_by_sku(
+    *,
+    tenant,
+    location,
+    lines: Sequence[tuple[str, Decimal, Decimal | None]],
+    actor=None,
+    source: str = Sale.Source.ADMIN,
+    external_ref: str = "",
+    customer_ref: str = "",
+) -> CheckoutResult:
+    """Record a sale given as ``(SKU, qty, unit_price or None)`` lines through :func:`checkout`.
+
+    For back-office entry (the admin's sale form): prices may be overridden.
+    Errors: 404 ``unknown_variant`` with ``details = {"skus": [...]}`` for SKUs
+    the tenant does not have; then whatever ``checkout`` raises.
+    """
+    variants = {
+        v.sku: v
+        for v in Variant.objects.filter(
+            tenant=tenant, sku__in=[sku for sku, _, _ in lines]
+        ).select_related("product__tax_category")
+    }
+    missing = [sku for sku, _, _ in lines if sku not in variants]
+    if missing:
+        raise NotFound(
+            f"Unknown SKU(s): {', '.join(missing)}",
+            code=PosErrorCode.UNKNOWN_VARIANT,
+            details={"skus": missing},
+        )
+    return checkout(
+        tenant=tenant,
+        location=location,
+        source=source,
+        actor=actor,
+        external_ref=external_ref,
+        customer_ref=customer_ref,
+        lines=[
+            CartLine(variant=variants[sku], qty=qty, unit_price=price) for sku, qty, price in lines
+        ],
+    )
 
 
 def sale_void(
