@@ -1,5 +1,7 @@
 """Tenant-aware API base classes (STYLE: a tenant-aware base view resolves the tenant)."""
 
+from collections.abc import Callable, Sequence
+
 from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.views import APIView
@@ -30,6 +32,47 @@ class TenantContextMixin:
     def get_tenant_object(self, queryset: QuerySet, pk, *, field: str = "pk"):
         """The tenant's object with this id, else 404 (never 403: SPEC §3.6)."""
         return get_object(queryset.filter(tenant=self.tenant), pk, field=field)
+
+    def check_object_location(
+        self, obj, *, location_fields: Sequence[str] = ("location_id",), match: str = "all"
+    ) -> None:
+        """403 unless the member may act on ``obj`` at its location(s).
+
+        ``match="all"``: every field in ``location_fields`` must be one of the
+        member's locations; ``"any"``: one of them is enough (a transfer seen
+        from either end). The 403 names the first field's location.
+        """
+        ids = [getattr(obj, name) for name in location_fields]
+        if match == "any":
+            allowed = self.membership.allowed_location_ids()
+            if allowed is None or set(ids) & allowed:
+                return
+            ids = ids[:1]
+        for location_id in ids:
+            self.check_location_access(location_id)
+
+    def resolve_object(
+        self,
+        source: QuerySet | Callable,
+        pk,
+        *,
+        location_fields: Sequence[str] = ("location_id",),
+        match: str = "all",
+    ):
+        """Load the object a request names and check the member may act on it.
+
+        ``source``: a queryset (filtered to the tenant here; 404 ``not_found`` for
+        an unknown, malformed or another tenant's id) or a selector
+        ``source(pk)`` that raises its own 404. Then
+        :meth:`check_object_location` (403). SPEC §3.6: never 403 for another
+        tenant's id.
+        """
+        if isinstance(source, QuerySet):
+            obj = self.get_tenant_object(source, pk)
+        else:
+            obj = source(pk)
+        self.check_object_location(obj, location_fields=location_fields, match=match)
+        return obj
 
 
 class TenantAPIView(TenantContextMixin, APIView):

@@ -229,17 +229,16 @@ class FromSuggestionsOutputSerializer(serializers.Serializer):
     skipped = SkippedSuggestionSerializer(many=True, help_text="suggestions without a vendor")
 
 
-class _OrderMixin:
-    def locate(self, pk) -> PurchaseOrder:
-        order = self.get_tenant_object(PurchaseOrder.objects.only("pk", "location_id"), pk)
-        self.check_location_access(order.location_id)
-        return order
-
-    def render(self, pk) -> dict:
-        return OrderOutputSerializer(purchase_order_get(tenant=self.tenant, order_id=pk)).data
+def _render(tenant, order_id) -> dict:
+    return OrderOutputSerializer(purchase_order_get(tenant=tenant, order_id=order_id)).data
 
 
-class OrderListCreateApi(_OrderMixin, TenantListView):
+def _located_order(view, pk) -> PurchaseOrder:
+    """The order named in the URL (id and location only); 404 / 403."""
+    return view.resolve_object(PurchaseOrder.objects.only("pk", "location_id"), pk)
+
+
+class OrderListCreateApi(TenantListView):
     role_by_method = {"POST": Role.MANAGER}
 
     @extend_schema(
@@ -281,10 +280,10 @@ class OrderListCreateApi(_OrderMixin, TenantListView):
             expected_at=data["expected_at"],
             actor=request.user,
         )
-        return Response(self.render(order.pk), status=status.HTTP_201_CREATED)
+        return Response(_render(self.tenant, order.pk), status=status.HTTP_201_CREATED)
 
 
-class OrderDetailApi(_OrderMixin, TenantAPIView):
+class OrderDetailApi(TenantAPIView):
     write_role = Role.MANAGER
 
     @extend_schema(
@@ -292,8 +291,8 @@ class OrderDetailApi(_OrderMixin, TenantAPIView):
         responses={200: OrderOutputSerializer, **errors(401, 403, 404)},
     )
     def get(self, request, pk):
-        order = self.locate(pk)
-        return Response(self.render(order.pk))
+        order = _located_order(self, pk)
+        return Response(_render(self.tenant, order.pk))
 
     @extend_schema(
         operation_id="purchasing_orders_update",
@@ -302,7 +301,7 @@ class OrderDetailApi(_OrderMixin, TenantAPIView):
         summary="Edit a DRAFT order (lines replace all lines); submitted → 409 po_not_editable",
     )
     def patch(self, request, pk):
-        order = self.locate(pk)
+        order = _located_order(self, pk)
         serializer = OrderUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -317,10 +316,10 @@ class OrderDetailApi(_OrderMixin, TenantAPIView):
             expected_at=data["expected_at"] if "expected_at" in data else ...,
             lines=[OrderLineInput(**line) for line in data["lines"]] if "lines" in data else None,
         )
-        return Response(self.render(order.pk))
+        return Response(_render(self.tenant, order.pk))
 
 
-class OrderSubmitApi(_OrderMixin, TenantAPIView):
+class OrderSubmitApi(TenantAPIView):
     write_role = Role.MANAGER
 
     @extend_schema(
@@ -332,12 +331,12 @@ class OrderSubmitApi(_OrderMixin, TenantAPIView):
     )
     @idempotent
     def post(self, request, pk):
-        order = self.locate(pk)
+        order = _located_order(self, pk)
         purchase_order_submit(tenant=self.tenant, order_id=order.pk, actor=request.user)
-        return Response(self.render(order.pk))
+        return Response(_render(self.tenant, order.pk))
 
 
-class OrderReceiveApi(_OrderMixin, TenantAPIView):
+class OrderReceiveApi(TenantAPIView):
     write_role = Role.MANAGER
 
     @extend_schema(
@@ -349,7 +348,7 @@ class OrderReceiveApi(_OrderMixin, TenantAPIView):
     )
     @idempotent
     def post(self, request, pk):
-        order = self.locate(pk)
+        order = _located_order(self, pk)
         serializer = OrderReceiveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lines = [
@@ -365,10 +364,10 @@ class OrderReceiveApi(_OrderMixin, TenantAPIView):
         purchase_order_receive(
             tenant=self.tenant, order_id=order.pk, lines=lines, actor=request.user
         )
-        return Response(self.render(order.pk))
+        return Response(_render(self.tenant, order.pk))
 
 
-class OrderCancelApi(_OrderMixin, TenantAPIView):
+class OrderCancelApi(TenantAPIView):
     write_role = Role.MANAGER
 
     @extend_schema(
@@ -380,9 +379,9 @@ class OrderCancelApi(_OrderMixin, TenantAPIView):
     )
     @idempotent
     def post(self, request, pk):
-        order = self.locate(pk)
+        order = _located_order(self, pk)
         purchase_order_cancel(tenant=self.tenant, order_id=order.pk, actor=request.user)
-        return Response(self.render(order.pk))
+        return Response(_render(self.tenant, order.pk))
 
 
 class OrdersFromSuggestionsApi(TenantListView):

@@ -129,14 +129,12 @@ class CountFinalizeOutputSerializer(CountOutputSerializer):
     ledger_rows = serializers.IntegerField(help_text="COUNT_RECONCILE rows written")
 
 
-class _CountMixin:
-    def load(self, pk) -> CountSession:
-        count = count_get(tenant=self.tenant, count_id=pk)
-        self.check_location_access(count.location_id)
-        return count
+def _located_count(view, pk) -> CountSession:
+    """The count named in the URL (id and location only), for a command; 404/403."""
+    return view.resolve_object(CountSession.objects.only("pk", "location_id"), pk)
 
 
-class CountListCreateApi(_CountMixin, TenantListView):
+class CountListCreateApi(TenantListView):
     role_by_method = {"POST": Role.MANAGER}
 
     @extend_schema(
@@ -177,20 +175,22 @@ class CountListCreateApi(_CountMixin, TenantListView):
             actor=request.user,
         )
         return Response(
-            CountOutputSerializer(self.load(count.pk)).data, status=status.HTTP_201_CREATED
+            CountOutputSerializer(count_get(tenant=self.tenant, count_id=count.pk)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
-class CountDetailApi(_CountMixin, TenantAPIView):
+class CountDetailApi(TenantAPIView):
     @extend_schema(
         operation_id="inventory_counts_retrieve",
         responses={200: CountOutputSerializer, **errors(401, 403, 404)},
     )
     def get(self, request, pk: int):
-        return Response(CountOutputSerializer(self.load(pk)).data)
+        count = self.resolve_object(lambda pk: count_get(tenant=self.tenant, count_id=pk), pk)
+        return Response(CountOutputSerializer(count).data)
 
 
-class CountScanApi(_CountMixin, TenantAPIView):
+class CountScanApi(TenantAPIView):
     write_role = Role.CASHIER
 
     @extend_schema(
@@ -202,8 +202,7 @@ class CountScanApi(_CountMixin, TenantAPIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
-        self.check_location_access(count.location_id)
+        count = _located_count(self, pk)
         serializer = CountScanInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -220,7 +219,7 @@ class CountScanApi(_CountMixin, TenantAPIView):
         return Response(CountLineOutputSerializer(line).data)
 
 
-class CountVarianceApi(_CountMixin, TenantAPIView):
+class CountVarianceApi(TenantAPIView):
     renderer_classes = TenantListView.renderer_classes
     csv_columns = [
         "variant_id",
@@ -241,15 +240,14 @@ class CountVarianceApi(_CountMixin, TenantAPIView):
         summary="Preview expected vs counted with value (?format=csv for the lines)",
     )
     def get(self, request, pk: int):
-        count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
-        self.check_location_access(count.location_id)
+        count = _located_count(self, pk)
         data = VarianceOutputSerializer(count_variance(tenant=self.tenant, count_id=count.pk)).data
         if wants_csv(request):
             return csv_download(data["lines"], f"count-{count.pk}-variance.csv")
         return Response(data)
 
 
-class CountFinalizeApi(_CountMixin, TenantAPIView):
+class CountFinalizeApi(TenantAPIView):
     write_role = Role.MANAGER
 
     @extend_schema(
@@ -261,15 +259,14 @@ class CountFinalizeApi(_CountMixin, TenantAPIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
-        self.check_location_access(count.location_id)
+        count = _located_count(self, pk)
         _, rows = count_finalize(tenant=self.tenant, count_id=count.pk, actor=request.user)
-        data = dict(CountOutputSerializer(self.load(count.pk)).data)
+        data = dict(CountOutputSerializer(count_get(tenant=self.tenant, count_id=count.pk)).data)
         data["ledger_rows"] = len(rows)
         return Response(data)
 
 
-class CountCancelApi(_CountMixin, TenantAPIView):
+class CountCancelApi(TenantAPIView):
     write_role = Role.MANAGER
 
     @extend_schema(
@@ -281,10 +278,11 @@ class CountCancelApi(_CountMixin, TenantAPIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        count = self.get_tenant_object(CountSession.objects.only("pk", "location_id"), pk)
-        self.check_location_access(count.location_id)
+        count = _located_count(self, pk)
         count_cancel(tenant=self.tenant, count_id=count.pk, actor=request.user)
-        return Response(CountOutputSerializer(self.load(count.pk)).data)
+        return Response(
+            CountOutputSerializer(count_get(tenant=self.tenant, count_id=count.pk)).data
+        )
 
 
 __all__ = [

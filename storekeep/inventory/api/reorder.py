@@ -7,7 +7,6 @@ variant_id, date_from, date_to, acknowledged). Drafting purchase orders from
 the suggestions lives in the purchasing API (``orders/from_suggestions``).
 """
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from storekeep.tenants.models import Role
 
 from ..models import LowStockAlert
 from ..selectors import low_stock_alert_list
+from ..services.low_stock import low_stock_alert_acknowledge
 from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, errors, parse_query
 
 
@@ -167,13 +167,6 @@ class LowStockAlertAcknowledgeApi(TenantAPIView):
         summary="Acknowledge a low-stock alert",
     )
     def post(self, request, pk):
-        alert = self.get_tenant_object(
-            LowStockAlert.objects.select_related("location", "variant"), pk
-        )
-        self.check_location_access(alert.location_id)
-        if alert.acknowledged_at is None:
-            LowStockAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-                acknowledged_at=timezone.now()
-            )
-            alert.refresh_from_db(fields=["acknowledged_at"])
+        alert = self.resolve_object(LowStockAlert.objects.select_related("location", "variant"), pk)
+        alert = low_stock_alert_acknowledge(tenant=self.tenant, alert=alert)
         return Response(LowStockAlertSerializer(alert).data)

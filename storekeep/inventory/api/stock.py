@@ -74,8 +74,7 @@ class StockDetailView(TenantAPIView):
         parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     )
     def get(self, request, pk):
-        item = self.get_tenant_object(stock_level_list(tenant=self.tenant), pk)
-        self.check_location_access(item.location_id)
+        item = self.resolve_object(stock_level_list(tenant=self.tenant), pk)
         tag = etag(item.version)
         if request.headers.get("If-None-Match", "").strip() == tag:
             response = Response(status=304)

@@ -92,23 +92,11 @@ class TransferListQuerySerializer(serializers.Serializer):
     to_location_id = serializers.IntegerField(required=False, min_value=1)
 
 
-def _render(transfer) -> dict:
-    return TransferOutputSerializer(transfer).data
+def _render(tenant, transfer_id) -> dict:
+    return TransferOutputSerializer(transfer_get(tenant=tenant, transfer_id=transfer_id)).data
 
 
-class _TransferMixin:
-    def load(self, pk) -> InventoryTransfer:
-        return transfer_get(tenant=self.tenant, transfer_id=pk)
-
-    def check_any_location(self, transfer) -> None:
-        allowed = self.membership.allowed_location_ids()
-        if allowed is not None and not (
-            {transfer.from_location_id, transfer.to_location_id} & allowed
-        ):
-            self.check_location_access(transfer.from_location_id)
-
-
-class TransferListCreateApi(_TransferMixin, TenantListView):
+class TransferListCreateApi(TenantListView):
     role_by_method = {"POST": Role.MANAGER}
 
     @extend_schema(
@@ -128,7 +116,10 @@ class TransferListCreateApi(_TransferMixin, TenantListView):
             location_ids=sorted(allowed) if allowed is not None else None,
         )
         return list_response(
-            self, queryset, lambda objs: [_render(t) for t in objs], filename="transfers.csv"
+            self,
+            queryset,
+            lambda objs: [TransferOutputSerializer(t).data for t in objs],
+            filename="transfers.csv",
         )
 
     @extend_schema(
@@ -155,29 +146,33 @@ class TransferListCreateApi(_TransferMixin, TenantListView):
             note=data["note"],
             actor=request.user,
         )
-        return Response(_render(self.load(transfer.pk)), status=status.HTTP_201_CREATED)
+        return Response(_render(self.tenant, transfer.pk), status=status.HTTP_201_CREATED)
 
 
-class TransferDetailApi(_TransferMixin, TenantAPIView):
+class TransferDetailApi(TenantAPIView):
     @extend_schema(
         operation_id="inventory_transfers_retrieve",
         responses={200: TransferOutputSerializer, **errors(401, 403, 404)},
     )
     def get(self, request, pk: int):
-        transfer = self.load(pk)
-        self.check_any_location(transfer)
-        return Response(_render(transfer))
+        transfer = self.resolve_object(
+            lambda pk: transfer_get(tenant=self.tenant, transfer_id=pk),
+            pk,
+            location_fields=("from_location_id", "to_location_id"),
+            match="any",
+        )
+        return Response(TransferOutputSerializer(transfer).data)
 
 
-class _TransferCommand(_TransferMixin, TenantAPIView):
+class _TransferCommand(TenantAPIView):
     location_attr = "from_location_id"
 
     def locate(self, pk) -> InventoryTransfer:
-        transfer = self.get_tenant_object(
-            InventoryTransfer.objects.only("pk", "from_location_id", "to_location_id"), pk
+        return self.resolve_object(
+            InventoryTransfer.objects.only("pk", "from_location_id", "to_location_id"),
+            pk,
+            location_fields=(self.location_attr,),
         )
-        self.check_location_access(getattr(transfer, self.location_attr))
-        return transfer
 
 
 class TransferSendApi(_TransferCommand):
@@ -194,7 +189,7 @@ class TransferSendApi(_TransferCommand):
     def post(self, request, pk: int):
         transfer = self.locate(pk)
         transfer_send(tenant=self.tenant, transfer_id=transfer.pk, actor=request.user)
-        return Response(_render(self.load(transfer.pk)))
+        return Response(_render(self.tenant, transfer.pk))
 
 
 class TransferReceiveApi(_TransferCommand):
@@ -220,7 +215,7 @@ class TransferReceiveApi(_TransferCommand):
         transfer_receive(
             tenant=self.tenant, transfer_id=transfer.pk, lines=lines, actor=request.user
         )
-        return Response(_render(self.load(transfer.pk)))
+        return Response(_render(self.tenant, transfer.pk))
 
 
 class TransferCancelApi(_TransferCommand):
@@ -237,7 +232,7 @@ class TransferCancelApi(_TransferCommand):
     def post(self, request, pk: int):
         transfer = self.locate(pk)
         transfer_cancel(tenant=self.tenant, transfer_id=transfer.pk, actor=request.user)
-        return Response(_render(self.load(transfer.pk)))
+        return Response(_render(self.tenant, transfer.pk))
 
 
 __all__ = [

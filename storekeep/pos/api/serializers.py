@@ -225,6 +225,59 @@ class SaleOutput(ReceiptOutput):
     change_due = _money()
 
 
+class SaleLineRecordOutput(serializers.Serializer):
+    """A persisted SaleLine as ``ReceiptLineOutput`` renders it."""
+
+    line_no = serializers.IntegerField()
+    sale_line_id = serializers.IntegerField(source="pk")
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField(source="variant.sku")
+    unit_price = _unit_price()
+    qty = _qty()
+    gross = _money()
+    discount = _money()
+    net = _money()
+    tax_rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+    tax = _money()
+    fee = _money()
+    line_total = _money()
+    qty_returned = _qty()
+
+
+class SaleRecordOutput(serializers.Serializer):
+    """A persisted Sale (lines with variants and payments loaded, ``sale_get``) rendered exactly
+    as ``SaleOutput`` documents it; ``context["tenant"]`` gives currency and tax mode."""
+
+    currency = serializers.SerializerMethodField()
+    prices_include_tax = serializers.SerializerMethodField()
+    lines = SaleLineRecordOutput(many=True, source="lines.all")
+    subtotal = _money()
+    discount_total = _money()
+    tax_total = _money()
+    total = _money()
+    sale_id = serializers.IntegerField(source="pk")
+    receipt_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=Sale.Status.choices)
+    source = serializers.ChoiceField(choices=Sale.Source.choices)
+    location_id = serializers.IntegerField()
+    register_id = serializers.IntegerField(
+        source="register_session.register_id", allow_null=True, default=None
+    )
+    session_id = serializers.IntegerField(source="register_session_id", allow_null=True)
+    cashier_id = serializers.IntegerField(allow_null=True)
+    external_ref = serializers.CharField()
+    completed_at = serializers.DateTimeField()
+    voided_at = serializers.DateTimeField(allow_null=True)
+    tenders = PaymentOutput(many=True, source="payments.all")
+    change_due = _money()
+
+    def get_currency(self, sale) -> str:
+        return self.context["tenant"].currency
+
+    def get_prices_include_tax(self, sale) -> bool:
+        return self.context["tenant"].prices_include_tax
+
+
 class SaleListOutput(serializers.Serializer):
     sale_id = serializers.IntegerField(source="pk")
     receipt_number = serializers.CharField()

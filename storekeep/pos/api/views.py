@@ -42,7 +42,8 @@ def errors(*codes: int) -> dict:
 
 
 def sale_body(sale: Sale, lines, payments, tenant) -> dict:
-    """The receipt of a persisted sale: exactly the amounts stored on its lines."""
+    """The receipt of a sale just checked out, built from the rows checkout returned (no
+    reload: the till's hot path); ``SaleRecordOutput`` renders the same for a loaded sale."""
     session = sale.register_session
     return {
         "sale_id": sale.pk,
@@ -125,6 +126,13 @@ def validated(serializer_class, data, **kwargs) -> dict:
     return serializer.validated_data
 
 
+def _id_or_404(pk, noun: str) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(f"{noun} not found.") from None
+
+
 class PosView(TenantAPIView):
     """Base of till views: accepts a register token or a back-office bearer token."""
 
@@ -147,6 +155,29 @@ class PosView(TenantAPIView):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(output(page, many=True).data)
+
+    def check_object_location(self, obj, **kwargs) -> None:
+        """At the till only the register's store exists (404); then the member's locations (403)."""
+        auth = self.register_auth
+        if auth is not None and obj.location_id != auth.location.pk:
+            raise NotFound(
+                f"{obj._meta.verbose_name.capitalize()} not found.",
+                details={f"{obj._meta.model_name}_id": obj.pk},
+            )
+        super().check_object_location(obj, **kwargs)
+
+    def visible_sale(self, pk) -> Sale:
+        """The sale ``pk`` with lines and payments, if the caller may see it (404 / 403)."""
+        return self.resolve_object(
+            lambda pk: selectors.sale_get(tenant=self.tenant, sale_id=_id_or_404(pk, "Sale")), pk
+        )
+
+    def visible_return(self, pk):
+        """The return ``pk`` with its lines, if the caller may see it (404 / 403)."""
+        return self.resolve_object(
+            lambda pk: selectors.return_get(tenant=self.tenant, return_id=_id_or_404(pk, "Return")),
+            pk,
+        )
 
     @property
     def register_auth(self) -> RegisterAuth | None:
@@ -393,21 +424,8 @@ class SaleDetailApi(PosView):
 
     @extend_schema(responses={200: s.SaleOutput, **errors(401, 403, 404)})
     def get(self, request, pk):
-        sale = _visible_sale(self, pk)
-        body = sale_body(sale, sale.lines.all(), sale.payments.all(), self.tenant)
-        return Response(s.SaleOutput(body).data)
-
-
-def _visible_sale(view: PosView, pk) -> Sale:
-    try:
-        sale_id = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound("Sale not found.") from None
-    sale = selectors.sale_get(tenant=view.tenant, sale_id=sale_id)
-    if view.register_auth is not None and sale.location_id != view.register_auth.location.pk:
-        raise NotFound("Sale not found.", details={"sale_id": sale_id})
-    view.check_location_access(sale.location_id)
-    return sale
+        sale = self.visible_sale(pk)
+        return Response(s.SaleRecordOutput(sale, context={"tenant": self.tenant}).data)
 
 
 @extend_schema(tags=["pos"])
@@ -424,7 +442,7 @@ class SaleVoidApi(PosView):
         auth = self.register_auth
         if auth is None and not self.membership.has_role(Role.MANAGER):
             raise PermissionDenied("Voiding from the back office needs a manager.")
-        _visible_sale(self, pk)
+        self.visible_sale(pk)
         services.sale_void(
             tenant=self.tenant,
             sale_id=int(pk),
@@ -432,8 +450,7 @@ class SaleVoidApi(PosView):
             register_session=auth.session if auth is not None else None,
         )
         sale = selectors.sale_get(tenant=self.tenant, sale_id=int(pk))
-        body = sale_body(sale, sale.lines.all(), sale.payments.all(), self.tenant)
-        return Response(s.SaleOutput(body).data)
+        return Response(s.SaleRecordOutput(sale, context={"tenant": self.tenant}).data)
 
 
 # ------------------------------------------------------------------------- returns
@@ -472,7 +489,7 @@ class ReturnListCreateApi(PosView):
         if auth is None and data.get("location_id") is not None:
             location = self.location_from_body(data["location_id"])
         if data.get("sale_id") is not None and auth is None:
-            _visible_sale(self, data["sale_id"])
+            self.visible_sale(data["sale_id"])
         ret = services.return_create(
             tenant=self.tenant,
             lines=[s.ReturnLineInputSerializer.to_input(line) for line in data["lines"]],
@@ -489,25 +506,13 @@ class ReturnListCreateApi(PosView):
         return Response(s.ReturnOutput(ret).data, status=status.HTTP_201_CREATED)
 
 
-def _visible_return(view: PosView, pk):
-    try:
-        return_id = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound("Return not found.") from None
-    ret = selectors.return_get(tenant=view.tenant, return_id=return_id)
-    if view.register_auth is not None and ret.location_id != view.register_auth.location.pk:
-        raise NotFound("Return not found.", details={"return_id": return_id})
-    view.check_location_access(ret.location_id)
-    return ret
-
-
 @extend_schema(tags=["pos"])
 class ReturnDetailApi(PosView):
     read_role = Role.VIEWER
 
     @extend_schema(responses={200: s.ReturnOutput, **errors(401, 403, 404)})
     def get(self, request, pk):
-        return Response(s.ReturnOutput(_visible_return(self, pk)).data)
+        return Response(s.ReturnOutput(self.visible_return(pk)).data)
 
 
 @extend_schema(tags=["pos"])
@@ -521,7 +526,7 @@ class ReturnFinalizeApi(PosView):
     )
     @idempotent
     def post(self, request, pk):
-        ret = _visible_return(self, pk)
+        ret = self.visible_return(pk)
         services.return_finalize(tenant=self.tenant, return_id=ret.pk, actor=request.user)
         ret = selectors.return_get(tenant=self.tenant, return_id=ret.pk)
         return Response(s.ReturnOutput(ret).data)
