@@ -29,6 +29,15 @@ class TenantContextMixin:
                 "You are not assigned to this location.", details={"location_id": int(location_id)}
             )
 
+    def location_scope(self, location_id=None) -> list[int] | None:
+        """Location ids the request may read: the one asked for (403 if not allowed),
+        else the member's locations (None = all). Pass it as a selector's ``location_ids``."""
+        if location_id:
+            self.check_location_access(location_id)
+            return [int(location_id)]
+        allowed = self.membership.allowed_location_ids()
+        return None if allowed is None else sorted(allowed)
+
     def get_tenant_object(self, queryset: QuerySet, pk, *, field: str = "pk"):
         """The tenant's object with this id, else 404 (never 403: SPEC §3.6)."""
         return get_object(queryset.filter(tenant=self.tenant), pk, field=field)

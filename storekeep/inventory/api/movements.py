@@ -13,6 +13,7 @@ import re
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from storekeep.core.api import IDEMPOTENCY_PARAM
 from storekeep.core.errors import ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.serializers import error_responses
@@ -26,14 +27,6 @@ from ..services.units import adjust_stock_in_units, line_variants, receive_stock
 from .serializers import AdjustmentSerializer, MovementResultSerializer, ReceiptSerializer
 from .stock import etag
 
-IDEMPOTENCY_PARAM = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Apply at most once: a repeat returns the first response with `Idempotent-Replayed: true`; "
-    "the same key with another body is 422 `idempotency_key_reused`.",
-)
 IF_MATCH_PARAM = OpenApiParameter(
     "If-Match",
     str,

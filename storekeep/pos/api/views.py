@@ -7,16 +7,17 @@ Views parse input, call one service or selector, and render its result.
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from storekeep.accounts.authentication import BearerTokenAuthentication
+from storekeep.core.api import IDEMPOTENCY_PARAM
 from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
 from storekeep.core.query import parse_query
+from storekeep.core.serializers import error_responses
 from storekeep.core.views import TenantAPIView, TenantModelViewSet
 from storekeep.locations.models import Location
 from storekeep.pos import selectors, services
@@ -28,17 +29,6 @@ from . import serializers as s
 
 POS_AUTH = [RegisterTokenAuthentication, BearerTokenAuthentication]
 POS_SECURITY = [{"Register": []}, {"Bearer": []}]
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Applies the request at most once; a retry returns the first response.",
-)
-
-
-def errors(*codes: int) -> dict:
-    return {code: OpenApiResponse(s.ErrorSerializer, description="Error") for code in codes}
 
 
 def sale_body(sale: Sale, lines, payments, tenant) -> dict:
@@ -276,8 +266,8 @@ class RegisterSessionOpenApi(TenantAPIView):
 
     @extend_schema(
         request=s.SessionOpenInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.SessionOpenOutput, **errors(400, 401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: s.SessionOpenOutput, **error_responses(400, 401, 403, 404, 409, 422)},
     )
     @idempotent
     def post(self, request, pk):
@@ -301,7 +291,7 @@ class RegisterSessionOpenApi(TenantAPIView):
 class RegisterSessionDetailApi(PosView):
     """A session with its running Z report (so far, or as closed)."""
 
-    @extend_schema(responses={200: s.ZReportSerializer, **errors(401, 403, 404)})
+    @extend_schema(responses={200: s.ZReportSerializer, **error_responses(401, 403, 404)})
     def get(self, request, pk):
         session = self.session_for(pk)
         report = selectors.z_report(tenant=self.tenant, session=session)
@@ -314,8 +304,8 @@ class RegisterSessionCloseApi(PosView):
 
     @extend_schema(
         request=s.SessionCloseInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={200: s.ZReportSerializer, **errors(400, 401, 403, 404, 409)},
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: s.ZReportSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     @idempotent
     def post(self, request, pk):
@@ -335,7 +325,8 @@ class QuoteApi(PosView):
     """Price a cart exactly as checkout would (SPEC §5 Totals); writes nothing."""
 
     @extend_schema(
-        request=s.CartInput, responses={200: s.ReceiptOutput, **errors(400, 401, 403, 404, 422)}
+        request=s.CartInput,
+        responses={200: s.ReceiptOutput, **error_responses(400, 401, 403, 404, 422)},
     )
     def post(self, request):
         data = validated(s.CartInput, request.data)
@@ -355,8 +346,8 @@ class CheckoutApi(PosView):
 
     @extend_schema(
         request=s.CheckoutInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.SaleOutput, **errors(400, 401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: s.SaleOutput, **error_responses(400, 401, 403, 404, 409, 422)},
     )
     @idempotent
     def post(self, request):
@@ -412,7 +403,7 @@ class SaleListApi(PosView):
 
     @extend_schema(
         parameters=[SaleFilterInput],
-        responses={200: s.SaleListOutput(many=True), **errors(400, 401, 403)},
+        responses={200: s.SaleListOutput(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
         return self.scoped_page(request, SaleFilterInput, selectors.sale_list, s.SaleListOutput)
@@ -422,7 +413,7 @@ class SaleListApi(PosView):
 class SaleDetailApi(PosView):
     read_role = Role.VIEWER
 
-    @extend_schema(responses={200: s.SaleOutput, **errors(401, 403, 404)})
+    @extend_schema(responses={200: s.SaleOutput, **error_responses(401, 403, 404)})
     def get(self, request, pk):
         sale = self.visible_sale(pk)
         return Response(s.SaleRecordOutput(sale, context={"tenant": self.tenant}).data)
@@ -434,8 +425,8 @@ class SaleVoidApi(PosView):
 
     @extend_schema(
         request=None,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={200: s.SaleOutput, **errors(401, 403, 404, 409)},
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: s.SaleOutput, **error_responses(401, 403, 404, 409)},
     )
     @idempotent
     def post(self, request, pk):
@@ -471,15 +462,15 @@ class ReturnListCreateApi(PosView):
 
     @extend_schema(
         parameters=[ReturnFilterInput],
-        responses={200: s.ReturnOutput(many=True), **errors(400, 401, 403)},
+        responses={200: s.ReturnOutput(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
         return self.scoped_page(request, ReturnFilterInput, selectors.return_list, s.ReturnOutput)
 
     @extend_schema(
         request=s.ReturnInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.ReturnOutput, **errors(400, 401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: s.ReturnOutput, **error_responses(400, 401, 403, 404, 409, 422)},
     )
     @idempotent
     def post(self, request):
@@ -510,7 +501,7 @@ class ReturnListCreateApi(PosView):
 class ReturnDetailApi(PosView):
     read_role = Role.VIEWER
 
-    @extend_schema(responses={200: s.ReturnOutput, **errors(401, 403, 404)})
+    @extend_schema(responses={200: s.ReturnOutput, **error_responses(401, 403, 404)})
     def get(self, request, pk):
         return Response(s.ReturnOutput(self.visible_return(pk)).data)
 
@@ -521,8 +512,8 @@ class ReturnFinalizeApi(PosView):
 
     @extend_schema(
         request=None,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={200: s.ReturnOutput, **errors(401, 403, 404, 409)},
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={200: s.ReturnOutput, **error_responses(401, 403, 404, 409)},
     )
     @idempotent
     def post(self, request, pk):
