@@ -1,0 +1,52 @@
+"""Rules the POS views and admin delegate to services (checkout source, SKU entry)."""
+
+from decimal import Decimal as D
+
+import pytest
+from rest_framework.test import APIClient
+
+from storekeep.core.errors import NotFound, PermissionDenied
+from storekeep.pos.models import Sale
+from storekeep.pos.services import checkout_source, sale_record_by_sku
+from storekeep.tenants.models import Role
+
+from .factories import bearer, member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_checkout_source_rule(world):
+    cashier = member(world.tenant, Role.CASHIER)
+    manager = member(world.tenant, Role.MANAGER)
+    assert checkout_source(membership=cashier, requested="IMPORT", at_till=True) == "POS"
+    assert checkout_source(membership=cashier, requested=None, at_till=False) == "API"
+    assert checkout_source(membership=manager, requested="IMPORT", at_till=False) == "IMPORT"
+    with pytest.raises(PermissionDenied):
+        checkout_source(membership=cashier, requested="ADMIN", at_till=False)
+
+
+def test_a_cashier_cannot_record_import_sales_over_the_api(world):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=bearer(member(world.tenant, Role.CASHIER)))
+    body = {
+        "location_id": world.store.pk,
+        "source": "IMPORT",
+        "lines": [{"variant_id": world.variants[0].pk, "qty": "1"}],
+    }
+    refused = api.post("/api/v1/pos/checkout", body, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert not Sale.objects.filter(tenant=world.tenant).exists()
+
+
+def test_sale_by_sku_names_unknown_skus_and_sells_known_ones(world):
+    with pytest.raises(NotFound) as exc:
+        sale_record_by_sku(
+            tenant=world.tenant, location=world.store, lines=[("NOPE-1", D("1"), None)]
+        )
+    assert exc.value.details == {"skus": ["NOPE-1"]}
+    result = sale_record_by_sku(
+        tenant=world.tenant,
+        location=world.store,
+        lines=[(world.variants[0].sku, D("2"), D("9.50"))],
+    )
+    assert result.sale.source == Sale.Source.ADMIN and result.sale.total == D("19.00")
