@@ -35,7 +35,9 @@ class IdListField(forms.Field):
     """Ids as a list (``[1, 2]``) or a comma-separated string (``"1,2"``)."""
 
     def to_python(self, value):
-        if value in (None, "", [], ()):
+        if value is None or value == "":
+            return None
+        if isinstance(value, (list, tuple, set)) and not value:
             return []
         items = value.split(",") if isinstance(value, str) else value
         try:
@@ -48,13 +50,14 @@ class IdListField(forms.Field):
 
 
 class IdListFilter(django_filters.Filter):
-    """``field__in`` a list of ids."""
+    """``field__in`` a list of ids; an explicitly empty list matches nothing."""
 
     field_class = IdListField
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("lookup_expr", "in")
-        super().__init__(*args, **kwargs)
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
 
 
 class TenantFilterSet(django_filters.FilterSet):

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from storekeep.catalog.models import Variant
 from storekeep.core.errors import ValidationFailed
-from storekeep.core.filters import IdFilter, TenantFilterSet
+from storekeep.core.filters import IdFilter, IdListFilter, TenantFilterSet
 
 from .models import (
     CountSession,
@@ -28,6 +28,7 @@ class StockLevelFilter(TenantFilterSet):
 
     location_id = IdFilter(field_name="location_id")
     variant_id = IdFilter(field_name="variant_id")
+    variant_ids = IdListFilter(field_name="variant_id")
     category = IdFilter(field_name="variant__product__category_id")
     search = django_filters.CharFilter(method="filter_search")
     low_stock = django_filters.BooleanFilter(field_name="is_low_stock")

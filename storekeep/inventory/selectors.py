@@ -54,8 +54,9 @@ def stock_level_list(
 ) -> QuerySet[InventoryItem]:
     """Items of the tenant with ``available_qty``, ``threshold`` and ``is_low_stock`` annotated.
 
-    ``filters`` (StockLevelFilter): ``location_id``, ``variant_id``, ``category``
-    (id), ``search`` (SKU, barcode or product name), ``low_stock`` (bool).
+    ``filters`` (StockLevelFilter): ``location_id``, ``variant_id``,
+    ``variant_ids`` (list), ``category`` (id), ``search`` (SKU, barcode or
+    product name), ``low_stock`` (bool).
     ``location_ids`` (or ``filters["location_ids"]``) restricts to a member's
     locations. Threshold per SPEC §4 (``rules.threshold_expression``). Ordered
     by location, SKU.

@@ -13,6 +13,7 @@ from storekeep.core.views import TenantModelViewSet
 
 from .models import Location
 from .serializers import LocationSerializer
+from .services import location_keep_single_default
 
 
 class LocationFilter(django_filters.FilterSet):
@@ -46,19 +47,12 @@ class LocationViewSet(TenantModelViewSet):
     def perform_create(self, serializer):
         with transaction.atomic():
             location = serializer.save(tenant=self.tenant)
-            self._single_default(location)
+            location_keep_single_default(tenant=self.tenant, location=location)
 
     def perform_update(self, serializer):
         with transaction.atomic():
             location = serializer.save()
-            self._single_default(location)
+            location_keep_single_default(tenant=self.tenant, location=location)
 
     def perform_destroy(self, instance):
         destroy_or_conflict(instance)
-
-    def _single_default(self, location) -> None:
-        """At most one default location per tenant: setting one clears the others."""
-        if location.is_default:
-            Location.objects.filter(tenant=self.tenant, is_default=True).exclude(
-                pk=location.pk
-            ).update(is_default=False)

@@ -35,7 +35,7 @@ from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
 from .models import PurchaseOrder, Vendor, VendorVariant
-from .selectors import purchase_order_get, purchase_order_list
+from .selectors import purchase_order_get, purchase_order_list, purchase_orders_by_id
 from .services import (
     OrderLineInput,
     ReceiveLineInput,
@@ -403,10 +403,8 @@ class OrdersFromSuggestionsApi(TenantListView):
         result = purchase_orders_from_suggestions(
             tenant=self.tenant, filters=data, actor=request.user
         )
-        orders = list(
-            purchase_order_list(tenant=self.tenant)
-            .filter(pk__in=[o.pk for o in result["orders"]])
-            .order_by("pk")
+        orders = purchase_orders_by_id(
+            tenant=self.tenant, order_ids=[o.pk for o in result["orders"]]
         )
         return Response(
             FromSuggestionsOutputSerializer({"orders": orders, "skipped": result["skipped"]}).data,

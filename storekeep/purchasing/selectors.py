@@ -63,6 +63,12 @@ def purchase_order_get(*, tenant, order_id) -> PurchaseOrder:
     return get_object(_orders(tenant), order_id)
 
 
+def purchase_orders_by_id(*, tenant, order_ids) -> list[PurchaseOrder]:
+    """The tenant's orders among ``order_ids`` with vendor and lines, oldest first (one query
+    for the orders, one for the lines)."""
+    return list(_orders(tenant).filter(pk__in=list(order_ids)).order_by("pk"))
+
+
 def vendor_names(*, tenant, vendor_ids) -> dict[int, str]:
     """``{vendor id: name}`` of the tenant's vendors among ``vendor_ids`` (one query, none if empty)."""
     ids = {pk for pk in vendor_ids if pk}

@@ -55,3 +55,14 @@ def test_filters_blank_and_unknown_are_ignored_bad_values_are_400(tenant):
     assert set(exc.value.details) == {"status"}
     with pytest.raises(ValidationFailed):
         transfer_list(tenant=tenant, filters={"from_location_id": "abc"})
+
+
+@pytest.mark.django_db
+def test_id_list_filter_empty_list_matches_nothing(tenant, store, stock, variant):
+    from storekeep.inventory.selectors import stock_level_list
+
+    stock(variant, store, D("1"))
+    assert stock_level_list(tenant=tenant, filters={"variant_ids": []}).count() == 0
+    assert stock_level_list(tenant=tenant, filters={"variant_ids": [variant.pk]}).count() == 1
+    assert stock_level_list(tenant=tenant, filters={"variant_ids": f"{variant.pk}"}).count() == 1
+    assert stock_level_list(tenant=tenant, filters={}).count() == 1

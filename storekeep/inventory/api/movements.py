@@ -62,8 +62,9 @@ class MovementView(TenantAPIView):
         """201 ``{ledger: rows written, items: stock levels after}`` (+ ETag for a single item)."""
         ledger = ledger_rows_written(tenant=self.tenant, rows=rows)
         items = list(
-            stock_level_list(tenant=self.tenant, filters={"location_id": location_id}).filter(
-                variant_id__in=variant_ids
+            stock_level_list(
+                tenant=self.tenant,
+                filters={"location_id": location_id, "variant_ids": list(variant_ids)},
             )
         )
         body = MovementResultSerializer({"ledger": ledger, "items": items}).data
