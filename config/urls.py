@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from storekeep.purchasing.urls import inventory_urlpatterns as inventory_purchasing_urls
 from storekeep.reports.urls import inventory_urlpatterns as inventory_report_urls
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("storekeep.catalog.urls")),
     path("api/v1/inventory/", include("storekeep.inventory.urls")),
     path("api/v1/inventory/", include(inventory_report_urls)),
+    path("api/v1/inventory/", include(inventory_purchasing_urls)),
     path("api/v1/purchasing/", include("storekeep.purchasing.urls")),
     path("api/v1/pos/", include("storekeep.pos.urls")),
     path("api/v1/reports/", include("storekeep.reports.urls")),

@@ -16,7 +16,6 @@ from .api.overview import StockSummaryApi
 from .api.reorder import (
     LowStockAlertAcknowledgeApi,
     LowStockAlertListApi,
-    ReorderSuggestionListApi,
 )
 from .api.stock import StockDetailView, StockListView
 from .api.transfers import (
@@ -74,11 +73,6 @@ urlpatterns = [
         name="inventory-counts-cancel",
     ),
     re_path(r"^counts/(?P<pk>[^/]+?)/?$", CountDetailApi.as_view(), name="inventory-counts-detail"),
-    re_path(
-        r"^reorder_suggestions/?$",
-        ReorderSuggestionListApi.as_view(),
-        name="inventory-reorder-suggestions",
-    ),
     re_path(
         r"^low-stock-alerts/?$", LowStockAlertListApi.as_view(), name="inventory-low-stock-alerts"
     ),

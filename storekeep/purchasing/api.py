@@ -30,12 +30,17 @@ from storekeep.inventory.api._shared import (
     errors,
     parse_query,
 )
-from storekeep.inventory.services.reorder import purchase_orders_from_suggestions
 from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
 from .models import PurchaseOrder, Vendor, VendorVariant
-from .selectors import purchase_order_get, purchase_order_list, purchase_orders_by_id
+from .selectors import (
+    purchase_order_get,
+    purchase_order_list,
+    purchase_orders_by_id,
+    reorder_suggestion_list,
+    vendor_names,
+)
 from .services import (
     OrderLineInput,
     ReceiveLineInput,
@@ -44,6 +49,7 @@ from .services import (
     purchase_order_receive,
     purchase_order_submit,
     purchase_order_update,
+    purchase_orders_from_suggestions,
 )
 
 
@@ -409,4 +415,85 @@ class OrdersFromSuggestionsApi(TenantListView):
         return Response(
             FromSuggestionsOutputSerializer({"orders": orders, "skipped": result["skipped"]}).data,
             status=status.HTTP_201_CREATED,
+        )
+
+
+# --- reorder suggestions (served under /api/v1/inventory/) ------------------------------
+
+
+class ReorderQuerySerializer(serializers.Serializer):
+    location_id = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.IntegerField(required=False, min_value=1, help_text="category id")
+    vendor_id = serializers.IntegerField(required=False, min_value=1)
+    search = serializers.CharField(required=False, max_length=100)
+
+
+class ReorderSuggestionSerializer(serializers.Serializer):
+    location_id = serializers.IntegerField()
+    location_code = serializers.CharField()
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    on_hand = serializers.DecimalField(**QTY)
+    reserved = serializers.DecimalField(**QTY)
+    available = serializers.DecimalField(**QTY)
+    threshold = serializers.DecimalField(**QTY)
+    is_low_stock = serializers.BooleanField()
+    reorder_qty = serializers.DecimalField(**QTY, allow_null=True)
+    open_po_qty = serializers.DecimalField(**QTY)
+    suggested_qty = serializers.DecimalField(**QTY)
+    vendor_id = serializers.IntegerField(allow_null=True)
+    vendor_name = serializers.CharField(allow_null=True)
+    unit_cost = serializers.DecimalField(**COST, allow_null=True)
+
+
+def suggestion_rows(tenant, items) -> list[dict]:
+    """Serialize a page of suggestion items (one extra query for vendor names)."""
+    vendors = vendor_names(tenant=tenant, vendor_ids=[i.vendor_id_eff for i in items])
+    rows = []
+    for item in items:
+        rows.append(
+            {
+                "location_id": item.location_id,
+                "location_code": item.location.code,
+                "variant_id": item.variant_id,
+                "sku": item.variant.sku,
+                "name": item.variant.display_name,
+                "on_hand": item.on_hand,
+                "reserved": item.reserved,
+                "available": item.available_qty,
+                "threshold": item.threshold,
+                "is_low_stock": item.is_low_stock,
+                "reorder_qty": item.reorder_qty_eff,
+                "open_po_qty": item.open_po_qty,
+                "suggested_qty": item.suggested_qty,
+                "vendor_id": item.vendor_id_eff,
+                "vendor_name": vendors.get(item.vendor_id_eff),
+                "unit_cost": item.vendor_unit_cost
+                if item.vendor_unit_cost is not None
+                else item.variant.cost,
+            }
+        )
+    return ReorderSuggestionSerializer(rows, many=True).data
+
+
+class ReorderSuggestionListApi(TenantListView):
+    csv_columns = list(ReorderSuggestionSerializer().fields)
+
+    @extend_schema(
+        operation_id="inventory_reorder_suggestions",
+        tags=["inventory"],
+        parameters=[ReorderQuerySerializer, FORMAT_PARAM],
+        responses={200: ReorderSuggestionSerializer(many=True), **READ_ERRORS},
+        summary="Items at or under their threshold with the quantity to order, net of open POs",
+    )
+    def get(self, request):
+        query = parse_query(ReorderQuerySerializer, request)
+        scope = self.location_scope(query.pop("location_id", None))
+        queryset = reorder_suggestion_list(tenant=self.tenant, filters=query, location_ids=scope)
+        return list_response(
+            self,
+            queryset,
+            lambda items: suggestion_rows(self.tenant, items),
+            filename="reorder_suggestions.csv",
         )

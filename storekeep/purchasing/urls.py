@@ -9,6 +9,7 @@ from .api import (
     OrderReceiveApi,
     OrdersFromSuggestionsApi,
     OrderSubmitApi,
+    ReorderSuggestionListApi,
     VendorVariantViewSet,
     VendorViewSet,
 )
@@ -56,5 +57,14 @@ urlpatterns = [
         r"^vendor_variants/(?P<pk>[^/]+?)/?$",
         VendorVariantViewSet.as_view(DETAIL),
         name="purchasing-vendor-variants-detail",
+    ),
+]
+
+#: Mounted under ``/api/v1/inventory/`` by ``config/urls.py`` (suggestions read vendors and orders).
+inventory_urlpatterns = [
+    re_path(
+        r"^reorder_suggestions/?$",
+        ReorderSuggestionListApi.as_view(),
+        name="inventory-reorder-suggestions",
     ),
 ]

@@ -39,12 +39,12 @@ from decimal import Decimal
 from storekeep.catalog.models import Variant
 from storekeep.core.errors import Unprocessable
 from storekeep.inventory.models import InventoryItem
-from storekeep.inventory.services.reorder import purchase_orders_from_suggestions
 from storekeep.purchasing.models import PurchaseOrder, Vendor, VendorVariant
 from storekeep.purchasing.services import (
     ReceiveLineInput,
     purchase_order_receive,
     purchase_order_submit,
+    purchase_orders_from_suggestions,
 )
 
 from .classify import InvoiceKind, LineKind
