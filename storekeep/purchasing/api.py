@@ -482,7 +482,6 @@ class ReorderSuggestionListApi(TenantListView):
 
     @extend_schema(
         operation_id="inventory_reorder_suggestions",
-        tags=["inventory"],
         parameters=[ReorderQuerySerializer, FORMAT_PARAM],
         responses={200: ReorderSuggestionSerializer(many=True), **READ_ERRORS},
         summary="Items at or under their threshold with the quantity to order, net of open POs",
