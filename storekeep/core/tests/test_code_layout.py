@@ -90,7 +90,6 @@ def test_tenants_and_catalog_import_nothing_from_inventory():
     assert _violations(importer={"tenants", "catalog"}, imported={"inventory"}) == []
 
 
-@pytest.mark.xfail(strict=True, reason="reorder suggestions still read purchasing rows")
 def test_inventory_and_purchasing_have_no_cycle():
     assert _violations(importer={"inventory"}, imported={"purchasing"}) == []
 
