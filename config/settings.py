@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "template_partials",
+    "axes",
     "storekeep.core",
     "storekeep.tenants",
     "storekeep.accounts",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +150,25 @@ STOREKEEP_REQUIRE_SERVICES = env_bool("STOREKEEP_REQUIRE_SERVICES", False)
 STOREKEEP_TOKEN_TTL = timedelta(hours=int(os.environ.get("STOREKEEP_TOKEN_TTL_HOURS", "12")))
 # Deadlock / serialization retries before 409 concurrent_update (SPEC §3.4).
 STOREKEEP_TX_RETRIES = int(os.environ.get("STOREKEEP_TX_RETRIES", "5"))
+
+# --- Sign-in throttling (django-axes; storekeep.accounts.throttle) ----------------
+# Failed sign-ins per username and per client address; after the limit, 429 with
+# Retry-After until the cool-off has passed since the last failure.
+AUTHENTICATION_BACKENDS = [
+    "storekeep.accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("STOREKEEP_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("STOREKEEP_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("STOREKEEP_LOGIN_COOLOFF_SECONDS", "900")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "storekeep.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "storekeep.accounts.throttle.lockout_response"
+# Number of reverse proxies in front of the app that append to X-Forwarded-For.
+STOREKEEP_TRUSTED_PROXIES = int(os.environ.get("STOREKEEP_TRUSTED_PROXIES", "0"))
 
 # --- i18n / static ----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

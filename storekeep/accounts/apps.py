@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the OpenAPI security schemes)
+        from . import schema, signals  # noqa: F401  (OpenAPI security schemes; token revocation)

@@ -1,7 +1,6 @@
 """``/api/v1/auth/token`` (issue, revoke) and ``/api/v1/auth/me`` (SPEC §10)."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -10,11 +9,12 @@ from rest_framework.views import APIView
 
 from storekeep.core.errors import ErrorCode, NotAuthenticated, ValidationFailed
 from storekeep.core.permissions import IsTenantMember
-from storekeep.core.serializers import error_responses
+from storekeep.core.serializers import RETRY_AFTER_HEADER, error_responses
 from storekeep.tenants.models import Membership, Role
 
 from .models import ApiToken
 from .serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
+from .throttle import check_credentials
 
 
 def _invalid_credentials() -> NotAuthenticated:
@@ -76,15 +76,16 @@ class TokenView(APIView):
         summary="Log in: issue a bearer token",
         auth=[],
         request=TokenRequestSerializer,
-        responses={201: TokenResponseSerializer, **error_responses(400, 401)},
+        parameters=[RETRY_AFTER_HEADER],
+        responses={201: TokenResponseSerializer, **error_responses(400, 401, 429)},
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = authenticate(request._request, username=data["username"], password=data["password"])
-        if user is None or not user.is_active:
-            raise _invalid_credentials()
+        user = check_credentials(
+            request=request, username=data["username"], password=data["password"]
+        )
         membership = choose_membership(
             user=user, tenant_slug=(data.get("tenant") or "").strip() or None
         )
@@ -97,7 +98,9 @@ class TokenView(APIView):
             "role": membership.role,
             "user": {"id": user.pk, "username": user.get_username()},
         }
-        return Response(TokenResponseSerializer(body).data, status=201)
+        return Response(
+            TokenResponseSerializer(body).data, status=201, headers={"Cache-Control": "no-store"}
+        )
 
     @extend_schema(
         summary="Log out: revoke the presented token",

@@ -19,6 +19,10 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     THROTTLED = "throttled"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    STATEMENT_TIMEOUT = "statement_timeout"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    SERVER_ERROR = "server_error"
     CONFLICT = "conflict"
     INSUFFICIENT_STOCK = "insufficient_stock"
     VERSION_CONFLICT = "version_conflict"
@@ -32,7 +36,10 @@ class ErrorCode(StrEnum):
 
 
 class DomainError(Exception):
-    """Base of every error a service raises; rendered as-is by the API."""
+    """Base of every error a service raises; rendered as-is by the API.
+
+    ``headers`` (a property, empty by default) are HTTP headers the response carries.
+    """
 
     status_code: int = 400
     default_code: str = ErrorCode.VALIDATION_ERROR
@@ -52,6 +59,10 @@ class DomainError(Exception):
         if status_code is not None:
             self.status_code = status_code
         super().__init__(self.message)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "details": self.details}
@@ -118,3 +129,38 @@ class Unprocessable(DomainError):
     status_code = 422
     default_code = ErrorCode.UNPROCESSABLE
     default_message = "The request is well-formed but cannot be processed."
+
+
+class Throttled(DomainError):
+    """Too many failed sign-ins for this username or client address (HTTP 429).
+
+    ``details["retry_after"]`` (seconds) is also sent as the ``Retry-After`` header.
+    """
+
+    status_code = 429
+    default_code = ErrorCode.TOO_MANY_ATTEMPTS
+    default_message = "Too many failed sign-in attempts; try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **kwargs):
+        details = {"retry_after": int(retry_after), **(kwargs.pop("details", None) or {})}
+        super().__init__(message, details=details, **kwargs)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details["retry_after"])}
+
+
+class ServiceUnavailable(DomainError):
+    """The database gave up on a statement (``statement_timeout``): HTTP 503 with ``Retry-After``."""
+
+    status_code = 503
+    default_code = ErrorCode.STATEMENT_TIMEOUT
+    default_message = "The database took too long to answer; try again shortly."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1, **kwargs):
+        details = {"retry_after": int(retry_after), **(kwargs.pop("details", None) or {})}
+        super().__init__(message, details=details, **kwargs)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details["retry_after"])}

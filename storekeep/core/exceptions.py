@@ -50,7 +50,9 @@ def _first_message(detail) -> str:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
-        return error_response(exc.status_code, exc.code, exc.message, exc.details)
+        return error_response(
+            exc.status_code, exc.code, exc.message, exc.details, exc.headers or None
+        )
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 
 from .errors import Conflict, ErrorCode
@@ -29,8 +35,19 @@ _ERROR_DESCRIPTIONS = {
     404: "No such object in this tenant (`not_found`).",
     409: "Conflict (`conflict`, `duplicate`, `insufficient_stock`, `version_conflict`, `concurrent_update`).",
     415: "Unsupported content type (`unsupported_media_type`).",
+    413: "The request body is larger than the limit (`payload_too_large`).",
     422: "Semantically invalid (`idempotency_key_reused`, `unprocessable`).",
+    429: "Too many failed sign-ins (`too_many_attempts`); retry after `Retry-After` seconds.",
+    503: "The database took too long (`statement_timeout`); retry after `Retry-After` seconds.",
 }
+
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=[429, 503],
+    description="Seconds to wait before retrying.",
+)
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:

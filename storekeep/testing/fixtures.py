@@ -36,6 +36,19 @@ def _fast_password_hasher():
 
 
 @pytest.fixture(autouse=True)
+def _reset_login_throttle(request):
+    """Every test starts with no failed sign-ins counted (django-axes' counters)."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "_django_db_helper")
+    )
+    if uses_db and settings.AXES_ENABLED:
+        from axes.utils import reset
+
+        request.getfixturevalue("_django_db_helper")
+        reset()
+
+
+@pytest.fixture(autouse=True)
 def _postgres_marker(request):
     if request.node.get_closest_marker("postgres") is None or settings.IS_POSTGRES:
         return
