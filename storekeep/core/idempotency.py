@@ -4,6 +4,14 @@ The key is recorded in the same transaction as the business operation: a
 concurrent request with the same key blocks on the unique index until the first
 commits, then replays the stored response. A failed operation rolls back its
 record, so a retry runs it again.
+
+A record belongs to its caller (membership and kind of credentials): another
+caller presenting the same key gets 422 and nothing is replayed. DRF checks the
+view's authentication and role permissions before the handler (and so before any
+replay) runs. No secret is stored: top-level response fields named in
+``SECRET_FIELD_NAMES`` are blanked in the record, and a replay asks the view's
+``reissue_secrets(request, body, *args, **kwargs) -> body`` for a new secret for
+the same object (which revokes the earlier one and re-checks the caller's rights).
 """
 
 import functools
@@ -20,6 +28,21 @@ from .models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
+SECRET_FIELD_NAMES = frozenset({"token", "secret", "signing_secret", "webhook_secret", "api_key"})
+
+
+def credential_kind(auth) -> str:
+    """The kind of credentials behind ``request.auth`` (``ApiToken``, ``RegisterAuth``…)."""
+    return type(auth).__name__[:32]
+
+
+def _redact(body) -> tuple[object, list[str]]:
+    if not isinstance(body, dict):
+        return body, []
+    names = sorted(name for name in SECRET_FIELD_NAMES if body.get(name) is not None)
+    if not names:
+        return body, []
+    return {k: (None if k in names else v) for k, v in body.items()}, names
 
 
 def _fingerprint(request) -> str:
@@ -30,7 +53,13 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+def _replay(view, request, args, kwargs, record, fingerprint, caller) -> Response:
+    if (record.membership_id, record.credential) != caller:
+        # Checked first: another caller learns nothing about the stored request.
+        raise Unprocessable(
+            "This Idempotency-Key was already used by another caller; use a new key.",
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        )
     if record.fingerprint != fingerprint:
         raise Unprocessable(
             "This Idempotency-Key was used with a different request.",
@@ -41,9 +70,15 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
             "A request with this Idempotency-Key is still in progress.",
             code=ErrorCode.IDEMPOTENCY_IN_PROGRESS,
         )
-    response = Response(record.response_body, status=record.response_status)
-    response["Idempotent-Replayed"] = "true"
-    return response
+    body = record.response_body
+    headers = {"Idempotent-Replayed": "true"}
+    if record.secret_fields:
+        reissue = getattr(view, "reissue_secrets", None)
+        if reissue is None:
+            raise Conflict("This response carried a secret that cannot be shown again.")
+        body = run_atomic(lambda: reissue(request, dict(body), *args, **kwargs))
+        headers["Cache-Control"] = "no-store"
+    return Response(body, status=record.response_status, headers=headers)
 
 
 def idempotent(handler):
@@ -52,8 +87,9 @@ def idempotent(handler):
     Requires ``request.auth.membership`` (the tenant comes from the credentials).
     The handler runs inside the transaction that stores the key, so services it
     calls join that transaction (their retries are done here, around the whole).
-    Errors: 422 ``idempotency_key_reused`` (same key, different body);
-    400 ``validation_error`` (key longer than 255 characters).
+    Errors: 422 ``idempotency_key_reused`` (same key from another caller, or with a
+    different body); 409 ``idempotency_in_progress``; 400 ``validation_error`` (key
+    longer than 255 characters).
     """
 
     @functools.wraps(handler)
@@ -66,12 +102,17 @@ def idempotent(handler):
                 "Idempotency-Key is too long (255 characters at most).",
                 details={"Idempotency-Key": ["Too long."]},
             )
-        tenant_id = request.auth.membership.tenant_id
+        membership = request.auth.membership
+        tenant_id = membership.tenant_id
+        caller = (membership.pk, credential_kind(request.auth))
         fingerprint = _fingerprint(request)
+
+        def replay(record):
+            return _replay(self, request, args, kwargs, record, fingerprint, caller)
 
         existing = IdempotencyRecord.objects.filter(tenant_id=tenant_id, key=key).first()
         if existing is not None:
-            return _replay(existing, fingerprint)
+            return replay(existing)
 
         # Inside a caller's transaction (tests, batch jobs) a savepoint keeps a failed
         # request from leaving its key or half its work behind; at top level the
@@ -81,7 +122,11 @@ def idempotent(handler):
         def attempt():
             with transaction.atomic(savepoint=nested):
                 record = IdempotencyRecord.objects.create(
-                    tenant_id=tenant_id, key=key, fingerprint=fingerprint
+                    tenant_id=tenant_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    membership_id=caller[0],
+                    credential=caller[1],
                 )
                 response = handler(self, request, *args, **kwargs)
                 if response.status_code >= 400:
@@ -89,9 +134,13 @@ def idempotent(handler):
                     transaction.set_rollback(True)
                     return response
                 body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+                body, secrets = _redact(body)
+                if secrets:
+                    response["Cache-Control"] = "no-store"
                 record.response_status = response.status_code
                 record.response_body = body
-                record.save(update_fields=["response_status", "response_body"])
+                record.secret_fields = secrets
+                record.save(update_fields=["response_status", "response_body", "secret_fields"])
                 return response
 
         try:
@@ -100,6 +149,6 @@ def idempotent(handler):
             record = IdempotencyRecord.objects.filter(tenant_id=tenant_id, key=key).first()
             if record is None:
                 raise
-            return _replay(record, fingerprint)
+            return replay(record)
 
     return wrapper

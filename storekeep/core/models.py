@@ -30,11 +30,21 @@ class TenantScopedModel(TimeStampedModel):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a POST with an ``Idempotency-Key`` (SPEC §3.8)."""
+    """The first response to a POST with an ``Idempotency-Key`` (SPEC §3.8, §10).
+
+    A record belongs to the caller that made it: ``membership`` and ``credential``
+    (the kind of credentials, ``ApiToken`` or ``RegisterAuth``). ``response_body``
+    never holds a secret: ``secret_fields`` names the fields blanked before storing.
+    """
 
     tenant = models.ForeignKey(
         "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    membership = models.ForeignKey(
+        "tenants.Membership", null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    credential = models.CharField(max_length=32, blank=True, default="")
+    secret_fields = models.JSONField(default=list, blank=True)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)

@@ -284,7 +284,18 @@ class RegisterSessionOpenApi(TenantAPIView):
             "opening_float": session.opening_float,
             "opened_at": session.opened_at,
         }
-        return Response(s.SessionOpenOutput(body).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.SessionOpenOutput(body).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    def reissue_secrets(self, request, body, pk):
+        """A replayed open answers a new token for the same session (the first is revoked)."""
+        _, token = services.register_session_token_reissue(
+            membership=self.membership, session_id=body["session_id"]
+        )
+        return {**body, "token": token}
 
 
 @extend_schema(tags=["pos"])

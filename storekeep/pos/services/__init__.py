@@ -5,7 +5,11 @@ from .pricing import CartLine, PricedCart, price_cart
 from .registers import register_create, register_store, register_update
 from .returns import ReturnLineInput, return_create, return_finalize, return_process
 from .sales import checkout_source, sale_record_by_sku, sale_void
-from .sessions import register_session_close, register_session_open
+from .sessions import (
+    register_session_close,
+    register_session_open,
+    register_session_token_reissue,
+)
 
 __all__ = [
     "CartInput",
@@ -22,6 +26,7 @@ __all__ = [
     "register_create",
     "register_session_close",
     "register_session_open",
+    "register_session_token_reissue",
     "register_store",
     "register_update",
     "return_create",

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from storekeep.accounts.models import hash_token
 from storekeep.core.db import lock_row, lock_rows, run_atomic
-from storekeep.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
+from storekeep.core.errors import (
+    Conflict,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from storekeep.core.numbers import money
 from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
@@ -85,6 +91,39 @@ def register_session_open(
             ) from None
 
     return run_atomic(create, savepoint=True), raw
+
+
+def register_session_token_reissue(*, membership, session_id: int) -> tuple[RegisterSession, str]:
+    """A new raw token for the session ``membership`` opened; the earlier token stops working.
+
+    Used when a session-open request is replayed (its first token is never stored,
+    SPEC §10). The caller must still be allowed to open a session there: errors
+    403 ``permission_denied`` (another cashier's session, role below CASHIER, not
+    assigned to the store), 404 ``not_found`` (no such session in the tenant).
+    """
+    tenant_id = membership.tenant_id
+    raw = f"{TOKEN_PREFIX}_{tenant_id}_{secrets.token_urlsafe(32)}"
+
+    def rotate():
+        session = lock_row(
+            RegisterSession.objects.select_related("register").filter(
+                tenant_id=tenant_id, pk=session_id
+            )
+        )
+        if session is None:
+            raise NotFound("No such register session.")
+        if session.opened_by_id != membership.user_id or not membership.has_role(Role.CASHIER):
+            raise PermissionDenied("This register session was opened by someone else.")
+        if not membership.can_access_location(session.register.location_id):
+            raise PermissionDenied(
+                "You are not assigned to this store.",
+                details={"location_id": session.register.location_id},
+            )
+        session.token_hash = hash_token(raw)
+        session.save(update_fields=["token_hash"])
+        return session
+
+    return run_atomic(rotate, savepoint=True), raw
 
 
 def register_session_close(
