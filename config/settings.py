@@ -114,6 +114,22 @@ else:
 if os.environ.get("STOREKEEP_TEST_DB_NAME"):
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["STOREKEEP_TEST_DB_NAME"]
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# PostgreSQL gives up waiting for a row lock after STOREKEEP_LOCK_TIMEOUT_MS (the
+# transaction is retried, then 409 concurrent_update) and on any statement after
+# STOREKEEP_STATEMENT_TIMEOUT_MS (503 statement_timeout), so one stuck transaction
+# cannot stall every worker. Set on the connection (no query per request) for web
+# requests and Celery tasks; `manage.py` commands other than runserver run with
+# STOREKEEP_DB_TIMEOUTS=0 (migrations, imports, maintenance are not cut short).
+STOREKEEP_DB_TIMEOUTS = env_bool("STOREKEEP_DB_TIMEOUTS", True)
+STOREKEEP_LOCK_TIMEOUT_MS = int(os.environ.get("STOREKEEP_LOCK_TIMEOUT_MS", "5000"))
+STOREKEEP_STATEMENT_TIMEOUT_MS = int(os.environ.get("STOREKEEP_STATEMENT_TIMEOUT_MS", "30000"))
+# Retry-After (seconds) of a 503 statement_timeout.
+STOREKEEP_RETRY_AFTER_SECONDS = int(os.environ.get("STOREKEEP_RETRY_AFTER_SECONDS", "5"))
+if IS_POSTGRES and STOREKEEP_DB_TIMEOUTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={STOREKEEP_LOCK_TIMEOUT_MS} "
+        f"-c statement_timeout={STOREKEEP_STATEMENT_TIMEOUT_MS}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

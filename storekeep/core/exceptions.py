@@ -2,16 +2,17 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from .errors import DomainError, ErrorCode
+from .errors import ConcurrentUpdate, DomainError, ErrorCode, ServiceUnavailable
 
 logger = logging.getLogger("storekeep.api")
 
@@ -47,6 +48,16 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def _db_timeout(exc: OperationalError) -> DomainError | None:
+    """PostgreSQL's lock timeout → 409 ``concurrent_update``; statement timeout → 503."""
+    sqlstate = getattr(exc.__cause__ or exc, "sqlstate", None)
+    if sqlstate == "55P03":  # lock_not_available (lock_timeout, NOWAIT)
+        return ConcurrentUpdate(details={"reason": "lock_timeout"})
+    if sqlstate == "57014":  # query_canceled (statement_timeout)
+        return ServiceUnavailable(retry_after=settings.STOREKEEP_RETRY_AFTER_SECONDS)
+    return None
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
@@ -63,6 +74,11 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         return error_response(400, ErrorCode.VALIDATION_ERROR, _first_message(details), details)
+    elif isinstance(exc, OperationalError) and (timeout := _db_timeout(exc)) is not None:
+        set_rollback()
+        return error_response(
+            timeout.status_code, timeout.code, timeout.message, timeout.details, timeout.headers
+        )
     elif isinstance(exc, DataError):
         set_rollback()
         return error_response(400, ErrorCode.VALIDATION_ERROR, "A value is out of range.", {})
