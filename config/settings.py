@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "storekeep.core.middleware.RequestIdMiddleware",
+    "storekeep.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Largest request body read (bytes); larger ones answer 413 payload_too_large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("STOREKEEP_MAX_BODY_BYTES", str(2_621_440)))
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -216,6 +220,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "storekeep.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "storekeep.core.metadata.Metadata",
     "EXCEPTION_HANDLER": "storekeep.core.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -261,5 +271,6 @@ LOGGING = {
             "handlers": ["console"],
             "level": os.environ.get("STOREKEEP_LOG_LEVEL", "INFO"),
         },
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

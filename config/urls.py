@@ -39,13 +39,5 @@ def api_aware_404(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
-def api_aware_500(request):
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"code": "server_error", "message": "Internal error.", "details": {}}, status=500
-        )
-    return defaults.server_error(request)
-
-
 handler404 = api_aware_404
-handler500 = api_aware_500
+handler500 = "storekeep.core.middleware.server_error"
