@@ -1,1 +1,5 @@
-pytest_plugins = ["storekeep.testing.fixtures", "storekeep.testing.browser"]
+pytest_plugins = [
+    "storekeep.testing.fixtures",
+    "storekeep.testing.browser",
+    "storekeep.testing.backoffice",
+]

@@ -22,6 +22,11 @@ urlpatterns = [
     path("api/v1/purchasing/", include("storekeep.purchasing.urls")),
     path("api/v1/pos/", include("storekeep.pos.urls")),
     path("api/v1/reports/", include("storekeep.reports.urls")),
+    # The back office (SPEC §11)
+    path("", include("storekeep.inventory.web.urls")),
+    path("", include("storekeep.purchasing.web.urls")),
+    path("", include("storekeep.pos.web.urls")),
+    path("", include("storekeep.reports.web.urls")),
 ]
 
 

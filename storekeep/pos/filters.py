@@ -27,6 +27,7 @@ class SaleFilter(TenantFilterSet):
     location_id = IdFilter(field_name="location_id")
     register_id = IdFilter(field_name="register_session__register_id")
     session_id = IdFilter(field_name="register_session_id")
+    cashier_id = IdFilter(field_name="cashier_id")
     status = django_filters.ChoiceFilter(choices=Sale.Status.choices)
     source = django_filters.ChoiceFilter(choices=Sale.Source.choices)
     external_ref = django_filters.CharFilter(field_name="external_ref")
@@ -65,6 +66,7 @@ class ReturnFilter(TenantFilterSet):
     sale_id = IdFilter(field_name="sale_id")
     location_id = IdFilter(field_name="location_id")
     session_id = IdFilter(field_name="register_session_id")
+    cashier_id = IdFilter(field_name="cashier_id")
     status = django_filters.ChoiceFilter(choices=Return.Status.choices)
 
     class Meta:

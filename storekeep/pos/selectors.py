@@ -49,7 +49,7 @@ def register_list(*, tenant, filters: dict | None = None, location_ids=None) -> 
 def sale_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[Sale]:
     """Sales of the tenant, newest first (register session joined).
 
-    ``filters`` (SaleFilter): ``location_id``, ``register_id``, ``session_id``,
+    ``filters`` (SaleFilter): ``location_id``, ``register_id``, ``session_id``, ``cashier_id``,
     ``status``, ``source``, ``external_ref``, ``date_from``/``date_to``
     (tenant-local dates of completion, inclusive; from after to → 400
     ``validation_error``) and ``search`` (receipt number or external ref).
@@ -67,7 +67,8 @@ def sale_get(*, tenant, sale_id) -> Sale:
         .select_related("register_session")
         .prefetch_related(
             Prefetch(
-                "lines", queryset=SaleLine.objects.select_related("variant").order_by("line_no")
+                "lines",
+                queryset=SaleLine.objects.select_related("variant__product").order_by("line_no"),
             ),
             "payments",
         )
@@ -163,3 +164,14 @@ def z_report(*, tenant, session: RegisterSession) -> dict:
         "counted_cash": session.counted_cash,
         "variance": session.variance,
     }
+
+
+def closed_session_list(*, tenant, location_ids=None) -> QuerySet[RegisterSession]:
+    """CLOSED register sessions (their Z reports: expected and counted cash, variance),
+    newest close first, register, store and closer joined; ``location_ids``: those stores."""
+    sessions = RegisterSession.objects.filter(
+        tenant=tenant, status=RegisterSession.Status.CLOSED
+    ).select_related("register__location", "closed_by")
+    if location_ids is not None:
+        sessions = sessions.filter(register__location_id__in=list(location_ids))
+    return sessions.order_by("-closed_at", "-id")

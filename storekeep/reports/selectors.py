@@ -24,7 +24,7 @@ from storekeep.inventory.models import (
 from storekeep.inventory.rules import ZERO, stock_value_expression
 from storekeep.inventory.selectors import stock_level_list
 from storekeep.locations.models import Location
-from storekeep.pos.models import Register, Return, Sale
+from storekeep.pos.models import Register, Return, Sale, SaleLine
 from storekeep.purchasing.models import PurchaseOrder
 
 from .filters import MovementFilter, ValuationFilter
@@ -338,3 +338,30 @@ def sales_summary(
     totals = _finish(totals)
     totals["currency"] = tenant.currency
     return out, totals
+
+
+# --- the owner's dashboard -----------------------------------------------------------------
+
+
+def top_product_list(
+    *, tenant, date_from=None, date_to=None, location_ids=None, limit: int = 10
+) -> list[dict]:
+    """Best-selling variants of COMPLETED sales in the tenant-local date range (SPEC §9, §11).
+
+    ``[{variant_id, variant__sku, variant__product__name, qty, revenue}]`` by
+    revenue (Σ line_total, tax and fees included as the customer paid), then
+    variant id; ``location_ids``: the stores to count (None = all). One query.
+    """
+    start, end = tenant.day_bounds(date_from, date_to)
+    lines = SaleLine.objects.filter(tenant=tenant, sale__status=Sale.Status.COMPLETED)
+    if start:
+        lines = lines.filter(sale__completed_at__gte=start)
+    if end:
+        lines = lines.filter(sale__completed_at__lt=end)
+    if location_ids is not None:
+        lines = lines.filter(sale__location_id__in=location_ids)
+    return list(
+        lines.values("variant_id", "variant__sku", "variant__product__name")
+        .annotate(qty=Sum("qty"), revenue=Sum("line_total"))
+        .order_by("-revenue", "variant_id")[:limit]
+    )

@@ -33,21 +33,12 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Till", "till", roles=TILL_ROLES, description="Sell, take payment, returns, Z report"),
-    NavItem(
-        "Dashboard", "dashboard", min_role=Role.MANAGER, description="Sales and stock at a glance"
-    ),
+    NavItem("Dashboard", "dashboard", description="Sales and stock at a glance"),
     NavItem("Stock", "stock", description="Stock levels, low-stock items, an item's history"),
-    NavItem(
-        "Transfers", "transfers", min_role=Role.MANAGER, description="Move stock between locations"
-    ),
-    NavItem("Counts", "counts", min_role=Role.MANAGER, description="Cycle counts and variances"),
-    NavItem(
-        "Purchasing",
-        "purchasing",
-        min_role=Role.MANAGER,
-        description="Purchase orders and receiving",
-    ),
-    NavItem("Reorder", "reorder", min_role=Role.MANAGER, description="What to order, as CSV"),
+    NavItem("Transfers", "transfers", description="Move stock between locations"),
+    NavItem("Counts", "counts", description="Cycle counts and variances"),
+    NavItem("Purchasing", "purchasing", description="Purchase orders and receiving"),
+    NavItem("Reorder", "reorder", description="What to order, as CSV"),
     NavItem("Sales", "sales", description="Sales and returns"),
     NavItem("Staff", "staff", min_role=Role.MANAGER, description="People, roles and stores"),
 ]
