@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from storekeep.core.db import atomic_with_retry, lock_rows
 from storekeep.core.errors import NotFound
+from storekeep.core.numbers import clean_qty
 
 from ..models import InventoryItem
 from ..rules import resolve_threshold
-from ._engine import clean_qty
 
 
 @atomic_with_retry
