@@ -195,13 +195,7 @@ def _long_functions(paths) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        "inventory/services",
-        pytest.param("pos/services", marks=pytest.mark.xfail(strict=True, reason="not split yet")),
-    ],
-)
+@pytest.mark.parametrize("package", ["inventory/services", "pos/services"])
 def test_service_functions_are_at_most_60_lines(package):
     """A function from ``def`` to its last line, docstring and nested functions included."""
     assert _long_functions((ROOT / package).rglob("*.py")) == []

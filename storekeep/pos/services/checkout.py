@@ -95,33 +95,7 @@ def _settle_tenders(
     ``require_payment`` the whole total is recorded as OTHER.
     """
     quantum = Decimal(1).scaleb(-exponent)
-    clean: list[tuple[str, Decimal]] = []
-    for index, tender in enumerate(tenders):
-        method = str(tender.method).upper()
-        amount = tender.amount
-        if method not in Payment.Method.values:
-            raise ValidationFailed(
-                "Unknown tender method.",
-                code=PosErrorCode.INVALID_TENDER,
-                details={
-                    "tender": index,
-                    "method": str(tender.method),
-                    "allowed": list(Payment.Method.values),
-                },
-            )
-        if (
-            not isinstance(amount, Decimal)
-            or not amount.is_finite()
-            or amount <= 0
-            or amount != amount.quantize(quantum)
-            or amount >= Decimal("1e10")
-        ):
-            raise ValidationFailed(
-                "A tender amount must be positive, in whole minor units.",
-                code=PosErrorCode.INVALID_TENDER,
-                details={"tender": index, "amount": str(amount)},
-            )
-        clean.append((method, amount))
+    clean = [_clean_tender(index, tender, quantum) for index, tender in enumerate(tenders)]
     if not clean:
         if require_payment and total > 0:
             raise ValidationFailed(
@@ -131,6 +105,51 @@ def _settle_tenders(
                 details={"total": str(total), "tendered": "0.00"},
             )
         return ([("OTHER", total, total)] if total > 0 else []), ZERO.quantize(quantum)
+    _check_cover(total, clean)
+    change = sum((a for _, a in clean), ZERO) - total
+    applied = []
+    remaining_change = change
+    for method, amount in reversed(clean):  # change comes out of the last cash tenders
+        take = ZERO
+        if method == Payment.Method.CASH and remaining_change > 0:
+            take = min(amount, remaining_change)
+            remaining_change -= take
+        applied.append((method, amount - take, amount))
+    applied.reverse()
+    return applied, change
+
+
+def _clean_tender(index: int, tender: Tender, quantum: Decimal) -> tuple[str, Decimal]:
+    """(method, amount) of a known method and a positive amount in whole minor units (400)."""
+    method = str(tender.method).upper()
+    amount = tender.amount
+    if method not in Payment.Method.values:
+        raise ValidationFailed(
+            "Unknown tender method.",
+            code=PosErrorCode.INVALID_TENDER,
+            details={
+                "tender": index,
+                "method": str(tender.method),
+                "allowed": list(Payment.Method.values),
+            },
+        )
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount <= 0
+        or amount != amount.quantize(quantum)
+        or amount >= Decimal("1e10")
+    ):
+        raise ValidationFailed(
+            "A tender amount must be positive, in whole minor units.",
+            code=PosErrorCode.INVALID_TENDER,
+            details={"tender": index, "amount": str(amount)},
+        )
+    return method, amount
+
+
+def _check_cover(total: Decimal, clean: list[tuple[str, Decimal]]) -> None:
+    """The tenders cover the total, and only cash exceeds it (422)."""
     tendered = sum((a for _, a in clean), ZERO)
     non_cash = sum((a for m, a in clean if m != Payment.Method.CASH), ZERO)
     if tendered < total:
@@ -147,17 +166,6 @@ def _settle_tenders(
             status_code=422,
             details={"total": str(total), "non_cash": str(non_cash)},
         )
-    change = tendered - total
-    applied = []
-    remaining_change = change
-    for method, amount in reversed(clean):  # change comes out of the last cash tenders
-        take = ZERO
-        if method == Payment.Method.CASH and remaining_change > 0:
-            take = min(amount, remaining_change)
-            remaining_change -= take
-        applied.append((method, amount - take, amount))
-    applied.reverse()
-    return applied, change
 
 
 def _next_register_number(*, tenant_id: int, register_id: int, count: int = 1) -> int:
@@ -331,30 +339,49 @@ def _persist(
         source=source,
         count=len(prepared),
     )
-    sales = []
-    for prep, receipt_number in zip(prepared, numbers, strict=True):
-        receipt = prep.priced.receipt
-        sales.append(
-            Sale(
-                tenant=tenant,
-                receipt_number=receipt_number,
-                register_session=register_session,
-                location=location,
-                cashier=actor,
-                status=Sale.Status.COMPLETED,
-                source=source,
-                external_ref=prep.cart.external_ref or "",
-                customer_ref=prep.cart.customer_ref or "",
-                subtotal=receipt.subtotal,
-                discount_total=receipt.discount_total,
-                tax_total=receipt.tax_total,
-                total=receipt.total,
-                change_due=prep.change_due,
-                order_discount_percent=prep.cart.order_discount_percent,
-                order_discount_amount=prep.cart.order_discount_amount,
-                completed_at=prep.when,
-            )
-        )
+    sales = [
+        _new_sale(tenant, prep, number, location, register_session, actor, source)
+        for prep, number in zip(prepared, numbers, strict=True)
+    ]
+    _insert_sales(sales, prepared)
+    rows_by_sale = _deduct_stock(tenant, sales, prepared, location, actor)
+    results = [
+        _sale_rows(tenant, sale, prep, rows_by_sale[doc])
+        for doc, (sale, prep) in enumerate(zip(sales, prepared, strict=True))
+    ]
+    insert_rows(SaleLine, [line for result in results for line in result.lines])
+    payments = [payment for result in results for payment in result.payments]
+    if payments:
+        Payment.objects.bulk_create(payments)
+    return results
+
+
+def _new_sale(tenant, prep: _Prepared, receipt_number, location, register_session, actor, source):
+    """The COMPLETED sale of a prepared cart (not saved)."""
+    receipt = prep.priced.receipt
+    return Sale(
+        tenant=tenant,
+        receipt_number=receipt_number,
+        register_session=register_session,
+        location=location,
+        cashier=actor,
+        status=Sale.Status.COMPLETED,
+        source=source,
+        external_ref=prep.cart.external_ref or "",
+        customer_ref=prep.cart.customer_ref or "",
+        subtotal=receipt.subtotal,
+        discount_total=receipt.discount_total,
+        tax_total=receipt.tax_total,
+        total=receipt.total,
+        change_due=prep.change_due,
+        order_discount_percent=prep.cart.order_discount_percent,
+        order_discount_amount=prep.cart.order_discount_amount,
+        completed_at=prep.when,
+    )
+
+
+def _insert_sales(sales: list[Sale], prepared: Sequence[_Prepared]) -> None:
+    """Insert the sales in one statement (409 ``duplicate`` for a used external_ref)."""
     try:
         insert_rows(Sale, sales)
     except IntegrityError:
@@ -365,6 +392,11 @@ def _persist(
                 "external_ref": [p.cart.external_ref for p in prepared if p.cart.external_ref]
             },
         ) from None
+
+
+def _deduct_stock(tenant, sales, prepared, location, actor) -> dict[int, list]:
+    """One engine operation for every sale (SALE rows under each sale's id and time);
+    returns the ledger rows by sale index. A single short cart names its short lines."""
     stock = [
         SaleStock(
             ref_id=str(sale.pk),
@@ -390,52 +422,46 @@ def _persist(
     rows_by_sale: dict[int, list] = defaultdict(list)
     for row in rows:
         rows_by_sale[row.document_index].append(row)
+    return rows_by_sale
 
-    results, all_lines, all_payments = [], [], []
-    for doc, (sale, prep) in enumerate(zip(sales, prepared, strict=True)):
-        variants = prep.priced.variants
-        sale_lines = [
-            _new_sale_line(
-                tenant=tenant,
-                sale=sale,
-                line_no=index + 1,
-                variant=variant,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                gross=line.gross,
-                discount=line.discount,
-                net=line.net,
-                tax_rate=line.tax_rate,
-                tax=line.tax,
-                fee=line.fee,
-                line_total=line.line_total,
-            )
-            for index, (line, variant) in enumerate(
-                zip(prep.priced.receipt.lines, variants, strict=True)
-            )
-        ]
-        costs = _unit_costs(rows_by_sale[doc], sale_lines)
-        for index, sale_line in enumerate(sale_lines):
-            sale_line.unit_cost = costs.get(index, variants[index].cost)
-        payments = [
-            Payment(tenant=tenant, sale=sale, method=method, amount=amount, tendered=tendered)
-            for method, amount, tendered in prep.settled
-        ]
-        all_lines += sale_lines
-        all_payments += payments
-        results.append(
-            CheckoutResult(
-                sale=sale,
-                lines=sale_lines,
-                payments=payments,
-                priced=prep.priced,
-                change_due=prep.change_due,
-            )
+
+def _sale_rows(tenant, sale: Sale, prep: _Prepared, stock_rows) -> CheckoutResult:
+    """The sale's lines (unit cost from its ledger rows) and payments, not saved."""
+    variants = prep.priced.variants
+    sale_lines = [
+        _new_sale_line(
+            tenant=tenant,
+            sale=sale,
+            line_no=index + 1,
+            variant=variant,
+            qty=line.qty,
+            unit_price=line.unit_price,
+            gross=line.gross,
+            discount=line.discount,
+            net=line.net,
+            tax_rate=line.tax_rate,
+            tax=line.tax,
+            fee=line.fee,
+            line_total=line.line_total,
         )
-    insert_rows(SaleLine, all_lines)
-    if all_payments:
-        Payment.objects.bulk_create(all_payments)
-    return results
+        for index, (line, variant) in enumerate(
+            zip(prep.priced.receipt.lines, variants, strict=True)
+        )
+    ]
+    costs = _unit_costs(stock_rows, sale_lines)
+    for index, sale_line in enumerate(sale_lines):
+        sale_line.unit_cost = costs.get(index, variants[index].cost)
+    payments = [
+        Payment(tenant=tenant, sale=sale, method=method, amount=amount, tendered=tendered)
+        for method, amount, tendered in prep.settled
+    ]
+    return CheckoutResult(
+        sale=sale,
+        lines=sale_lines,
+        payments=payments,
+        priced=prep.priced,
+        change_due=prep.change_due,
+    )
 
 
 def checkout(
@@ -491,17 +517,8 @@ def checkout(
     prep = _prepare(
         tenant=tenant, cart=cart, source=source, allow_price_override=allow_price_override
     )
-    return run_atomic(
-        lambda: _persist(
-            tenant=tenant,
-            prepared=[prep],
-            location=location,
-            register_session=register_session,
-            actor=actor,
-            source=source,
-        )[0],
-        savepoint=True,
-    )
+    place = {"location": location, "register_session": register_session, "source": source}
+    return _persist_in_savepoint(tenant=tenant, prepared=[prep], actor=actor, **place)[0]
 
 
 def checkout_batch(
@@ -535,33 +552,21 @@ def checkout_batch(
     prepared: list[tuple[int, _Prepared]] = []
     for index, cart in enumerate(carts):
         try:
-            prepared.append(
-                (
-                    index,
-                    _prepare(
-                        tenant=tenant,
-                        cart=cart,
-                        source=source,
-                        allow_price_override=allow_price_override,
-                    ),
-                )
+            prep = _prepare(
+                tenant=tenant, cart=cart, source=source, allow_price_override=allow_price_override
             )
         except DomainError as exc:
             results[index] = exc
+        else:
+            prepared.append((index, prep))
     if not prepared:
         return results
 
-    def persist(items):
-        return run_atomic(
-            lambda: _persist(
-                tenant=tenant,
-                prepared=[prep for _, prep in items],
-                location=location,
-                register_session=register_session,
-                actor=actor,
-                source=source,
-            ),
-            savepoint=True,
+    place = {"location": location, "register_session": register_session, "source": source}
+
+    def persist(items: list[tuple[int, _Prepared]]) -> list[CheckoutResult]:
+        return _persist_in_savepoint(
+            tenant=tenant, prepared=[prep for _, prep in items], actor=actor, **place
         )
 
     try:
@@ -570,12 +575,23 @@ def checkout_batch(
     except DomainError as batch_error:
         if len(prepared) == 1:
             results[prepared[0][0]] = batch_error
-            return results
-        for item in prepared:
-            try:
-                results[item[0]] = persist([item])[0]
-            except InsufficientStock as exc:
-                results[item[0]] = _short_lines(exc, item[1].cart.lines, item[1].priced.variants)
-            except DomainError as exc:
-                results[item[0]] = exc
+        else:
+            _cart_by_cart(prepared, persist, results)
     return results
+
+
+def _persist_in_savepoint(**arguments) -> list[CheckoutResult]:
+    """`_persist` in its own transaction, or in a savepoint of the caller's, so a refused
+    cart leaves nothing written and the caller's transaction usable."""
+    return run_atomic(lambda: _persist(**arguments), savepoint=True)
+
+
+def _cart_by_cart(prepared, persist, results) -> None:
+    """After a refused batch: write each cart alone, so each succeeds or fails on its own."""
+    for index, prep in prepared:
+        try:
+            results[index] = persist([(index, prep)])[0]
+        except InsufficientStock as exc:
+            results[index] = _short_lines(exc, prep.cart.lines, prep.priced.variants)
+        except DomainError as exc:
+            results[index] = exc

@@ -166,40 +166,11 @@ def price_cart(
     with its code (``invalid_discount``, ``invalid_quantity``, …); an empty cart
     is 400 ``empty_cart``.
     """
-    if not lines:
-        raise ValidationFailed("A cart needs at least one line.", code=PosErrorCode.EMPTY_CART)
-    for index, line in enumerate(lines):
-        check_line_qty(line.qty, index)
-        if line.unit_price is not None and (
-            not isinstance(line.unit_price, Decimal)
-            or not line.unit_price.is_finite()
-            or line.unit_price < 0
-            or line.unit_price > MAX_PRICE
-            or line.unit_price != line.unit_price.quantize(PRICE_STEP)
-        ):
-            raise ValidationFailed(
-                "unit_price must be a non-negative amount with at most 4 decimals.",
-                code=PosErrorCode.INVALID_PRICE,
-                details={"line": index, "unit_price": str(line.unit_price)},
-            )
+    _check_lines(lines)
     if variants is None:
         variants = resolve_variants(tenant, lines)
-    overrides = [
-        {
-            "line": i,
-            "variant_id": v.pk,
-            "catalog_price": str(v.price),
-            "unit_price": str(ln.unit_price),
-        }
-        for i, (ln, v) in enumerate(zip(lines, variants, strict=True))
-        if ln.unit_price is not None and ln.unit_price != v.price
-    ]
-    if overrides and not allow_price_override:
-        raise PermissionDenied(
-            "Selling at a price other than the catalog price needs a manager.",
-            code=PosErrorCode.PRICE_OVERRIDE_FORBIDDEN,
-            details={"lines": overrides},
-        )
+    if not allow_price_override:
+        _refuse_price_overrides(lines, variants)
     inputs = [
         ReceiptLineInput(
             unit_price=line.unit_price if line.unit_price is not None else variant.price,
@@ -225,6 +196,46 @@ def price_cart(
     except TypeError as exc:
         raise ValidationFailed(str(exc), code=PosErrorCode.INVALID_AMOUNT) from None
     return PricedCart(receipt=receipt, variants=tuple(variants))
+
+
+def _check_lines(lines: Sequence[CartLine]) -> None:
+    """At least one line (400 ``empty_cart``), each with a valid qty and unit price (400)."""
+    if not lines:
+        raise ValidationFailed("A cart needs at least one line.", code=PosErrorCode.EMPTY_CART)
+    for index, line in enumerate(lines):
+        check_line_qty(line.qty, index)
+        if line.unit_price is not None and (
+            not isinstance(line.unit_price, Decimal)
+            or not line.unit_price.is_finite()
+            or line.unit_price < 0
+            or line.unit_price > MAX_PRICE
+            or line.unit_price != line.unit_price.quantize(PRICE_STEP)
+        ):
+            raise ValidationFailed(
+                "unit_price must be a non-negative amount with at most 4 decimals.",
+                code=PosErrorCode.INVALID_PRICE,
+                details={"line": index, "unit_price": str(line.unit_price)},
+            )
+
+
+def _refuse_price_overrides(lines: Sequence[CartLine], variants: Sequence[Variant]) -> None:
+    """403 ``price_override_forbidden`` naming every line priced off the catalog."""
+    overrides = [
+        {
+            "line": i,
+            "variant_id": v.pk,
+            "catalog_price": str(v.price),
+            "unit_price": str(ln.unit_price),
+        }
+        for i, (ln, v) in enumerate(zip(lines, variants, strict=True))
+        if ln.unit_price is not None and ln.unit_price != v.price
+    ]
+    if overrides:
+        raise PermissionDenied(
+            "Selling at a price other than the catalog price needs a manager.",
+            code=PosErrorCode.PRICE_OVERRIDE_FORBIDDEN,
+            details={"lines": overrides},
+        )
 
 
 def currency_exponent(tenant) -> int:

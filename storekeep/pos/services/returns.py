@@ -204,69 +204,25 @@ def _draft_lines(
     rows: list[ReturnLine] = []
     for index, line in enumerate(lines):
         if sale is not None:
-            sale_line = None
-            if line.sale_line_id is not None:
-                sale_line = sale_lines.get(line.sale_line_id)
-            elif line.variant_id is not None:
-                sale_line = next(
-                    (
-                        sl
-                        for sl in sale_lines.values()
-                        if sl.variant_id == line.variant_id
-                        and sl.qty - sl.qty_returned - pending[sl.pk] >= line.qty
-                    ),
-                    None,
-                ) or next(
-                    (sl for sl in sale_lines.values() if sl.variant_id == line.variant_id), None
+            sale_line = _returned_sale_line(index, line, sale_lines, pending)
+            amounts = _refund_amounts(
+                _line_refund(
+                    tenant,
+                    sale_line,
+                    sale_line.qty_returned + pending[sale_line.pk],
+                    line.qty,
+                    exponent,
                 )
-            if sale_line is None:
-                raise NotFound(
-                    "This sale has no such line.",
-                    details={
-                        "line": index,
-                        "sale_line_id": line.sale_line_id,
-                        "variant_id": line.variant_id,
-                    },
-                )
-            if sale_line.qty_returned + pending[sale_line.pk] + line.qty > sale_line.qty:
-                raise _exceeds(sale_line, line.qty, index)
-            refund = _line_refund(
-                tenant,
-                sale_line,
-                sale_line.qty_returned + pending[sale_line.pk],
-                line.qty,
-                exponent,
             )
             pending[sale_line.pk] += line.qty
-            amounts = {
-                "gross": refund.gross,
-                "discount": refund.discount,
-                "net": refund.net,
-                "tax": refund.tax,
-                "fee": refund.fee,
-                "line_total": refund.line_total,
-            }
-            variant_id = sale_line.variant_id
-            unit_price = sale_line.unit_price
+            variant_id, unit_price = sale_line.variant_id, sale_line.unit_price
         else:
-            variant = variants.get(line.variant_id)
-            if variant is None:
-                raise NotFound(
-                    "Variant not found.",
-                    code=PosErrorCode.UNKNOWN_VARIANT,
-                    details={"line": index, "variant_id": line.variant_id},
-                )
-            if line.unit_price is None:
-                raise ValidationFailed(
-                    "A return without a receipt needs the unit_price refunded.",
-                    details={"line": index, "unit_price": ["Required."]},
-                )
+            sale_line = None
+            variant = _no_receipt_variant(index, line, variants)
             amounts = _no_receipt_amounts(
                 tenant=tenant, variant=variant, unit_price=line.unit_price, qty=line.qty
             )
-            sale_line = None
-            variant_id = variant.pk
-            unit_price = line.unit_price
+            variant_id, unit_price = variant.pk, line.unit_price
         rows.append(
             _new_return_line(
                 tenant=tenant,
@@ -284,6 +240,65 @@ def _draft_lines(
             )
         )
     return rows, pending
+
+
+def _returned_sale_line(index, line, sale_lines: dict[int, SaleLine], pending) -> SaleLine:
+    """The sale line a return line takes back: the one it names, else the first line of
+    its variant with enough left (else the first of its variant). 404 when none, 409
+    ``return_exceeds_sold`` when more than sold − returned (this return's lines included)."""
+    sale_line = None
+    if line.sale_line_id is not None:
+        sale_line = sale_lines.get(line.sale_line_id)
+    elif line.variant_id is not None:
+        sale_line = next(
+            (
+                sl
+                for sl in sale_lines.values()
+                if sl.variant_id == line.variant_id
+                and sl.qty - sl.qty_returned - pending[sl.pk] >= line.qty
+            ),
+            None,
+        ) or next((sl for sl in sale_lines.values() if sl.variant_id == line.variant_id), None)
+    if sale_line is None:
+        raise NotFound(
+            "This sale has no such line.",
+            details={
+                "line": index,
+                "sale_line_id": line.sale_line_id,
+                "variant_id": line.variant_id,
+            },
+        )
+    if sale_line.qty_returned + pending[sale_line.pk] + line.qty > sale_line.qty:
+        raise _exceeds(sale_line, line.qty, index)
+    return sale_line
+
+
+def _refund_amounts(refund) -> dict[str, Decimal]:
+    return {
+        "gross": refund.gross,
+        "discount": refund.discount,
+        "net": refund.net,
+        "tax": refund.tax,
+        "fee": refund.fee,
+        "line_total": refund.line_total,
+    }
+
+
+def _no_receipt_variant(index, line, variants: dict[int, Variant]) -> Variant:
+    """The variant of a line without receipt (404 ``unknown_variant``); it needs ``unit_price``."""
+    variant = variants.get(line.variant_id)
+    if variant is None:
+        raise NotFound(
+            "Variant not found.",
+            code=PosErrorCode.UNKNOWN_VARIANT,
+            details={"line": index, "variant_id": line.variant_id},
+        )
+    if line.unit_price is None:
+        raise ValidationFailed(
+            "A return without a receipt needs the unit_price refunded.",
+            details={"line": index, "unit_price": ["Required."]},
+        )
+    return variant
 
 
 def _no_receipt_variants(*, tenant, lines, sale) -> dict[int, Variant]:
@@ -419,18 +434,10 @@ def _write_return(
             manager_approved=manager_approved,
             lock=final,
         )
-        variants = _no_receipt_variants(tenant=tenant, lines=lines, sale=sale)
         where = _return_location(
             tenant=tenant, register_session=register_session, location=location, sale=sale
         )
-        rows, taken = _draft_lines(
-            tenant=tenant,
-            lines=lines,
-            sale=sale,
-            sale_lines=sale_lines,
-            variants=variants,
-            exponent=exponent,
-        )
+        rows, taken, variants = _return_rows(tenant, lines, sale, sale_lines, exponent)
         ret = _insert_return(
             rows=rows,
             external_ref=external_ref,
@@ -442,31 +449,46 @@ def _write_return(
             source=source,
             created_by=actor,
             refund_method=refund_method,
-            **(
-                {"status": Return.Status.FINALIZED, "finalized_at": now}
-                if final
-                else {"status": Return.Status.DRAFT}
-            ),
+            status=Return.Status.FINALIZED if final else Return.Status.DRAFT,
+            finalized_at=now if final else None,
         )
-        if not final:
-            return ret
-        returned = [sale_lines[pk] for pk in taken]
-        for sale_line in returned:
-            sale_line.qty_returned += taken[sale_line.pk]
-        update_rows(SaleLine, returned, ["qty_returned"])
-        known = variants or {sl.variant_id: sl.variant for sl in sale_lines.values()}
-        _restock(
-            tenant=tenant,
-            ret=ret,
-            rows=rows,
-            sale_lines=sale_lines,
-            actor=actor,
-            occurred_at=occurred_at,
-            variants=known,
-        )
+        if final:
+            _take_back(tenant, ret, rows, sale_lines, taken, variants, actor, occurred_at)
         return ret
 
     return run_atomic(write, savepoint=True)
+
+
+def _return_rows(tenant, lines, sale, sale_lines, exponent):
+    """(return lines with refunds, qty taken back per sale line, variants of no-receipt lines)."""
+    variants = _no_receipt_variants(tenant=tenant, lines=lines, sale=sale)
+    rows, taken = _draft_lines(
+        tenant=tenant,
+        lines=lines,
+        sale=sale,
+        sale_lines=sale_lines,
+        variants=variants,
+        exponent=exponent,
+    )
+    return rows, taken, variants
+
+
+def _take_back(tenant, ret, rows, sale_lines, taken, variants, actor, occurred_at) -> None:
+    """A return written FINALIZED: raise its sale lines' returned qty and restock its lines."""
+    returned = [sale_lines[pk] for pk in taken]
+    for sale_line in returned:
+        sale_line.qty_returned += taken[sale_line.pk]
+    update_rows(SaleLine, returned, ["qty_returned"])
+    known = variants or {sl.variant_id: sl.variant for sl in sale_lines.values()}
+    _restock(
+        tenant=tenant,
+        ret=ret,
+        rows=rows,
+        sale_lines=sale_lines,
+        actor=actor,
+        occurred_at=occurred_at,
+        variants=known,
+    )
 
 
 REFUND_FIELDS = (
@@ -505,20 +527,9 @@ def return_finalize(
     exponent = currency_exponent(tenant)
 
     def finalize() -> tuple[Return, bool]:
-        ret = lock_row(Return.objects.filter(tenant=tenant, pk=return_id))
-        if ret is None:
-            raise NotFound("Return not found.", details={"return_id": return_id})
+        ret = _lock_return(tenant, return_id)
         if ret.status == Return.Status.FINALIZED:
             return ret, False
-        if ret.sale_id is not None:
-            sale_status = lock_row(
-                Sale.objects.filter(tenant=tenant, pk=ret.sale_id).values_list("status", flat=True)
-            )
-            if sale_status != Sale.Status.COMPLETED:
-                raise InvalidState(
-                    "The sale was voided; this return cannot be finalized.",
-                    details={"sale_id": ret.sale_id},
-                )
         rows = list(ReturnLine.objects.filter(tenant=tenant, ret=ret).order_by("pk"))
         sale_line_ids = {r.sale_line_id for r in rows if r.sale_line_id is not None}
         sale_lines = {}
@@ -527,27 +538,9 @@ def return_finalize(
                 sl.pk: sl
                 for sl in lock_rows(SaleLine.objects.filter(tenant=tenant, pk__in=sale_line_ids))
             }
-        for index, row in enumerate(rows):
-            sale_line = sale_lines.get(row.sale_line_id)
-            if sale_line is None:
-                continue
-            if sale_line.qty_returned + row.qty > sale_line.qty:
-                raise _exceeds(sale_line, row.qty, index)
-            refund = _line_refund(tenant, sale_line, sale_line.qty_returned, row.qty, exponent)
-            sale_line.qty_returned += row.qty
-            row.refund_gross, row.refund_discount, row.refund_net = (
-                refund.gross,
-                refund.discount,
-                refund.net,
-            )
-            row.refund_tax, row.refund_fee, row.refund_total = (
-                refund.tax,
-                refund.fee,
-                refund.line_total,
-            )
-        if sale_lines:
-            update_rows(SaleLine, list(sale_lines.values()), ["qty_returned"])
-        if sale_line_ids:
+            _refund_again(tenant, rows, sale_lines, exponent)
+            if sale_lines:
+                update_rows(SaleLine, list(sale_lines.values()), ["qty_returned"])
             update_rows(ReturnLine, rows, REFUND_FIELDS)
         _restock(
             tenant=tenant,
@@ -557,25 +550,61 @@ def return_finalize(
             actor=actor,
             occurred_at=occurred_at,
         )
-        for field, value in _totals(rows).items():
-            setattr(ret, field, value)
-        ret.status = Return.Status.FINALIZED
-        ret.finalized_at = occurred_at or timezone.now()
-        ret.save(
-            update_fields=[
-                "status",
-                "finalized_at",
-                "refund_subtotal",
-                "refund_discount",
-                "refund_tax",
-                "refund_total",
-                "updated_at",
-            ]
-        )
-        ret._prefetched_lines = rows
+        _save_finalized(ret, rows, occurred_at or timezone.now())
         return ret, True
 
     return run_atomic(finalize, savepoint=True)
+
+
+def _lock_return(tenant, return_id) -> Return:
+    """Lock the return (404), then, when it has a sale, the sale (409 when it was voided)."""
+    ret = lock_row(Return.objects.filter(tenant=tenant, pk=return_id))
+    if ret is None:
+        raise NotFound("Return not found.", details={"return_id": return_id})
+    if ret.status != Return.Status.FINALIZED and ret.sale_id is not None:
+        sale_status = lock_row(
+            Sale.objects.filter(tenant=tenant, pk=ret.sale_id).values_list("status", flat=True)
+        )
+        if sale_status != Sale.Status.COMPLETED:
+            raise InvalidState(
+                "The sale was voided; this return cannot be finalized.",
+                details={"sale_id": ret.sale_id},
+            )
+    return ret
+
+
+def _refund_again(tenant, rows, sale_lines: dict[int, SaleLine], exponent) -> None:
+    """Recompute each line's refund from its sale line given what is returned by now, and
+    raise the sale lines' returned qty (409 ``return_exceeds_sold`` past what was sold)."""
+    for index, row in enumerate(rows):
+        sale_line = sale_lines.get(row.sale_line_id)
+        if sale_line is None:
+            continue
+        if sale_line.qty_returned + row.qty > sale_line.qty:
+            raise _exceeds(sale_line, row.qty, index)
+        refund = _line_refund(tenant, sale_line, sale_line.qty_returned, row.qty, exponent)
+        sale_line.qty_returned += row.qty
+        for name, value in _refund_amounts(refund).items():
+            setattr(row, f"refund_{name}" if name != "line_total" else "refund_total", value)
+
+
+def _save_finalized(ret: Return, rows, when) -> None:
+    for field, value in _totals(rows).items():
+        setattr(ret, field, value)
+    ret.status = Return.Status.FINALIZED
+    ret.finalized_at = when
+    ret.save(
+        update_fields=[
+            "status",
+            "finalized_at",
+            "refund_subtotal",
+            "refund_discount",
+            "refund_tax",
+            "refund_total",
+            "updated_at",
+        ]
+    )
+    ret._prefetched_lines = rows
 
 
 def return_process(*, tenant, occurred_at: datetime | None = None, **kwargs) -> Return:

@@ -106,27 +106,7 @@ def sale_void(
             raise NotFound("Sale not found.", details={"sale_id": sale_id})
         if sale.status == Sale.Status.VOIDED:
             return sale, False
-        if register_session is not None and sale.register_session_id != register_session.pk:
-            raise InvalidState(
-                "Only sales of the current register session can be voided here.",
-                code=PosErrorCode.SALE_NOT_VOIDABLE,
-                details={"sale_id": sale.pk, "session_id": sale.register_session_id},
-            )
-        if (
-            sale.register_session is not None
-            and sale.register_session.status != RegisterSession.Status.OPEN
-        ):
-            raise InvalidState(
-                "The sale's register session is closed; make a return instead.",
-                code=PosErrorCode.SALE_NOT_VOIDABLE,
-                details={"sale_id": sale.pk, "session_id": sale.register_session_id},
-            )
-        if Return.objects.filter(tenant=tenant, sale=sale, status=Return.Status.FINALIZED).exists():
-            raise InvalidState(
-                "A sale with returns cannot be voided.",
-                code=PosErrorCode.SALE_NOT_VOIDABLE,
-                details={"sale_id": sale.pk},
-            )
+        _check_voidable(tenant, sale, register_session)
         lines = list(SaleLine.objects.filter(tenant=tenant, sale=sale).order_by("line_no"))
         record_void(
             tenant=tenant,
@@ -146,3 +126,29 @@ def sale_void(
         return sale, True
 
     return run_atomic(void, savepoint=True)
+
+
+def _check_voidable(tenant, sale: Sale, register_session) -> None:
+    """409 ``sale_not_voidable``: a sale of another session (for a register-token call),
+    of a closed session, or with finalized returns."""
+    if register_session is not None and sale.register_session_id != register_session.pk:
+        raise InvalidState(
+            "Only sales of the current register session can be voided here.",
+            code=PosErrorCode.SALE_NOT_VOIDABLE,
+            details={"sale_id": sale.pk, "session_id": sale.register_session_id},
+        )
+    if (
+        sale.register_session is not None
+        and sale.register_session.status != RegisterSession.Status.OPEN
+    ):
+        raise InvalidState(
+            "The sale's register session is closed; make a return instead.",
+            code=PosErrorCode.SALE_NOT_VOIDABLE,
+            details={"sale_id": sale.pk, "session_id": sale.register_session_id},
+        )
+    if Return.objects.filter(tenant=tenant, sale=sale, status=Return.Status.FINALIZED).exists():
+        raise InvalidState(
+            "A sale with returns cannot be voided.",
+            code=PosErrorCode.SALE_NOT_VOIDABLE,
+            details={"sale_id": sale.pk},
+        )

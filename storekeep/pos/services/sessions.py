@@ -41,6 +41,17 @@ def register_session_open(
     409 ``invalid_state`` (register inactive), 409 ``session_already_open``,
     400 ``invalid_amount`` (negative float).
     """
+    _check_can_open(membership, register, opening_float)
+    raw = f"{TOKEN_PREFIX}_{membership.tenant_id}_{secrets.token_urlsafe(32)}"
+    session = run_atomic(
+        lambda: _create_session(membership, register, raw, opening_float, opened_at),
+        savepoint=True,
+    )
+    return session, raw
+
+
+def _check_can_open(membership, register: Register, opening_float) -> None:
+    """The member may open a session on this active STORE register, with a float ≥ 0."""
     tenant_id = membership.tenant_id
     if register.tenant_id != tenant_id:
         raise PermissionDenied("This register belongs to another tenant.")
@@ -63,34 +74,33 @@ def register_session_open(
             "The opening float cannot be negative.", code=PosErrorCode.INVALID_AMOUNT
         )
 
-    raw = f"{TOKEN_PREFIX}_{tenant_id}_{secrets.token_urlsafe(32)}"
 
-    def create():
-        try:
-            with transaction.atomic():
-                return RegisterSession.objects.create(
-                    tenant_id=tenant_id,
-                    register=register,
-                    opened_by=membership.user,
-                    token_hash=hash_token(raw),
-                    opening_float=money(opening_float),
-                    opened_at=opened_at or timezone.now(),
-                )
-        except IntegrityError:
-            open_session = (
-                RegisterSession.objects.filter(
-                    tenant_id=tenant_id, register=register, status=RegisterSession.Status.OPEN
-                )
-                .values_list("pk", flat=True)
-                .first()
+def _create_session(membership, register, raw, opening_float, opened_at) -> RegisterSession:
+    """Insert the OPEN session (409 ``session_already_open`` when the register has one)."""
+    tenant_id = membership.tenant_id
+    try:
+        with transaction.atomic():
+            return RegisterSession.objects.create(
+                tenant_id=tenant_id,
+                register=register,
+                opened_by=membership.user,
+                token_hash=hash_token(raw),
+                opening_float=money(opening_float),
+                opened_at=opened_at or timezone.now(),
             )
-            raise Conflict(
-                "This register already has an open session.",
-                code=PosErrorCode.SESSION_ALREADY_OPEN,
-                details={"register_id": register.pk, "session_id": open_session},
-            ) from None
-
-    return run_atomic(create, savepoint=True), raw
+    except IntegrityError:
+        open_session = (
+            RegisterSession.objects.filter(
+                tenant_id=tenant_id, register=register, status=RegisterSession.Status.OPEN
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        raise Conflict(
+            "This register already has an open session.",
+            code=PosErrorCode.SESSION_ALREADY_OPEN,
+            details={"register_id": register.pk, "session_id": open_session},
+        ) from None
 
 
 def register_session_token_reissue(*, membership, session_id: int) -> tuple[RegisterSession, str]:
@@ -142,18 +152,7 @@ def register_session_close(
         raise ValidationFailed("Counted cash cannot be negative.", code=PosErrorCode.INVALID_AMOUNT)
 
     def close():
-        lock_rows(
-            Register.objects.filter(
-                tenant_id=session.tenant_id, pk=session.register_id
-            ).values_list("pk", flat=True)
-        )
-        locked = lock_row(
-            RegisterSession.objects.select_related("register").filter(
-                tenant_id=session.tenant_id, pk=session.pk
-            )
-        )
-        if locked is None:
-            raise RegisterSession.DoesNotExist
+        locked = _lock_open_session(session)
         if locked.status != RegisterSession.Status.OPEN:
             raise InvalidState(
                 "This register session is already closed.",
@@ -187,3 +186,20 @@ def register_session_close(
         return locked, report
 
     return run_atomic(close, savepoint=True)
+
+
+def _lock_open_session(session: RegisterSession) -> RegisterSession:
+    """Lock the session's register row (parent first), then the session row; returns it."""
+    lock_rows(
+        Register.objects.filter(tenant_id=session.tenant_id, pk=session.register_id).values_list(
+            "pk", flat=True
+        )
+    )
+    locked = lock_row(
+        RegisterSession.objects.select_related("register").filter(
+            tenant_id=session.tenant_id, pk=session.pk
+        )
+    )
+    if locked is None:
+        raise RegisterSession.DoesNotExist
+    return locked
