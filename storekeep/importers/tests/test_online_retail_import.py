@@ -32,7 +32,7 @@ from storekeep.importers.online_retail.replay import (
 )
 from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
 from storekeep.pos.models import RegisterSession, Return, ReturnLine, Sale, SaleLine
-from storekeep.tenants.models import Role
+from storekeep.tenants.models import Membership, Role
 
 LIMIT = 5_500
 LONDON = ZoneInfo("Europe/London")
@@ -305,6 +305,17 @@ def test_one_closed_register_session_per_trading_day(imported):
     )
     assert all(row["n"] > 0 for row in per_session)
     assert sessions.first().opened_by.username == IMPORT_USERNAME
+    # Opened and closed through the POS services, dated by the day's first and last invoice.
+    for session in sessions:
+        assert (
+            session.closed_at.astimezone(LONDON).date()
+            == session.opened_at.astimezone(LONDON).date()
+        )
+        assert session.closed_at >= session.opened_at
+        assert session.closed_by.username == IMPORT_USERNAME
+        assert (session.expected_cash, session.counted_cash, session.variance) == (0, 0, 0)
+    account = Membership.objects.get(tenant=tenant, user__username=IMPORT_USERNAME)
+    assert account.role == Role.MANAGER
 
 
 def test_sales_summary_api_equals_the_file_to_the_penny(imported, client_for):
