@@ -9,6 +9,7 @@ from storekeep.reports.urls import inventory_urlpatterns as inventory_report_url
 
 urlpatterns = [
     path("", include("storekeep.web.urls")),
+    path("till/", include("storekeep.pos.web.till_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -175,3 +175,111 @@ def closed_session_list(*, tenant, location_ids=None) -> QuerySet[RegisterSessio
     if location_ids is not None:
         sessions = sessions.filter(register__location_id__in=list(location_ids))
     return sessions.order_by("-closed_at", "-id")
+
+
+# ----------------------------------------------------------------------------- the till
+
+
+def till_registers(*, tenant, location_ids: set[int] | None) -> QuerySet[Register]:
+    """Active registers of active STORE locations (``location_ids`` None = all), each with
+    ``open_sessions`` (their open session and who opened it), by store and code."""
+    from storekeep.locations.models import Location
+
+    open_sessions = RegisterSession.objects.filter(
+        tenant=tenant, status=RegisterSession.Status.OPEN
+    ).select_related("opened_by")
+    qs = Register.objects.filter(
+        tenant=tenant,
+        is_active=True,
+        location__is_active=True,
+        location__type=Location.Type.STORE,
+    ).select_related("location")
+    if location_ids is not None:
+        qs = qs.filter(location_id__in=location_ids)
+    return qs.order_by("location__name", "code").prefetch_related(
+        Prefetch("sessions", queryset=open_sessions, to_attr="open_sessions")
+    )
+
+
+def till_session_get(*, tenant, session_id) -> RegisterSession | None:
+    """A register session with its register, store and the people who opened/closed it."""
+    return (
+        RegisterSession.objects.filter(tenant=tenant, pk=session_id)
+        .select_related("register__location", "opened_by", "closed_by")
+        .first()
+    )
+
+
+def open_session_of(*, tenant, user, location_ids: set[int] | None) -> RegisterSession | None:
+    """The user's most recently opened OPEN session (in the stores they may use), or None."""
+    qs = RegisterSession.objects.filter(
+        tenant=tenant, opened_by=user, status=RegisterSession.Status.OPEN
+    ).select_related("register__location", "opened_by", "closed_by")
+    if location_ids is not None:
+        qs = qs.filter(register__location_id__in=location_ids)
+    return qs.order_by("-opened_at", "-id").first()
+
+
+def variant_for_code(*, tenant, code: str):
+    """The variant a scanned code names: its barcode first, else its SKU (one query)."""
+    from storekeep.catalog.models import Variant
+
+    matches = list(
+        Variant.objects.filter(Q(barcode=code) | Q(sku=code), tenant=tenant).select_related(
+            "product"
+        )[:2]
+    )
+    for variant in matches:
+        if variant.barcode == code:
+            return variant
+    return matches[0] if matches else None
+
+
+def variant_search(*, tenant, term: str, limit: int = 8):
+    """Active variants whose product name, variant name, SKU or barcode contains ``term``,
+    by product name; at most ``limit``."""
+    from storekeep.catalog.models import Variant
+
+    term = term.strip()
+    if not term:
+        return Variant.objects.none()
+    return (
+        Variant.objects.filter(tenant=tenant, is_active=True, product__is_active=True)
+        .filter(
+            Q(product__name__icontains=term)
+            | Q(name__icontains=term)
+            | Q(sku__iexact=term)
+            | Q(barcode=term)
+        )
+        .select_related("product")
+        .order_by("product__name", "sku")[:limit]
+    )
+
+
+def receipt_get(*, tenant, sale_id) -> Sale:
+    """A sale as its receipt shows it: lines with variant and product, payments, store,
+    cashier and register; 404 for other tenants' ids."""
+    sale = (
+        Sale.objects.filter(tenant=tenant, pk=sale_id)
+        .select_related("location", "cashier", "voided_by", "register_session__register")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=SaleLine.objects.select_related("variant__product").order_by("line_no"),
+            ),
+            Prefetch("payments", queryset=Payment.objects.order_by("pk")),
+        )
+        .first()
+    )
+    if sale is None:
+        raise NotFound("Sale not found.", details={"sale_id": sale_id})
+    return sale
+
+
+def sale_by_receipt_number(*, tenant, receipt_number: str) -> Sale | None:
+    """The sale with this receipt number (case-insensitive, exact), or None."""
+    return (
+        Sale.objects.filter(tenant=tenant, receipt_number__iexact=receipt_number.strip())
+        .order_by("-id")
+        .first()
+    )
