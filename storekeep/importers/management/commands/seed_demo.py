@@ -167,7 +167,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         tenant, store, warehouse = seed_tenant()
         summary = load_demo(tenant=tenant, until=None if options["full"] else options["until"])
+        from storekeep.importers.demo_shop import dress_demo_catalog, dress_demo_stock
+
+        dress_demo_catalog(tenant=tenant)
         stocked = stock_store_and_warehouse(tenant, store, warehouse)
+        dress_demo_stock(tenant=tenant, store=store, warehouse=warehouse)
         elapsed = time.monotonic() - started
         if not options["quiet"]:
             self.stdout.write(f"Real data (UCI Online Retail slice): {summary.line()}")
@@ -178,5 +182,7 @@ class Command(BaseCommand):
                 f"{stocked} products newly stocked in {store.code} and {warehouse.code}; "
                 f"{elapsed:.1f}s."
             )
-            self.stdout.write("Cashier login: demo-cashier / demo (tenant demo, store STORE1)")
+            self.stdout.write(
+                "Cashier login: demo-cashier / demo (tenant demo, store STORE1, Till 1)"
+            )
         self.stdout.write("Demo login: demo / demo (tenant demo)")
