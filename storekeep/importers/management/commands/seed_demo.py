@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from storekeep.catalog.models import Variant
+from storekeep.importers.demo_shop import dress_demo_catalog, dress_demo_stock
 from storekeep.importers.online_retail.replay import load_demo
 from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
 from storekeep.inventory.services import ReceiptLine, receive_stock
@@ -167,8 +168,6 @@ class Command(BaseCommand):
         started = time.monotonic()
         tenant, store, warehouse = seed_tenant()
         summary = load_demo(tenant=tenant, until=None if options["full"] else options["until"])
-        from storekeep.importers.demo_shop import dress_demo_catalog, dress_demo_stock
-
         dress_demo_catalog(tenant=tenant)
         stocked = stock_store_and_warehouse(tenant, store, warehouse)
         dress_demo_stock(tenant=tenant, store=store, warehouse=warehouse)
