@@ -176,14 +176,19 @@ def run(args):
         f"till_bench: {args.sales} sales of {args.lines} lines, tenant {tenant.slug} "
         f"({len(variants)} variants scanned; PostgreSQL)"
     )
-    print(f"{'interaction':<12}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"{'interaction':<12}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+        f"{'cpu p50':>9}{'cpu p95':>9}"
+    )
     for name, values in samples.items():
         per_sale = len(values) // (warm + args.sales)
-        values = sorted(values[warm * per_sale :])
-        p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+        kept = values[warm * per_sale :]
+        wall = sorted(w for w, _ in kept)
+        cpu = sorted(c for _, c in kept)
         print(
-            f"{name:<12}{len(values):>6}{statistics.median(values):>9.1f}{p95:>9.1f}"
-            f"{values[-1]:>9.1f}"
+            f"{name:<12}{len(wall):>6}{statistics.median(wall):>9.1f}{pct(wall, 95):>9.1f}"
+            f"{wall[-1]:>9.1f}{statistics.median(cpu):>9.1f}{pct(cpu, 95):>9.1f}"
         )
     client.post("/till/close/", {"counted_cash": "100"})
 
