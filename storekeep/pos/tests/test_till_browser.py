@@ -53,6 +53,7 @@ def test_cashier_sells_by_keyboard_pays_cash_and_prints(page, sign_in, shop, scr
     # search by name, arrow down, Enter
     page.keyboard.press("F4")
     page.keyboard.type("oak")
+    page.locator("#search-results[data-term='oak']").wait_for()
     page.get_by_role("button", name=re.compile("Oak photo frame A4")).wait_for()
     page.keyboard.press("ArrowDown")
     wait_for_cart_update(page, lambda: page.keyboard.press("Enter"))

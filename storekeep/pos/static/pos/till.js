@@ -38,7 +38,8 @@
     }
   });
   // A count of finished cart updates (tests and assistive tools can wait on it).
-  document.body.addEventListener("htmx:afterSettle", function () {
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "sale") return;
     document.body.dataset.updates = String((parseInt(document.body.dataset.updates || "0", 10) || 0) + 1);
   });
   document.body.addEventListener("htmx:beforeRequest", function (event) {
