@@ -7,10 +7,11 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from storekeep.catalog.models import Variant
-from storekeep.inventory.models import StockLedger
+from storekeep.inventory.models import InventoryItem, StockLedger
 from storekeep.inventory.selectors import ledger_parity_mismatches
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Membership, Tenant
+from storekeep.testing.db import planner_row_count
 
 
 def seed(*args):
@@ -34,6 +35,8 @@ def test_seed_demo_is_idempotent_and_the_demo_login_works():
     assert sales > 0  # the real data was replayed
     rows = StockLedger.objects.filter(tenant=tenant).count()
     assert ledger_parity_mismatches(tenant=tenant)[0] == []
+    for model in (InventoryItem, StockLedger):  # the planner knows what was loaded
+        assert planner_row_count(model) == model.objects.count(), model.__name__
 
     seed()  # again: nothing new
     assert StockLedger.objects.filter(tenant=tenant).count() == rows

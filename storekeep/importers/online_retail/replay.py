@@ -50,6 +50,7 @@ from django.db.models import Sum
 from django.utils.text import slugify
 
 from storekeep.catalog.models import Category, Product, Variant
+from storekeep.core.db import analyze_apps
 from storekeep.core.errors import DomainError
 from storekeep.inventory.alerts import quiet_low_stock_alerts
 from storekeep.inventory.models import LedgerRefType, StockLedger
@@ -146,6 +147,9 @@ class OnlineRetailImporter:
     through the hook methods ``on_catalog_ready``, ``on_day`` and
     ``on_sale_asked``, which do nothing here.
     """
+
+    #: Apps whose tables a run fills: ``ANALYZE``d at the end of the run.
+    filled_apps: tuple[str, ...] = ("catalog", "inventory", "pos")
 
     def __init__(
         self,
@@ -529,6 +533,7 @@ class OnlineRetailImporter:
         with quiet_low_stock_alerts():
             scanned = self._prepare()
             self._replay(scanned)
+        analyze_apps(*self.filled_apps)
         self.summary.net_sales_total = self._net_sales_total()
         self.summary.elapsed = time.monotonic() - started
         return self.summary

@@ -97,6 +97,8 @@ class ReplenishSummary(ImportSummary):
 class ReplenishingImporter(OnlineRetailImporter):
     """The Online Retail replay with weekly purchase orders instead of an opening stock."""
 
+    filled_apps = (*OnlineRetailImporter.filled_apps, "purchasing")
+
     def __init__(self, *, lead_days: int = 3, history_weeks: int = 4, **kwargs) -> None:
         if lead_days < 0 or lead_days > 60:
             raise ValueError("lead_days is between 0 and 60")

@@ -33,6 +33,7 @@ from storekeep.importers.online_retail.replay import (
 from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
 from storekeep.pos.models import RegisterSession, Return, ReturnLine, Sale, SaleLine
 from storekeep.tenants.models import Membership, Role
+from storekeep.testing.db import planner_row_count
 
 LIMIT = 5_500
 LONDON = ZoneInfo("Europe/London")
@@ -461,3 +462,8 @@ def test_a_cancellation_in_a_later_run_matches_a_sale_of_an_earlier_run(tmp_path
     item = InventoryItem.objects.get(tenant=tenant, variant__sku="85123A")
     assert item.on_hand == Decimal("8")
     assert summary.net_sales_total == Decimal("15.30") + Decimal("17.70") - Decimal("20.40")
+
+
+def test_the_import_leaves_planner_statistics_of_the_tables_it_filled(imported):
+    for model in (StockLedger, Sale, SaleLine, InventoryItem, Variant):
+        assert planner_row_count(model) == model.objects.count(), model.__name__

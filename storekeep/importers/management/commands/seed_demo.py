@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from storekeep.catalog.models import Variant
+from storekeep.core.db import analyze_apps
 from storekeep.importers.demo_shop import dress_demo_catalog, dress_demo_stock
 from storekeep.importers.online_retail.replay import load_demo
 from storekeep.inventory.models import InventoryItem, LedgerRefType, StockLedger
@@ -171,6 +172,7 @@ class Command(BaseCommand):
         dress_demo_catalog(tenant=tenant)
         stocked = stock_store_and_warehouse(tenant, store, warehouse)
         dress_demo_stock(tenant=tenant, store=store, warehouse=warehouse)
+        analyze_apps("tenants", "locations", "catalog", "inventory", "pos")
         elapsed = time.monotonic() - started
         if not options["quiet"]:
             self.stdout.write(f"Real data (UCI Online Retail slice): {summary.line()}")
