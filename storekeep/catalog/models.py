@@ -189,3 +189,17 @@ class RecipeComponent(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.parent_id} ← {self.qty} × {self.component_id}"
+
+
+def display_name_expression(prefix: str = "") -> models.Expression:
+    """:attr:`Variant.display_name` computed in SQL; ``prefix`` is the path to the variant
+    (e.g. ``"variant__"``), for ``values()`` rows without model instances."""
+    from django.db.models import Case, F, Value, When
+    from django.db.models.functions import Concat
+
+    product_name = F(f"{prefix}product__name")
+    return Case(
+        When(**{f"{prefix}name": ""}, then=product_name),
+        default=Concat(product_name, Value(" — "), F(f"{prefix}name")),
+        output_field=models.CharField(),
+    )

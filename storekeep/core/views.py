@@ -4,8 +4,10 @@ from collections.abc import Callable, Sequence
 
 from django.db.models import QuerySet
 from rest_framework import viewsets
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.views import APIView
 
+from .csv import CSVListMixin, CSVRenderer
 from .errors import PermissionDenied
 from .permissions import request_membership
 from .selectors import get_object
@@ -88,8 +90,11 @@ class TenantAPIView(TenantContextMixin, APIView):
     """Base of command views (checkout, send, receive, …)."""
 
 
-class TenantModelViewSet(TenantContextMixin, viewsets.ModelViewSet):
-    """CRUD scoped to the tenant: querysets filtered, ``tenant`` set on create."""
+class TenantModelViewSet(TenantContextMixin, CSVListMixin, viewsets.ModelViewSet):
+    """CRUD scoped to the tenant: querysets filtered, ``tenant`` set on create;
+    the list streams CSV with ``?format=csv`` (same filters, the serializer's fields)."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
     def get_queryset(self):
         return super().get_queryset().filter(tenant=self.tenant)

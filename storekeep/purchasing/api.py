@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
 from storekeep.catalog.models import UNIT_MONEY as COST
+from storekeep.core.csv import list_response
 from storekeep.core.idempotency import idempotent
 from storekeep.core.serializers import (
     TenantModelSerializer,
@@ -30,7 +31,6 @@ from storekeep.inventory.api._shared import (
     errors,
     parse_query,
 )
-from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
 from .models import PurchaseOrder, Vendor, VendorVariant
@@ -91,22 +91,8 @@ class VendorVariantSerializer(TenantModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class _CsvViewSet(TenantModelViewSet):
-    renderer_classes = TenantListView.renderer_classes
-    csv_filename = "rows.csv"
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        return list_response(
-            self,
-            queryset,
-            lambda objs: self.get_serializer(objs, many=True).data,
-            filename=self.csv_filename,
-        )
-
-
 @crud_schema(VendorSerializer, "vendor")
-class VendorViewSet(_CsvViewSet):
+class VendorViewSet(TenantModelViewSet):
     queryset = Vendor.objects.order_by("name", "pk")
     serializer_class = VendorSerializer
     csv_filename = "vendors.csv"
@@ -121,7 +107,7 @@ class VendorViewSet(_CsvViewSet):
 
 
 @crud_schema(VendorVariantSerializer, "vendor variant")
-class VendorVariantViewSet(_CsvViewSet):
+class VendorVariantViewSet(TenantModelViewSet):
     queryset = VendorVariant.objects.order_by("vendor_id", "variant_id", "pk")
     serializer_class = VendorVariantSerializer
     csv_filename = "vendor_variants.csv"

@@ -9,9 +9,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import generics, serializers
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
+from storekeep.core.csv import FORMAT_PARAM, CSVRenderer  # noqa: F401  (re-exported)
 from storekeep.core.query import parse_query  # noqa: F401  (re-exported for the API modules)
 from storekeep.core.views import TenantContextMixin
-from storekeep.reports.csv import CSVRenderer
 
 try:  # the API engineer may provide a shared one
     from storekeep.core.serializers import ErrorSerializer  # type: ignore[attr-defined]
@@ -43,9 +43,6 @@ def errors(*statuses: int) -> dict:
 READ_ERRORS = errors(400, 401, 403)
 COMMAND_ERRORS = errors(400, 401, 403, 404, 409, 422)
 
-FORMAT_PARAM = OpenApiParameter(
-    "format", str, enum=["json", "csv"], description="`csv` exports every row as CSV"
-)
 IDEMPOTENCY_PARAM = OpenApiParameter(
     "Idempotency-Key",
     str,

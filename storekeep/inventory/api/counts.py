@@ -12,9 +12,9 @@ from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
 from storekeep.catalog.models import UNIT_MONEY as COST
+from storekeep.core.csv import csv_download, list_response, wants_csv
 from storekeep.core.idempotency import idempotent
 from storekeep.core.views import TenantAPIView
-from storekeep.reports.csv import csv_download, list_response, wants_csv
 from storekeep.tenants.models import Role
 
 from ..models import CountSession

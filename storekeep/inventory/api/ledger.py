@@ -10,20 +10,26 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
+from storekeep.core.csv import FORMAT_PARAM, CSVRenderer, stream_csv, wants_csv
 from storekeep.core.pagination import LedgerCursorPagination
 from storekeep.core.serializers import error_responses
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
 
 from ..selectors import ledger_list
-from .exports import StreamingCSVRenderer, stream_csv, wants_csv
 from .serializers import LEDGER_COLUMNS, LedgerQuerySerializer, LedgerRowSerializer
-from .stock import FORMAT_PARAM, parse_query
+from .stock import parse_query
+
+#: ``values_list`` fields giving the CSV's ``LEDGER_COLUMNS`` in order (no model instances).
+LEDGER_CSV_FIELDS = [
+    {"location_code": "location__code", "sku": "variant__sku"}.get(column, column)
+    for column in LEDGER_COLUMNS
+]
 
 
 class LedgerListView(TenantAPIView):
     read_role = Role.VIEWER
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, StreamingCSVRenderer]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = LedgerCursorPagination
 
     @extend_schema(
@@ -45,12 +51,8 @@ class LedgerListView(TenantAPIView):
             location_ids=sorted(allowed) if allowed is not None else None,
         )
         if wants_csv(request):
-            return stream_csv(
-                queryset.order_by("-id").iterator(chunk_size=2000),
-                LEDGER_COLUMNS,
-                LedgerRowSerializer().to_representation,
-                "ledger.csv",
-            )
+            rows = queryset.order_by("-id").values_list(*LEDGER_CSV_FIELDS)
+            return stream_csv(rows.iterator(chunk_size=2000), LEDGER_COLUMNS, "ledger.csv")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(LedgerRowSerializer(page, many=True).data)

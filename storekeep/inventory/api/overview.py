@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from storekeep.catalog.models import QTY
-from storekeep.reports.csv import list_response, wants_csv
+from storekeep.core.csv import list_response, wants_csv
 
 from ..selectors import stock_summary_list, stock_summary_rows
 from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query

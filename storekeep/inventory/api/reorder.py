@@ -9,8 +9,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
+from storekeep.core.csv import list_response
 from storekeep.core.views import TenantAPIView
-from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
 from ..models import LowStockAlert

@@ -13,9 +13,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
+from storekeep.core.csv import list_response
 from storekeep.core.idempotency import idempotent
 from storekeep.core.views import TenantAPIView
-from storekeep.reports.csv import list_response
 from storekeep.tenants.models import Role
 
 from ..models import InventoryTransfer

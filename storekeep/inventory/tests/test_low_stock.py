@@ -14,6 +14,7 @@ from storekeep.inventory.services.transfers import TransferLineInput, transfer_c
 from storekeep.inventory.tasks import low_stock_alerts
 from storekeep.tenants.models import Role
 from storekeep.testing import factories
+from storekeep.testing.http import csv_text
 
 D = Decimal
 URL = "/api/v1/inventory/low-stock-alerts"
@@ -134,7 +135,7 @@ def test_list_filters_scope_csv_and_constant_queries(
     assert restricted.get(URL, {"location_id": warehouse.pk}).status_code == 403
     csv = manager_client.get(URL, {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
-    assert len(csv.content.decode().strip().splitlines()) == 13
+    assert len(csv_text(csv).strip().splitlines()) == 13
 
 
 def test_acknowledge_an_alert(

@@ -10,6 +10,7 @@ from storekeep.inventory.services import StockLine, record_sale, reserve_stock
 from storekeep.inventory.services.transfers import TransferLineInput, transfer_create, transfer_send
 from storekeep.tenants.models import Role
 from storekeep.testing import factories
+from storekeep.testing.http import csv_text
 
 D = Decimal
 OVERVIEW = "/api/v1/inventory/overview"
@@ -101,7 +102,7 @@ def test_stock_summary_totals_and_breakdown(viewer_client, stocked, store, wareh
         row["sku"] for row in viewer_client.get(SUMMARY, {"search": "te"}).json()["results"]
     } == {"TEA"}
     csv = viewer_client.get(SUMMARY, {"format": "csv"})
-    text = csv.content.decode()
+    text = csv_text(csv)
     assert csv["Content-Type"].startswith("text/csv")
     assert (
         text.splitlines()[0]

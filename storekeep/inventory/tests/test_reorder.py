@@ -18,6 +18,7 @@ from storekeep.purchasing.services import (
 )
 from storekeep.tenants.models import Role
 from storekeep.testing import factories
+from storekeep.testing.http import csv_text
 
 D = Decimal
 URL = "/api/v1/inventory/reorder_suggestions"
@@ -132,7 +133,7 @@ def test_filters_csv_and_location_scope(manager_client, client_for, shop, store,
     assert manager_client.get(URL, {"location_id": "x"}).status_code == 400
     csv = manager_client.get(URL, {"format": "csv"})
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
-    lines = csv.content.decode().strip().splitlines()
+    lines = csv_text(csv).strip().splitlines()
     assert lines[0].split(",")[:4] == ["location_id", "location_code", "variant_id", "sku"]
     assert len(lines) == 3
     restricted = client_for(Role.VIEWER, locations=[warehouse])

@@ -24,6 +24,7 @@ from storekeep.inventory.services.transfers import (
 )
 from storekeep.tenants.models import Role
 from storekeep.testing import factories
+from storekeep.testing.http import csv_text
 
 D = Decimal
 URL = "/api/v1/inventory/transfers"
@@ -398,6 +399,6 @@ def test_list_filters_csv_and_constant_queries(manager_client, tenant, warehouse
     assert manager_client.get(URL, {"status": "NOPE"}).status_code == 400
     csv = manager_client.get(URL, {"format": "csv", "status": "DRAFT"})
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
-    lines = csv.content.decode().strip().splitlines()
+    lines = csv_text(csv).strip().splitlines()
     assert lines[0].startswith("id,from_location_id,to_location_id,status")
     assert len(lines) == 1 + 6

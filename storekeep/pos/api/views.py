@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from storekeep.accounts.authentication import BearerTokenAuthentication
 from storekeep.core.api import IDEMPOTENCY_PARAM
+from storekeep.core.csv import FORMAT_PARAM, CSVRenderer, stream_queryset, wants_csv
 from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
@@ -27,6 +29,7 @@ from storekeep.tenants.models import Role
 
 from . import serializers as s
 
+LIST_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 POS_AUTH = [RegisterTokenAuthentication, BearerTokenAuthentication]
 POS_SECURITY = [{"Register": []}, {"Bearer": []}]
 
@@ -130,9 +133,10 @@ class PosView(TenantAPIView):
     read_role = Role.CASHIER
     write_role = Role.CASHIER
 
-    def scoped_page(self, request, filter_input, select, output):
-        """One page of ``select(tenant=, filters=)``: at the till, its store only; for a member
-        assigned to some locations, those only. Bad filters → 400 ``validation_error``."""
+    def scoped_page(self, request, filter_input, select, output, *, filename: str):
+        """One page of ``select(tenant=, filters=)`` (``?format=csv``: every row, streamed as
+        ``filename``): at the till, its store only; for a member assigned to some locations,
+        those only. Bad filters → 400 ``validation_error``."""
         filters = parse_query(filter_input, request)
         if self.register_auth is not None:
             filters["location_id"] = self.register_auth.location.pk
@@ -142,6 +146,8 @@ class PosView(TenantAPIView):
             filters=filters,
             location_ids=sorted(allowed) if allowed is not None else None,
         )
+        if wants_csv(request):
+            return stream_queryset(qs, lambda objs: output(objs, many=True).data, filename)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(output(page, many=True).data)
@@ -411,13 +417,16 @@ class SaleListApi(PosView):
     """Sales, newest first; at the till, the register's store only."""
 
     read_role = Role.VIEWER
+    renderer_classes = LIST_RENDERERS
 
     @extend_schema(
-        parameters=[SaleFilterInput],
+        parameters=[SaleFilterInput, FORMAT_PARAM],
         responses={200: s.SaleListOutput(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
-        return self.scoped_page(request, SaleFilterInput, selectors.sale_list, s.SaleListOutput)
+        return self.scoped_page(
+            request, SaleFilterInput, selectors.sale_list, s.SaleListOutput, filename="sales.csv"
+        )
 
 
 @extend_schema(tags=["pos"])
@@ -470,13 +479,20 @@ class ReturnListCreateApi(PosView):
     """Draft a return (against a sale, or without receipt: MANAGER), or list returns."""
 
     read_role = Role.VIEWER
+    renderer_classes = LIST_RENDERERS
 
     @extend_schema(
-        parameters=[ReturnFilterInput],
+        parameters=[ReturnFilterInput, FORMAT_PARAM],
         responses={200: s.ReturnOutput(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
-        return self.scoped_page(request, ReturnFilterInput, selectors.return_list, s.ReturnOutput)
+        return self.scoped_page(
+            request,
+            ReturnFilterInput,
+            selectors.return_list,
+            s.ReturnOutput,
+            filename="returns.csv",
+        )
 
     @extend_schema(
         request=s.ReturnInput,

@@ -19,6 +19,7 @@ from storekeep.pos.services import (
     sale_void,
 )
 from storekeep.tenants.models import Role
+from storekeep.testing.http import csv_text
 
 from .factories import LocationFactory, bearer, build_world, member, stock
 
@@ -133,7 +134,7 @@ def test_csv_export_and_tenant_isolation(sales):
     r = manager.get("/api/v1/reports/sales_summary", {"group_by": "day", "format": "csv"})
     assert r.status_code == 200
     assert r["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(csv_text(r))))
     assert [row["date"] for row in rows] == ["2024-03-01", "2024-03-02"]
     assert rows[0]["sales_total"] == "39.00"
     other = build_world(n_variants=0)

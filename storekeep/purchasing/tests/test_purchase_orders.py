@@ -19,6 +19,7 @@ from storekeep.purchasing.services import (
 )
 from storekeep.tenants.models import Role
 from storekeep.testing import factories
+from storekeep.testing.http import csv_text
 
 D = Decimal
 URL = "/api/v1/purchasing/orders"
@@ -299,7 +300,7 @@ def test_vendors_crud_and_vendor_variants(
         == 403
     )
     listing = viewer_client.get("/api/v1/purchasing/vendors", {"format": "csv"})
-    assert listing.status_code == 200 and "Cups Co" in listing.content.decode()
+    assert listing.status_code == 200 and "Cups Co" in csv_text(listing)
     assert Vendor.objects.filter(tenant=tenant).count() == 1
 
 

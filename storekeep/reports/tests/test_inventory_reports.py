@@ -32,6 +32,7 @@ from storekeep.inventory.services.transfers import (
 )
 from storekeep.tenants.models import Role
 from storekeep.testing import factories
+from storekeep.testing.http import csv_text
 
 D = Decimal
 MOVEMENTS = "/api/v1/reports/movements"
@@ -208,7 +209,7 @@ def test_movements_validation_csv_and_scope(manager_client, client_for, history,
         MOVEMENTS, {"date_from": "2020-01-05", "date_to": "2020-01-07", "format": "csv"}
     )
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
-    header, *lines = csv.content.decode().strip().splitlines()
+    header, *lines = csv_text(csv).strip().splitlines()
     assert header.split(",")[:4] == ["variant_id", "sku", "name", "opening_balance"]
     assert len(lines) == 1
     member = client_for(Role.VIEWER, locations=[warehouse])
@@ -255,8 +256,7 @@ def test_valuation_rows_totals_and_scope(
     assert member.get(VALUATION, {"location_id": store.pk}).status_code == 403
     csv = viewer_client.get(VALUATION, {"format": "csv"})
     assert (
-        csv.content.decode().splitlines()[0]
-        == "location_id,location_code,variant_id,sku,name,on_hand,"
+        csv_text(csv).splitlines()[0] == "location_id,location_code,variant_id,sku,name,on_hand,"
         "avg_unit_cost,value"
     )
 

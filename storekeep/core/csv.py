@@ -1,0 +1,303 @@
+"""The one CSV renderer: every list and report exports CSV with ``?format=csv`` (SPEC §9, §10).
+
+A view lists :class:`CSVRenderer` among its renderers (``TenantModelViewSet``
+and the list bases do), so DRF accepts ``?format=csv`` or ``Accept: text/csv``;
+error responses (status ≥ 400) stay JSON ``{"code","message","details"}``.
+
+Two ways to write the rows, both with the columns and filters of the JSON list:
+
+- **streaming** (every list): :func:`stream_csv` writes rows as they are read,
+  in constant memory. Rows are tuples in column order (from
+  ``values_list()``: the fast path, no model instances), dicts, or objects
+  turned into dicts by ``to_row``. :func:`list_response` streams a queryset in
+  chunks through the list's own row function (its serializer), and
+  :meth:`CSVListMixin.list` does so for every CRUD list.
+- **buffered**: a view returns ``Response(rows)`` (e.g. :func:`csv_download`)
+  and :class:`CSVRenderer` writes the list (or a page's ``results``).
+
+Cells: ``None`` → empty, booleans ``true``/``false``, dates ISO 8601, decimals
+as written, nested dicts flattened to ``a.b`` columns, lists JSON-encoded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, time
+from decimal import Decimal
+from itertools import islice
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import StreamingHttpResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+CSV_FORMAT = "csv"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+#: Objects turned into rows at a time when a list is streamed through its serializer.
+CHUNK_SIZE = 500
+#: Rows a buffered (in-memory) export holds at most.
+MAX_CSV_ROWS = 100_000
+
+FORMAT_PARAM = OpenApiParameter(
+    "format", str, enum=["json", "csv"], description="`csv` exports every matching row as CSV"
+)
+
+
+def csv_cell(value):
+    """One cell: ``None`` → ``""``, bool → ``true``/``false``, date/time ISO (UTC as ``Z``,
+    like the JSON list), dict/list JSON."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (str, int, Decimal, float)):
+        return value
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text  # as the JSON list writes it
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, cls=DjangoJSONEncoder)
+    return str(value)
+
+
+def flatten(row: dict, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``; lists stay whole (JSON-encoded in the cell)."""
+    out: dict = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def columns_of(rows: list[dict]) -> list[str]:
+    """The union of the (flattened) rows' keys, in first-seen order."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            columns.setdefault(key, None)
+    return list(columns)
+
+
+def rows_to_csv(rows: Iterable[dict], columns: list[str] | None = None) -> str:
+    """Dict rows as CSV text; columns = ``columns`` or the union of keys in first-seen order."""
+    flat = [flatten(dict(row)) for row in rows]
+    if columns is None:
+        columns = columns_of(flat)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in flat:
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+class CSVRenderer(BaseRenderer):
+    """``text/csv``: a list of dicts, or a page ``{"results": [...]}`` (buffered).
+
+    A view may set ``csv_columns`` to fix the column order. Streaming views
+    return a :class:`~django.http.StreamingHttpResponse` that bypasses it.
+    """
+
+    media_type = "text/csv"
+    format = CSV_FORMAT
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        response = renderer_context.get("response")
+        if response is not None and response.status_code >= 400:
+            response["Content-Type"] = "application/json"
+            return JSONRenderer().render(data)
+        if data is None:
+            return b""
+        rows = data.get("results", [data]) if isinstance(data, dict) else data
+        columns = getattr(renderer_context.get("view"), "csv_columns", None)
+        return rows_to_csv(rows, columns).encode(self.charset)
+
+
+def wants_csv(request) -> bool:
+    """Whether the request negotiated the CSV renderer (``?format=csv`` / ``Accept: text/csv``)."""
+    renderer = getattr(request, "accepted_renderer", None)
+    return getattr(renderer, "format", None) == CSV_FORMAT
+
+
+class _Echo:
+    """A file-like whose ``write`` returns the text, for ``csv.writer`` in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def _row_lines(rows: Iterable, columns: list[str], to_row) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(columns)
+    for row in rows:
+        if to_row is not None:
+            row = to_row(row)
+        if isinstance(row, dict):
+            row = flatten(row)
+            row = [row.get(column) for column in columns]
+        yield writer.writerow([csv_cell(value) for value in row])
+
+
+def _batched(lines: Iterator[str], size: int = 256) -> Iterator[bytes]:
+    """Join lines into fewer, larger chunks (one socket write per ~size rows)."""
+    while batch := list(islice(lines, size)):
+        yield "".join(batch).encode("utf-8")
+
+
+def stream_csv(
+    rows: Iterable,
+    columns: list[str],
+    filename: str,
+    *,
+    to_row: Callable[[object], dict | tuple] | None = None,
+) -> StreamingHttpResponse:
+    """A ``text/csv`` attachment ``filename``: a header of ``columns``, then one line per row.
+
+    ``rows``: tuples in ``columns`` order (e.g. ``values_list(...).iterator()``),
+    dicts keyed by column, or anything ``to_row`` turns into one of those. Rows
+    are read lazily, so memory stays constant whatever the number of rows.
+    """
+    response = StreamingHttpResponse(
+        _batched(_row_lines(rows, columns, to_row)), content_type=CSV_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _chunks(queryset, size: int) -> Iterator[list]:
+    objects = queryset.iterator(chunk_size=size) if hasattr(queryset, "iterator") else queryset
+    objects = iter(objects)
+    while chunk := list(islice(objects, size)):
+        yield chunk
+
+
+def stream_queryset(
+    queryset,
+    to_rows: Callable[[list], list[dict]],
+    filename: str,
+    *,
+    columns=None,
+    empty_columns: Callable[[], list[str]] | None = None,
+) -> StreamingHttpResponse:
+    """Stream ``queryset`` as CSV, ``CHUNK_SIZE`` objects at a time through ``to_rows``.
+
+    ``to_rows`` turns a list of objects into dict rows (the JSON list's own row
+    function, with a constant number of queries per call). ``columns``: fixed
+    order, else the keys of the first chunk's rows (flattened), else (no rows)
+    ``empty_columns()``.
+    """
+    chunks = (to_rows(chunk) for chunk in _chunks(queryset, CHUNK_SIZE))
+    first = next(chunks, [])
+    if columns is None:
+        columns = columns_of([flatten(dict(row)) for row in first])
+        if not columns and empty_columns is not None:
+            columns = empty_columns()
+
+    def rows():
+        yield from first
+        for chunk in chunks:
+            yield from chunk
+
+    return stream_csv(rows(), list(columns), filename)
+
+
+def quantizing(columns: list[str], places: dict[str, int]) -> Callable[[tuple], list]:
+    """A ``to_row`` for tuple rows that writes the ``places`` columns with that many decimals
+    (computed SQL decimals come back unscaled on SQLite; the JSON list writes them scaled)."""
+    steps = {columns.index(name): Decimal(1).scaleb(-digits) for name, digits in places.items()}
+
+    def to_row(row: tuple) -> list:
+        row = list(row)
+        for index, step in steps.items():
+            if row[index] is not None:
+                row[index] = Decimal(row[index]).quantize(step)
+        return row
+
+    return to_row
+
+
+def csv_download(rows: list[dict], filename: str) -> Response:
+    """A 200 response whose rows :class:`CSVRenderer` writes, as an attachment ``filename``."""
+    response = Response(rows)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def list_response(
+    view,
+    queryset,
+    to_rows: Callable[[list], list[dict]],
+    *,
+    filename: str,
+    extra: dict | None = None,
+):
+    """Paginate ``queryset`` through the view's paginator (JSON) or stream it whole (CSV).
+
+    ``to_rows`` turns a list of objects (one page, or one chunk of the export)
+    into dict rows with a constant number of queries. ``extra`` keys are added
+    to the JSON page (e.g. report totals). CSV columns: ``view.csv_columns``,
+    else the row keys.
+    """
+    if wants_csv(view.request):
+        return stream_queryset(
+            queryset, to_rows, filename, columns=getattr(view, "csv_columns", None)
+        )
+    page = view.paginate_queryset(queryset)
+    if page is None:
+        return Response(to_rows(list(queryset)))
+    response = view.get_paginated_response(to_rows(list(page)))
+    if extra:
+        response.data.update(extra)
+    return response
+
+
+class CSVListSchema(AutoSchema):
+    """Documents ``format`` on the ``list`` action of a viewset that renders CSV."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if getattr(self.view, "action", None) == "list" and self.method == "GET":
+            parameters = [*parameters, FORMAT_PARAM]
+        return parameters
+
+
+class CSVListMixin:
+    """A model viewset's ``list`` also streams CSV (``?format=csv``), same filters and fields.
+
+    ``csv_filename`` names the attachment (default: ``<basename>.csv``).
+    """
+
+    csv_filename: str | None = None
+    schema = CSVListSchema()
+
+    def list(self, request, *args, **kwargs):
+        if not wants_csv(request):
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        name = self.csv_filename or f"{getattr(self, 'basename', None) or 'rows'}.csv"
+
+        def readable_fields() -> list[str]:
+            fields = self.get_serializer().fields
+            return [name for name, field in fields.items() if not field.write_only]
+
+        return stream_queryset(
+            queryset,
+            lambda objs: self.get_serializer(objs, many=True).data,
+            name,
+            columns=getattr(self, "csv_columns", None),
+            empty_columns=readable_fields,
+        )
