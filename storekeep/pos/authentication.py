@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from rest_framework import authentication, exceptions
 
 from storekeep.accounts.models import parse_tenant_token
@@ -54,29 +54,30 @@ class RegisterTokenAuthentication(authentication.BaseAuthentication):
         if parsed is None:
             raise exceptions.AuthenticationFailed("Invalid register token.")
         tenant_id, token_hash = parsed
-        # One query: the session with its register, store, cashier and tenant, and the
-        # cashier's membership (id, role, active) and assignment to the store.
-        members = Membership.objects.filter(
-            tenant_id=OuterRef("tenant_id"), user_id=OuterRef("opened_by_id")
-        )
+        # One query: the session with its register, store, cashier and tenant, joined to the
+        # cashier's membership of the tenant (id, role, active) and whether that member may
+        # work at the register's store (no assigned locations, or this one among them).
         assignments = Membership.locations.through.objects.filter(
-            membership__tenant_id=OuterRef("tenant_id"),
-            membership__user_id=OuterRef("opened_by_id"),
+            membership_id=OuterRef("member__id")
         )
-        session = (
+        sessions = (
             RegisterSession.objects.select_related("register__location", "opened_by", "tenant")
             .annotate(
-                member_id=Subquery(members.values("pk")[:1]),
-                member_role=Subquery(members.values("role")[:1]),
-                member_active=Subquery(members.values("is_active")[:1]),
+                member=FilteredRelation(
+                    "opened_by__memberships",
+                    condition=Q(opened_by__memberships__tenant_id=F("tenant_id")),
+                ),
+                member_id=F("member__id"),
+                member_role=F("member__role"),
+                member_active=F("member__is_active"),
                 member_anywhere=~Exists(assignments),
                 member_here=Exists(
                     assignments.filter(location_id=OuterRef("register__location_id"))
                 ),
             )
             .filter(tenant_id=tenant_id, token_hash=token_hash)
-            .first()
-        )
+        )[:1]
+        session = next(iter(sessions), None)
         if session is None:
             raise exceptions.AuthenticationFailed("Invalid register token.")
         if session.status != RegisterSession.Status.OPEN:
