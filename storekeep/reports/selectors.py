@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
+from storekeep.catalog.models import Variant
 from storekeep.core.filters import filter_queryset
 from storekeep.core.numbers import money
 from storekeep.inventory.models import (
@@ -98,51 +110,159 @@ MOVEMENT_COLUMNS = {
 }
 
 
-def _qty_sum(condition: Q):
-    return Coalesce(
-        Sum(
-            Case(
-                When(condition, then=F("qty_delta")),
-                default=Value(ZERO),
-                output_field=QTY_SUM_FIELD,
-            )
-        ),
-        Value(ZERO),
-        output_field=QTY_SUM_FIELD,
-    )
-
-
 def movement_report(
     *, tenant, date_from, date_to, filters: dict | None = None, location_ids=None
-) -> QuerySet:
+) -> MovementReport:
     """One aggregate row per variant that moved between the tenant-local dates (inclusive).
 
     Each row (a dict): ``variant_id``, ``variant__sku``, ``variant__name``,
     ``variant__product__name``, ``moves``, ``opening_balance`` (Σ qty_delta
-    before the range), ``net_change`` (Σ in the range) and one sum per
-    :data:`MOVEMENT_COLUMNS` key; ordered by SKU. ``filters``
-    (MovementFilter): ``variant_id``, ``category``. SPEC §9.
+    before the range, over the items in scope), ``net_change`` (Σ in the
+    range) and one sum per :data:`MOVEMENT_COLUMNS` key; ordered by SKU.
+    ``filters`` (MovementFilter): ``variant_id``, ``category``. SPEC §9.
+
+    Only the ledger rows in the range are read (through the ``(tenant,
+    created_at)`` index, starting at the date bound): the sums are grouped
+    per variant with the row count as a window, so a page and its count are
+    one query; the opening balances of a page's variants are the balance of
+    each item's last row before the range (``(tenant, location, variant,
+    created_at)`` index, one probe per item), one more query. See
+    :class:`MovementReport`.
     """
     start, end = tenant.day_bounds(date_from, date_to)
-    ledger = StockLedger.objects.filter(tenant=tenant, created_at__lt=end)
+    ledger = StockLedger.objects.filter(tenant=tenant, created_at__gte=start, created_at__lt=end)
     if location_ids is not None:
         ledger = ledger.filter(location_id__in=location_ids)
     ledger = filter_queryset(MovementFilter, ledger, filters, tenant=tenant)
-    in_range = Q(created_at__gte=start)
     sums = {
-        name: _qty_sum(in_range & Q(ref_type__in=types)) for name, types in MOVEMENT_COLUMNS.items()
+        name: Coalesce(
+            Sum("qty_delta", filter=Q(ref_type__in=types)),
+            Value(ZERO),
+            output_field=QTY_SUM_FIELD,
+        )
+        for name, types in MOVEMENT_COLUMNS.items()
     }
-    return (
-        ledger.values("variant_id", "variant__sku", "variant__name", "variant__product__name")
+    # Grouped by variant id alone (a hash aggregate of the range's rows); the names are
+    # looked up per group, so only the groups are sorted, and only a page's names are read.
+    variant = Variant.objects.filter(pk=OuterRef("variant_id"))
+    rows = (
+        ledger.values("variant_id")
         .annotate(
-            moves=Count("pk", filter=in_range),
-            opening_balance=_qty_sum(Q(created_at__lt=start)),
-            net_change=_qty_sum(in_range),
+            moves=Count("pk"),
+            net_change=Coalesce(Sum("qty_delta"), Value(ZERO), output_field=QTY_SUM_FIELD),
             **sums,
         )
-        .filter(moves__gt=0)
+        .annotate(
+            variant__sku=Subquery(variant.values("sku")),
+            variant__name=Subquery(variant.values("name")),
+            variant__product__name=Subquery(variant.values("product__name")),
+        )
         .order_by("variant__sku", "variant_id")
     )
+    return MovementReport(tenant=tenant, start=start, rows=rows, location_ids=location_ids)
+
+
+def opening_balances(*, tenant, start, variant_ids, location_ids=None) -> dict[int, Decimal]:
+    """Σ over the items (location, variant) in scope of each item's balance at ``start``:
+    the ``balance_after`` of its last ledger row before ``start`` (0 without one).
+    ``variant_ids``: the variants wanted. One query, one index probe per item. SPEC §3.2."""
+    if not variant_ids:
+        return {}
+    last_before = (
+        StockLedger.objects.filter(
+            tenant=tenant,
+            location_id=OuterRef("location_id"),
+            variant_id=OuterRef("variant_id"),
+            created_at__lt=start,
+        )
+        .order_by("-created_at", "-id")
+        .values("balance_after")[:1]
+    )
+    items = InventoryItem.objects.filter(tenant=tenant, variant_id__any_of=list(variant_ids))
+    if location_ids is not None:
+        items = items.filter(location_id__in=location_ids)
+    totals = dict.fromkeys(variant_ids, ZERO)
+    for variant_id, balance in items.annotate(balance=Subquery(last_before)).values_list(
+        "variant_id", "balance"
+    ):
+        if balance is not None:
+            totals[variant_id] += balance
+    return totals
+
+
+class MovementReport:
+    """The rows of :func:`movement_report`, read lazily.
+
+    ``report[a:b]`` reads that slice (one query; its window gives the total
+    number of rows, so :meth:`count` after :meth:`expect` costs nothing more)
+    and the opening balances of its variants (one query). Iterating reads
+    every row in chunks (CSV export, constant memory). Works as a paginator's
+    object list: call :meth:`expect` with the page's slice first.
+    """
+
+    chunk_size = 500
+
+    def __init__(self, *, tenant, start, rows: QuerySet, location_ids=None) -> None:
+        self.tenant = tenant
+        self.start = start
+        self.grouped = rows
+        self.rows = rows.annotate(total=Window(Count("*")))
+        self.location_ids = location_ids
+        self._total: int | None = None
+        self._expected: slice | None = None
+        self._page: list[dict] | None = None
+
+    def _finish(self, rows: list[dict]) -> list[dict]:
+        openings = opening_balances(
+            tenant=self.tenant,
+            start=self.start,
+            variant_ids=[row["variant_id"] for row in rows],
+            location_ids=self.location_ids,
+        )
+        for row in rows:
+            row["opening_balance"] = openings[row["variant_id"]]
+            row.pop("total", None)
+        return rows
+
+    def expect(self, key: slice) -> None:
+        """The slice the next :meth:`count` reads with it (one query for both)."""
+        self._expected = key
+
+    def _read(self, key: slice) -> list[dict]:
+        rows = list(self.rows[key])
+        if rows:
+            self._total = rows[0]["total"]
+        elif not key.start:
+            self._total = 0
+        return self._finish(rows)
+
+    def count(self) -> int:
+        if self._total is None and self._expected is not None:
+            self._page = self._read(self._expected)
+        if self._total is None:
+            self._total = self.grouped.count()
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("MovementReport reads slices")
+        expected = self._expected
+        if self._page is not None and (key.start or 0) == (expected.start or 0):
+            if key.stop is None or key.stop >= min(expected.stop, self._total):
+                return self._page  # the page read with the count (the last one ends at the count)
+        return self._read(key)
+
+    def __iter__(self):
+        chunk: list[dict] = []
+        for row in self.rows.iterator(chunk_size=self.chunk_size):
+            chunk.append(row)
+            if len(chunk) == self.chunk_size:
+                yield from self._finish(chunk)
+                chunk = []
+        yield from self._finish(chunk)
 
 
 # --- valuation ------------------------------------------------------------------------------

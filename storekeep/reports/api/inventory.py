@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
 from storekeep.core.csv import list_response
+from storekeep.core.pagination import requested_page
 from storekeep.inventory.api._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.inventory.rules import stock_value
 from storekeep.reports.selectors import (
@@ -150,6 +151,9 @@ class MovementsReportApi(TenantListView):
             location_ids=self.location_scope(query.get("location_id")),
         )
         name = f"movements_{query['date_from']}_{query['date_to']}.csv"
+        page = requested_page(self.paginator, request)
+        if page is not None:
+            queryset.expect(page)  # the page and the count in one query
         return list_response(
             self,
             queryset,
