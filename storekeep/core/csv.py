@@ -140,16 +140,51 @@ class _Echo:
         return value
 
 
+#: Cell types ``csv.writer`` writes as the JSON list does (``None`` too: an empty cell).
+PLAIN_TYPES = frozenset({str, int, Decimal, float})
+
+
+def _cells(rows: Iterable[list | tuple]) -> Iterator[list | tuple]:
+    """Rows with :func:`csv_cell` applied only to the columns that need it.
+
+    A column's kind is read from its first non-null value (a database column
+    has one type): plain values go to ``csv.writer`` untouched, so a wide
+    export pays the conversion only for its date, boolean or JSON columns.
+    """
+    kinds: list[bool | None] | None = None
+    convert: list[int] = []
+    settled = False
+    for seen, row in enumerate(rows):
+        if not settled:
+            if kinds is None:
+                kinds = [None] * len(row)
+            for index, value in enumerate(row):
+                if kinds[index] is None and value is not None:
+                    kinds[index] = type(value) in PLAIN_TYPES
+            convert = [index for index, plain in enumerate(kinds) if plain is not True]
+            settled = None not in kinds or seen >= 1000  # still-null columns: converted
+        if convert:
+            row = list(row)
+            for index in convert:
+                row[index] = csv_cell(row[index])
+        yield row
+
+
 def _row_lines(rows: Iterable, columns: list[str], to_row) -> Iterator[str]:
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield writer.writerow(columns)
-    for row in rows:
-        if to_row is not None:
-            row = to_row(row)
-        if isinstance(row, dict):
-            row = flatten(row)
-            row = [row.get(column) for column in columns]
-        yield writer.writerow([csv_cell(value) for value in row])
+
+    def values():
+        for row in rows:
+            if to_row is not None:
+                row = to_row(row)
+            if isinstance(row, dict):
+                row = flatten(row)
+                row = [row.get(column) for column in columns]
+            yield row
+
+    for row in _cells(values()):
+        yield writer.writerow(row)
 
 
 def _batched(lines: Iterator[str], size: int = 256) -> Iterator[bytes]:

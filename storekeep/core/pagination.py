@@ -13,7 +13,7 @@ class LedgerCursorPagination(pagination.CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
-    ordering = ("-id",)
+    ordering = ("-created_at", "-id")  # index (tenant, created_at, id)
 
 
 def requested_page(paginator, request) -> slice | None:

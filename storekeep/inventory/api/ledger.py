@@ -1,6 +1,7 @@
 """``GET /api/v1/inventory/ledger``: the stock ledger with SPEC §9 filters (SPEC §9, §10).
 
-Cursor pagination (newest first, ``core.pagination.LedgerCursorPagination``);
+Cursor pagination (newest first: ``created_at``, then ``id``, read through the
+``(tenant, created_at, id)`` index from the date bound; ``LedgerCursorPagination``);
 ``?format=csv`` streams every matching row. A member assigned to some
 locations sees only their rows. Query count does not depend on page size.
 """
@@ -51,7 +52,7 @@ class LedgerListView(TenantAPIView):
             location_ids=sorted(allowed) if allowed is not None else None,
         )
         if wants_csv(request):
-            rows = queryset.order_by("-id").values_list(*LEDGER_CSV_FIELDS)
+            rows = queryset.order_by("-created_at", "-id").values_list(*LEDGER_CSV_FIELDS)
             return stream_csv(rows.iterator(chunk_size=2000), LEDGER_COLUMNS, "ledger.csv")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)

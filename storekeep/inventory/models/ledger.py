@@ -97,7 +97,9 @@ class StockLedger(models.Model):
                 fields=["tenant", "location", "variant", "created_at"], name="ledger_item_time_idx"
             ),
             models.Index(fields=["tenant", "ref_type", "ref_id"], name="ledger_ref_idx"),
-            models.Index(fields=["tenant", "created_at"], name="ledger_tenant_time_idx"),
+            # The ledger's order (newest first: created_at, id) and its date bounds: a page
+            # starts reading at the bound, whatever the date range.
+            models.Index(fields=["tenant", "created_at", "id"], name="ledger_tenant_time_id_idx"),
         ]
 
     def __str__(self) -> str:
