@@ -158,21 +158,21 @@ def baselines(ids: dict) -> dict[str, list[tuple[str, list]]]:
         "ledger first page": [
             (
                 f"SELECT {LEDGER_COLS} FROM {LEDGER_FROM} WHERE l.tenant_id = %s "
-                "ORDER BY l.id DESC LIMIT 101",
+                "ORDER BY l.created_at DESC, l.id DESC LIMIT 101",
                 [t],
             ),
         ],
         "ledger one month": [
             (
                 f"SELECT {LEDGER_COLS} FROM {LEDGER_FROM} WHERE l.tenant_id = %s AND l.created_at >= %s "
-                "AND l.created_at < %s ORDER BY l.id DESC LIMIT 101",
+                "AND l.created_at < %s ORDER BY l.created_at DESC, l.id DESC LIMIT 101",
                 [t, *first_month],
             ),
         ],
         "ledger one variant": [
             (
                 f"SELECT {LEDGER_COLS} FROM {LEDGER_FROM} WHERE l.tenant_id = %s AND l.variant_id = %s "
-                "ORDER BY l.id DESC LIMIT 101",
+                "ORDER BY l.created_at DESC, l.id DESC LIMIT 101",
                 [t, ids["busy_variant"]],
             ),
         ],
@@ -254,7 +254,7 @@ def copy_month(ids: dict) -> tuple[str, list]:
     return (
         f"COPY (SELECT {LEDGER_COLS} FROM {LEDGER_FROM} WHERE l.tenant_id = {int(ids['tenant'])} "
         f"AND l.created_at >= '{ids['month_start'].isoformat()}' "
-        f"AND l.created_at < '{ids['month_end'].isoformat()}' ORDER BY l.id DESC) "
+        f"AND l.created_at < '{ids['month_end'].isoformat()}' ORDER BY l.created_at DESC, l.id DESC) "
         "TO STDOUT WITH (FORMAT csv, HEADER)",
         [],
     )

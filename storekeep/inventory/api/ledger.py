@@ -8,6 +8,8 @@ locations sees only their rows. Query count does not depend on page size.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
@@ -26,6 +28,46 @@ LEDGER_CSV_FIELDS = [
     {"location_code": "location__code", "sku": "variant__sku"}.get(column, column)
     for column in LEDGER_COLUMNS
 ]
+
+
+_QTY_STEP = Decimal("0.001")
+_COST_STEP = Decimal("0.0001")
+
+
+def _decimal(value, step) -> str | None:
+    return None if value is None else format(value.quantize(step), "f")
+
+
+def _datetime(value) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def ledger_rows(rows) -> list[dict]:
+    """The JSON rows :class:`LedgerRowSerializer` writes, built from ``values(*LEDGER_CSV_FIELDS)``
+    dicts (no model instances, no per-field serializer calls; equality is tested)."""
+    return [
+        {
+            "id": row["id"],
+            "location_id": row["location_id"],
+            "location_code": row["location__code"],
+            "variant_id": row["variant_id"],
+            "sku": row["variant__sku"],
+            "lot_id": row["lot_id"],
+            "ref_type": row["ref_type"],
+            "ref_id": row["ref_id"],
+            "qty_delta": _decimal(row["qty_delta"], _QTY_STEP),
+            "balance_after": _decimal(row["balance_after"], _QTY_STEP),
+            "unit_cost": _decimal(row["unit_cost"], _COST_STEP),
+            "reason": row["reason"],
+            "note": row["note"],
+            "actor_id": row["actor_id"],
+            "created_at": _datetime(row["created_at"]),
+        }
+        for row in rows
+    ]
 
 
 class LedgerListView(TenantAPIView):
@@ -55,5 +97,5 @@ class LedgerListView(TenantAPIView):
             rows = queryset.order_by("-created_at", "-id").values_list(*LEDGER_CSV_FIELDS)
             return stream_csv(rows.iterator(chunk_size=2000), LEDGER_COLUMNS, "ledger.csv")
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(LedgerRowSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(queryset.values(*LEDGER_CSV_FIELDS), request, view=self)
+        return paginator.get_paginated_response(ledger_rows(page))

@@ -45,3 +45,26 @@ def test_a_date_bounded_page_reads_the_time_index_from_its_bound(tenant, variant
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET ALL")
     assert "ledger_tenant_time_id_idx" in plan, plan
+
+
+@pytest.mark.django_db
+def test_ledger_rows_are_what_the_row_serializer_writes(manager_client, tenant, variant, store):
+    from storekeep.inventory.api.serializers import LedgerRowSerializer
+    from storekeep.inventory.models import StockLedger
+    from storekeep.inventory.services import AdjustmentLine, adjust_stock
+
+    receive_stock(
+        tenant=tenant,
+        location_id=store.pk,
+        lines=[ReceiptLine(variant.pk, Decimal("2.5"), unit_cost=Decimal("1.2345"))],
+    )
+    adjust_stock(
+        tenant=tenant,
+        location_id=store.pk,
+        lines=[AdjustmentLine(variant.pk, delta=Decimal("-1"))],
+        reason="damage",
+        note="dropped",
+    )
+    rows = manager_client.get(LEDGER).json()["results"]
+    objects = StockLedger.objects.filter(tenant=tenant).order_by("-created_at", "-id")
+    assert rows == LedgerRowSerializer(objects, many=True).data
