@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from storekeep.catalog.models import Category, Variant
 from storekeep.catalog.units import UnitConverter
+from storekeep.core.csv import stream_csv
 from storekeep.core.errors import DomainError, ErrorCode
 from storekeep.reports.charts import step_chart
 from storekeep.reports.selectors import inventory_overview
 from storekeep.tenants.models import Role
 from storekeep.web.backoffice import BackOfficeView, FormErrors, describe_error, parse_decimal
 
-from ..api.exports import stream_csv
 from ..api.serializers import LEDGER_COLUMNS, STOCK_COLUMNS, LedgerRowSerializer, StockRowSerializer
 from ..models import InventoryItem, LedgerRefType, StockLedger, StockReason
 from ..rules import stock_value
@@ -157,8 +157,8 @@ class StockExportView(StockFiltersMixin, BackOfficeView):
         return stream_csv(
             rows.iterator(chunk_size=2000),
             STOCK_COLUMNS,
-            StockRowSerializer().to_representation,
             "stock.csv",
+            to_row=StockRowSerializer().to_representation,
         )
 
 
@@ -634,6 +634,6 @@ class LedgerExportView(BackOfficeView):
         return stream_csv(
             queryset.iterator(chunk_size=2000),
             LEDGER_COLUMNS,
-            LedgerRowSerializer().to_representation,
             f"ledger-{variant.sku}.csv",
+            to_row=LedgerRowSerializer().to_representation,
         )

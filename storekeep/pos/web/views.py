@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from storekeep.inventory.api.exports import stream_csv
+from storekeep.core.csv import stream_csv
 from storekeep.inventory.models import LedgerRefType, StockLedger
 from storekeep.locations.models import Location
 from storekeep.web.backoffice import BackOfficeView
@@ -93,8 +93,8 @@ class SaleExportView(SalesFiltersMixin, BackOfficeView):
         return stream_csv(
             queryset.iterator(chunk_size=2000),
             CSV_COLUMNS,
-            SaleListOutput().to_representation,
             "sales.csv",
+            to_row=SaleListOutput().to_representation,
         )
 
 

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from storekeep.catalog.models import Category
+from storekeep.core.csv import stream_csv
 from storekeep.core.errors import DomainError
-from storekeep.inventory.api.exports import stream_csv
 from storekeep.web.backoffice import BackOfficeView, describe_error
 
 from ..api import ReorderSuggestionSerializer, suggestion_rows
@@ -105,4 +105,4 @@ class ReorderExportView(ReorderFiltersMixin, BackOfficeView):
             while chunk := list(islice(items, CHUNK)):
                 yield from suggestion_rows(tenant, chunk)
 
-        return stream_csv(rows(), CSV_COLUMNS, dict, "reorder.csv")
+        return stream_csv(rows(), CSV_COLUMNS, "reorder.csv", to_row=dict)
