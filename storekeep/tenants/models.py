@@ -21,6 +21,23 @@ class Tenant(models.Model):
     allow_negative_stock = models.BooleanField(default=False)
     return_window_days = models.PositiveIntegerField(default=30)
     reservation_ttl_minutes = models.PositiveIntegerField(default=15)
+    # Till controls (SPEC §7): what a CASHIER may do without a manager's approval.
+    max_cashier_discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="Largest line or order discount (percent of the price) a cashier may give alone",
+    )
+    cashier_void_requires_approval = models.BooleanField(
+        default=True, help_text="A cashier's void needs a manager's approval"
+    )
+    cashier_refund_limit = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Largest refund a cashier may give alone, in the tenant's currency; blank: no limit",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -57,11 +74,21 @@ class Tenant(models.Model):
 class Role(models.TextChoices):
     OWNER = "OWNER"
     MANAGER = "MANAGER"
+    INTEGRATION = "INTEGRATION", "Integration (another system's API client)"
     CASHIER = "CASHIER"
     VIEWER = "VIEWER"
 
 
-ROLE_RANK = {Role.VIEWER: 0, Role.CASHIER: 1, Role.MANAGER: 2, Role.OWNER: 3}
+# Read rank: INTEGRATION reads between CASHIER and MANAGER. What INTEGRATION may
+# write (API sales, reservations; no till, staff or settings) is decided by the
+# permission classes, not by this rank alone.
+ROLE_RANK = {
+    Role.VIEWER: 0,
+    Role.CASHIER: 1,
+    Role.INTEGRATION: 2,
+    Role.MANAGER: 3,
+    Role.OWNER: 4,
+}
 
 
 class Membership(models.Model):
