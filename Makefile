@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev browser run test lint lock clean
+.PHONY: install install-dev browser run test lint lock clean secret-key
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.lock
 
 install: $(VENV)/.installed
 
+## The SECRET_KEY file, made once per checkout (settings read it when SECRET_KEY is not set)
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@echo "Wrote a new SECRET_KEY to $@"
+
+secret-key: var/secret_key
+
 install-dev: $(VENV)/.installed-dev
 
 ## Install, migrate, load the demo tenant (real data slice) and serve on http://$(HOST):$(PORT)
-run: install
+run: install var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
@@ -45,10 +53,10 @@ browser:
 	fi
 
 ## Install what the tests need and run the whole suite
-test: install-dev browser
+test: install-dev browser var/secret_key
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install-dev
+lint: install-dev var/secret_key
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

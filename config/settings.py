@@ -23,9 +23,55 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("STOREKEEP_DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "storekeep-insecure-dev-key-change-me-in-production")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 DATA_DIR = Path(os.environ.get("STOREKEEP_DATA_DIR", BASE_DIR / "var"))
+# The key file the Makefile writes once (`make secret-key`, run by `make run` and `make test`).
+SECRET_KEY_FILE = Path(os.environ.get("STOREKEEP_SECRET_KEY_FILE", BASE_DIR / "var" / "secret_key"))
+
+
+def read_secret_key() -> str:
+    """``SECRET_KEY`` from the environment, else from ``SECRET_KEY_FILE``.
+
+    There is no built-in key and settings never make one up (issue 9 item 5):
+    with neither set, Storekeep refuses to start with a message saying how to
+    make one.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if not key and SECRET_KEY_FILE.is_file():
+        key = SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
+    if not key:
+        raise ImproperlyConfigured(
+            f"No SECRET_KEY: set the SECRET_KEY environment variable or run `make secret-key` "
+            f"(writes {SECRET_KEY_FILE})."
+        )
+    return key
+
+
+SECRET_KEY = read_secret_key()
+
+# --- HTTPS (production behind a TLS-terminating proxy; `manage.py check --deploy` is clean) ---
+# STOREKEEP_HTTPS=1: secure session and CSRF cookies, redirect http → https, HSTS.
+STOREKEEP_HTTPS = env_bool("STOREKEEP_HTTPS", False)
+SESSION_COOKIE_SECURE = STOREKEEP_HTTPS
+CSRF_COOKIE_SECURE = STOREKEEP_HTTPS
+SECURE_SSL_REDIRECT = STOREKEEP_HTTPS and env_bool("STOREKEEP_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("STOREKEEP_HSTS_SECONDS", "31536000" if STOREKEEP_HTTPS else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("STOREKEEP_HSTS_INCLUDE_SUBDOMAINS", STOREKEEP_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("STOREKEEP_HSTS_PRELOAD", STOREKEEP_HTTPS)
+# Behind a proxy that sets X-Forwarded-Proto: https (STOREKEEP_TRUSTED_PROXIES > 0).
+if env_bool("STOREKEEP_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -19,3 +19,25 @@ def planner_row_count(model) -> int | None:
             return None
         row = cursor.fetchone()
         return int(row[0].split()[0]) if row else None
+
+
+def allow_ledger_truncate_in_test_flush() -> None:
+    """Let the test database's own flush truncate the append-only ledger.
+
+    The ledger's ``BEFORE TRUNCATE`` trigger (inventory migration 0006) refuses
+    every ``TRUNCATE`` unless the transaction set ``storekeep.allow_truncate``;
+    Django's ``flush`` (run between transactional tests on PostgreSQL) sets it
+    here, in the test harness only.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    if getattr(DatabaseOperations.execute_sql_flush, "_storekeep_allows_truncate", False):
+        return
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        allow = "SELECT set_config('storekeep.allow_truncate', 'on', true)"
+        return original(self, [allow, *sql_list] if sql_list else sql_list)
+
+    execute_sql_flush._storekeep_allows_truncate = True
+    DatabaseOperations.execute_sql_flush = execute_sql_flush

@@ -23,6 +23,10 @@ from . import factories
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL")
+    if settings.IS_POSTGRES:
+        from .db import allow_ledger_truncate_in_test_flush
+
+        allow_ledger_truncate_in_test_flush()
 
 
 @pytest.fixture(autouse=True, scope="session")
