@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from storekeep.accounts.throttle import check_credentials
 from storekeep.core.errors import DomainError, NotAuthenticated
 
 from . import nav
 from .access import TENANT_SESSION_KEY, active_memberships, check_member
 
 WRONG_CREDENTIALS = "Wrong username or password."
-
-
-def check_credentials(*, request, username: str, password: str):
-    """The user these credentials name; 401 ``invalid_credentials`` otherwise.
-
-    The one password check of the project is
-    ``storekeep.accounts.throttle.check_credentials`` (throttled); until it is
-    available this is Django's ``authenticate``.
-    """
-    try:
-        user = authenticate(request, username=username, password=password)
-    except DjangoPermissionDenied:
-        user = None
-    if user is None or not user.is_active:
-        raise NotAuthenticated(WRONG_CREDENTIALS, code="invalid_credentials")
-    return user
 
 
 def _safe_next(request, default: str) -> str:
@@ -63,8 +47,11 @@ def sign_in(request):
             return render(request, "web/sign_in.html", context, status=400)
         try:
             user = check_credentials(request=request, username=username, password=password)
-        except DomainError as exc:
-            context["error"] = exc.message
+        except NotAuthenticated:
+            context["error"] = WRONG_CREDENTIALS
+            return render(request, "web/sign_in.html", context, status=401)
+        except DomainError as exc:  # 429 too_many_attempts: counted by the one login throttle
+            context["error"] = "Too many failed sign-ins."
             retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
             if retry:
                 context["error"] += f" Try again in {retry} seconds."

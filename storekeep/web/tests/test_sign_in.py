@@ -99,3 +99,23 @@ def test_next_is_followed_only_on_this_site(make_member):
     client = Client()
     response = post_sign_in(client, member.user.username, next="https://evil.example/")
     assert response["Location"] == "/"
+
+
+def test_the_web_sign_in_is_throttled_by_the_same_counter_as_the_api(make_member, settings):
+    """Issue 9 item 2: every password check goes through the one throttle (django-axes)."""
+    member = make_member(role=Role.CASHIER)
+    username = member.user.username
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert post_sign_in(Client(), username, "wrong").status_code == 401
+    assert post_sign_in(Client(), username, "wrong").status_code == 429  # the limit is reached
+    response = post_sign_in(Client(), username, "pass")  # the right password, still locked out
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert "Too many failed sign-ins." in html and "Try again in" in html
+    assert "_auth_user_id" not in Client().session
+    api = Client().post(
+        "/api/v1/auth/token",
+        {"username": username, "password": "pass", "tenant": member.tenant.slug},
+        content_type="application/json",
+    )
+    assert api.status_code == 429
