@@ -315,6 +315,14 @@ def _reservation(r: Rival):
     )
 
 
+def _lot(r: Rival):
+    from storekeep.inventory.models import Lot
+
+    return Lot.objects.create(
+        tenant=r.tenant, location=r.store, variant=r.variant, lot_code=MARKER, qty=Decimal("0")
+    )
+
+
 def _alert(r: Rival):
     item = r.item
     return LowStockAlert.objects.create(
@@ -341,6 +349,7 @@ FACTORIES = {
         ),
     ),
     "inventory/stock/{pk}": lambda r: r.item,
+    "inventory/ledger/{pk}": lambda r: StockLedger.objects.filter(tenant=r.tenant).first(),
     "inventory/transfers/{pk}": lambda r: r.once("transfer", lambda: _transfer(r)),
     "inventory/counts/{pk}": lambda r: r.once("count", lambda: _count(r)),
     "inventory/reservations/{pk}": lambda r: r.once("reservation", lambda: _reservation(r)),
@@ -516,6 +525,7 @@ BODY_REFERENCES = {
     "transfer_id": lambda r: r.once("transfer", lambda: _transfer(r)),
     "count_id": lambda r: r.once("count", lambda: _count(r)),
     "reservation_id": lambda r: r.once("reservation", lambda: _reservation(r)),
+    "lot_id": lambda r: r.once("lot", lambda: _lot(r)),
 }
 
 

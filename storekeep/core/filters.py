@@ -60,6 +60,24 @@ class IdListFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__in": value})
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """``?ordering=name`` / ``-name`` over the declared public names, then ``pk`` (pages stay
+    stable when values tie). An undeclared name makes the filter set invalid: 400
+    ``validation_error`` naming ``ordering`` (issue 15 item 4)."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        fields = [self.get_ordering_value(param) for param in value if param]
+        return qs.order_by(*fields, "pk") if fields else qs
+
+    @staticmethod
+    def choices_of(fields: dict[str, str]) -> list[str]:
+        """The accepted values for ``fields`` (``{model field: public name}``): each name,
+        ascending and descending — for a query serializer's ``ChoiceField``."""
+        return [choice for name in fields.values() for choice in (name, f"-{name}")]
+
+
 class TenantFilterSet(django_filters.FilterSet):
     """A filter set that knows the tenant (for tenant-local dates and tenant defaults)."""
 

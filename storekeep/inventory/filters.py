@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from storekeep.catalog.models import Variant
 from storekeep.core.errors import ValidationFailed
-from storekeep.core.filters import IdFilter, IdListFilter, TenantFilterSet
+from storekeep.core.filters import IdFilter, IdListFilter, StableOrderingFilter, TenantFilterSet
 
 from .models import (
     CountSession,
@@ -23,6 +23,19 @@ from .models import (
 )
 
 
+#: ``?ordering=`` of the stock list: model expression → public name (issue 15 item 4).
+STOCK_ORDERING = {
+    "available_qty": "available",
+    "on_hand": "on_hand",
+    "reserved": "reserved",
+    "threshold": "threshold",
+    "variant__sku": "sku",
+    "location__code": "location",
+    "last_movement_at": "last_movement_at",
+    "id": "id",
+}
+
+
 class StockLevelFilter(TenantFilterSet):
     """Filters of ``stock_level_list`` (runs after ``is_low_stock`` is annotated)."""
 
@@ -32,6 +45,7 @@ class StockLevelFilter(TenantFilterSet):
     category = IdFilter(field_name="variant__product__category_id")
     search = django_filters.CharFilter(method="filter_search")
     low_stock = django_filters.BooleanFilter(field_name="is_low_stock")
+    ordering = StableOrderingFilter(fields=tuple(STOCK_ORDERING.items()))
 
     class Meta:
         model = InventoryItem

@@ -56,10 +56,11 @@ def stock_level_list(
 
     ``filters`` (StockLevelFilter): ``location_id``, ``variant_id``,
     ``variant_ids`` (list), ``category`` (id), ``search`` (SKU, barcode or
-    product name), ``low_stock`` (bool).
+    product name), ``low_stock`` (bool), ``ordering`` (a ``filters.STOCK_ORDERING``
+    name, ``-`` for descending; unknown → 400 ``validation_error``).
     ``location_ids`` (or ``filters["location_ids"]``) restricts to a member's
     locations. Threshold per SPEC §4 (``rules.threshold_expression``). Ordered
-    by location, SKU.
+    by location, SKU unless ``ordering`` says otherwise (then by id on ties).
     """
     filters = dict(filters or {})
     if location_ids is None:
@@ -70,9 +71,8 @@ def stock_level_list(
         .annotate(available_qty=available_expression(), threshold=threshold_expression(tenant))
         .annotate(is_low_stock=is_low_stock_expression())
     )
-    queryset = _scoped(queryset, location_ids)
-    queryset = filter_queryset(StockLevelFilter, queryset, filters, tenant=tenant)
-    return queryset.order_by("location_id", "variant__sku", "pk")
+    queryset = _scoped(queryset, location_ids).order_by("location_id", "variant__sku", "pk")
+    return filter_queryset(StockLevelFilter, queryset, filters, tenant=tenant)
 
 
 def ledger_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[StockLedger]:
@@ -86,6 +86,14 @@ def ledger_list(*, tenant, filters: dict | None = None, location_ids=None) -> Qu
     queryset = StockLedger.objects.filter(tenant=tenant).select_related("variant", "location")
     queryset = _scoped(queryset, location_ids)
     return filter_queryset(LedgerFilter, queryset, filters, tenant=tenant)
+
+
+def ledger_get(*, tenant, ledger_id) -> StockLedger:
+    """One ledger row of the tenant (variant and location joined); 404 ``not_found`` for an
+    unknown, malformed or another tenant's id (SPEC §3.6, issue 15 item 4)."""
+    return get_object(
+        StockLedger.objects.filter(tenant=tenant).select_related("variant", "location"), ledger_id
+    )
 
 
 def ledger_rows_written(*, tenant, rows: list[StockLedger]) -> list[StockLedger]:

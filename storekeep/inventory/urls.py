@@ -10,8 +10,8 @@ from .api.counts import (
     CountScanApi,
     CountVarianceApi,
 )
-from .api.ledger import LedgerListView
-from .api.movements import AdjustmentView, ReceiptView
+from .api.ledger import LedgerDetailView, LedgerListView
+from .api.movements import AdjustmentView, ReceiptView, WriteOffView
 from .api.overview import StockSummaryApi
 from .api.reorder import (
     LowStockAlertAcknowledgeApi,
@@ -31,7 +31,11 @@ urlpatterns = [
     re_path(r"^stock/(?P<pk>[^/]+?)/?$", StockDetailView.as_view(), name="inventory-stock-detail"),
     re_path(r"^receipts/?$", ReceiptView.as_view(), name="inventory-receipts"),
     re_path(r"^adjustments/?$", AdjustmentView.as_view(), name="inventory-adjustments"),
+    re_path(r"^write-offs/?$", WriteOffView.as_view(), name="inventory-write-offs"),
     re_path(r"^ledger/?$", LedgerListView.as_view(), name="inventory-ledger"),
+    re_path(
+        r"^ledger/(?P<pk>[^/]+?)/?$", LedgerDetailView.as_view(), name="inventory-ledger-detail"
+    ),
     re_path(r"^transfers/?$", TransferListCreateApi.as_view(), name="inventory-transfers"),
     re_path(
         r"^transfers/(?P<pk>[^/]+?)/send/?$",

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from storekeep.catalog.models import QTY
 from storekeep.catalog.models import UNIT_MONEY as COST
 from storekeep.core.csv import list_response
+from storekeep.core.filters import StableOrderingFilter
 from storekeep.core.idempotency import idempotent
 from storekeep.core.serializers import (
     TenantModelSerializer,
@@ -33,6 +34,7 @@ from storekeep.inventory.api._shared import (
 )
 from storekeep.tenants.models import Role
 
+from .filters import REORDER_ORDERING
 from .models import PurchaseOrder, Vendor, VendorVariant
 from .selectors import (
     purchase_order_get,
@@ -412,6 +414,11 @@ class ReorderQuerySerializer(serializers.Serializer):
     category = serializers.IntegerField(required=False, min_value=1, help_text="category id")
     vendor_id = serializers.IntegerField(required=False, min_value=1)
     search = serializers.CharField(required=False, max_length=100)
+    ordering = serializers.ChoiceField(
+        choices=StableOrderingFilter.choices_of(REORDER_ORDERING),
+        required=False,
+        help_text="sort by this column (`-` for descending; ties by id); default location, SKU",
+    )
 
 
 class ReorderSuggestionSerializer(serializers.Serializer):

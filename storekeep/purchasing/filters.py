@@ -5,7 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from storekeep.core.filters import IdFilter, IdListFilter, TenantFilterSet
+from storekeep.core.filters import IdFilter, IdListFilter, StableOrderingFilter, TenantFilterSet
+from storekeep.inventory.filters import STOCK_ORDERING
 from storekeep.inventory.models import InventoryItem
 
 from .models import PurchaseOrder
@@ -21,6 +22,10 @@ class PurchaseOrderFilter(TenantFilterSet):
         fields: list = []
 
 
+#: ``?ordering=`` of the reorder list: the stock list's names plus the suggestion's (issue 15).
+REORDER_ORDERING = {**STOCK_ORDERING, "suggested_qty": "suggested_qty"}
+
+
 class ReorderSuggestionFilter(TenantFilterSet):
     """Filters of ``reorder_suggestion_list`` (over annotated InventoryItem rows)."""
 
@@ -29,6 +34,7 @@ class ReorderSuggestionFilter(TenantFilterSet):
     search = django_filters.CharFilter(method="filter_search")
     vendor_id = IdFilter(field_name="vendor_id_eff")
     variant_ids = IdListFilter(field_name="variant_id")
+    ordering = StableOrderingFilter(fields=tuple(REORDER_ORDERING.items()))
 
     class Meta:
         model = InventoryItem

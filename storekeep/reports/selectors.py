@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -26,6 +27,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from storekeep.catalog.models import Variant
 from storekeep.core.filters import filter_queryset
 from storekeep.core.numbers import money
+from storekeep.inventory.filters import StockSummaryFilter
 from storekeep.inventory.models import (
     CountSession,
     InventoryItem,
@@ -48,7 +50,7 @@ QTY_SUM_FIELD = DecimalField(max_digits=16, decimal_places=3)
 # --- inventory overview ---------------------------------------------------------------------
 
 
-def inventory_overview(*, tenant, location_ids=None) -> dict:
+def inventory_overview(*, tenant, location_ids=None, filters: dict | None = None) -> dict:
     """Inventory KPIs (SPEC §9), over ``location_ids`` (None = every location).
 
     Returns ``{total_skus (distinct tracked variants with on hand ≠ 0),
@@ -56,7 +58,11 @@ def inventory_overview(*, tenant, location_ids=None) -> dict:
     low_stock_count (items with available ≤ threshold), transfers_in_transit
     (IN_TRANSIT or PARTIAL_RECEIVED, touching the locations), open_purchase_orders
     (SUBMITTED or PARTIAL_RECEIVED), active_counts (DRAFT or IN_PROGRESS)}``.
+    ``filters``: ``category`` (id) and ``search`` (SKU, barcode or name, as the stock
+    list) narrow every figure to the matching variants: the item KPIs count only their
+    items, the document counts only documents with a line of one of them (issue 15 item 4).
     """
+    filters = {key: filters[key] for key in ("category", "search") if (filters or {}).get(key)}
     items = InventoryItem.objects.filter(tenant=tenant, variant__track_inventory=True)
     transfers = InventoryTransfer.objects.filter(
         tenant=tenant,
@@ -76,12 +82,20 @@ def inventory_overview(*, tenant, location_ids=None) -> dict:
         )
         orders = orders.filter(location_id__in=location_ids)
         counts = counts.filter(location_id__in=location_ids)
+    if filters:
+        variants = filter_queryset(
+            StockSummaryFilter, Variant.objects.filter(tenant=tenant), filters, tenant=tenant
+        ).values("pk")
+        items = items.filter(variant_id__in=variants)
+        transfers = transfers.filter(_has_line(transfers.model, "transfer", variants))
+        orders = orders.filter(_has_line(orders.model, "order", variants))
+        counts = counts.filter(_has_line(counts.model, "session", variants))
     totals = items.aggregate(
         total_skus=Count("variant_id", distinct=True, filter=~Q(on_hand=0)),
         total_qty=Sum("on_hand"),
         total_value=Sum(stock_value_expression()),
     )
-    low = stock_level_list(tenant=tenant, location_ids=location_ids)
+    low = stock_level_list(tenant=tenant, location_ids=location_ids, filters=filters)
     return {
         "total_skus": totals["total_skus"] or 0,
         "total_qty": totals["total_qty"] or ZERO,
@@ -91,6 +105,14 @@ def inventory_overview(*, tenant, location_ids=None) -> dict:
         "open_purchase_orders": orders.count(),
         "active_counts": counts.count(),
     }
+
+
+def _has_line(document_model, parent_field: str, variants) -> Exists:
+    """The document has a line of one of ``variants`` (its lines' ``related_name`` is lines)."""
+    line_model = document_model._meta.get_field("lines").related_model
+    return Exists(
+        line_model.objects.filter(**{parent_field: OuterRef("pk"), "variant_id__in": variants})
+    )
 
 
 # --- movements per variant ------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``GET /api/v1/inventory/ledger``: the stock ledger with SPEC §9 filters (SPEC §9, §10).
+"""``GET /api/v1/inventory/ledger``: the stock ledger with SPEC §9 filters (SPEC §9, §10);
+``GET /api/v1/inventory/ledger/{id}``: one row (issue 15 item 4).
 
 Cursor pagination (newest first: ``created_at``, then ``id``, read through the
 ``(tenant, created_at, id)`` index from the date bound; ``LedgerCursorPagination``);
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
 
 from storekeep.core.csv import FORMAT_PARAM, CSVRenderer, stream_csv, wants_csv
 from storekeep.core.pagination import LedgerCursorPagination
@@ -19,7 +22,7 @@ from storekeep.core.serializers import error_responses
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
 
-from ..selectors import ledger_list
+from ..selectors import ledger_get, ledger_list
 from .serializers import LEDGER_COLUMNS, LedgerQuerySerializer, LedgerRowSerializer
 from .stock import parse_query
 
@@ -99,3 +102,19 @@ class LedgerListView(TenantAPIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset.values(*LEDGER_CSV_FIELDS), request, view=self)
         return paginator.get_paginated_response(ledger_rows(page))
+
+
+class LedgerDetailView(TenantAPIView):
+    """One ledger row (VIEWER+): 404 for another tenant's id, 403 for a location the member
+    is not assigned to."""
+
+    read_role = Role.VIEWER
+
+    @extend_schema(
+        summary="One stock ledger row",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={200: LedgerRowSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk):
+        row = self.resolve_object(lambda pk: ledger_get(tenant=self.tenant, ledger_id=pk), pk)
+        return Response(LedgerRowSerializer(row).data)

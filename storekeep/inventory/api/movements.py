@@ -1,4 +1,5 @@
-"""``POST /api/v1/inventory/receipts`` and ``/adjustments`` (SPEC §4, §7, §10).
+"""``POST /api/v1/inventory/receipts``, ``/adjustments`` and ``/write-offs`` (SPEC §4, §7, §10;
+write-offs: issue 15 item 3).
 
 MANAGER+ at a location the member is assigned to; both honour
 ``Idempotency-Key``. Lines may give quantities in another ``unit`` (converted
@@ -21,10 +22,21 @@ from storekeep.core.views import TenantAPIView
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Role
 
-from ..models import StockLedger
+from ..models import LedgerRefType, StockLedger, StockReason
 from ..selectors import ledger_rows_written, stock_level_list
-from ..services.units import adjust_stock_in_units, line_variants, receive_stock_in_units
-from .serializers import AdjustmentSerializer, MovementResultSerializer, ReceiptSerializer
+from ..services import StockLine, clean_qty, write_off
+from ..services.units import (
+    adjust_stock_in_units,
+    line_errors,
+    line_variants,
+    receive_stock_in_units,
+)
+from .serializers import (
+    AdjustmentSerializer,
+    MovementResultSerializer,
+    ReceiptSerializer,
+    WriteOffSerializer,
+)
 from .stock import etag
 
 IF_MATCH_PARAM = OpenApiParameter(
@@ -157,5 +169,50 @@ class AdjustmentView(MovementView):
             actor=request.user,
             ref_id=data.get("reference", ""),
             note=data.get("note", ""),
+        )
+        return self.result(rows, location.pk, variants)
+
+
+def write_off_lines(lines: list[dict]) -> list[StockLine]:
+    """Request lines → engine lines; a bad quantity is a 400 naming its line."""
+    result = []
+    for index, line in enumerate(lines):
+        with line_errors(index):
+            qty = clean_qty(line["qty"])
+        result.append(StockLine(variant_id=line["variant_id"], qty=qty, lot_id=line.get("lot_id")))
+    return result
+
+
+class WriteOffView(MovementView):
+    """Write stock off as waste: damage, theft, spoilage, other → WASTE rows; expiry → EXPIRY
+    rows (the movement report's waste and expired columns). Quantities > 0 in the stock unit;
+    a line may name the ``lot_id`` it leaves (default FEFO). MANAGER+ at the location.
+    409 ``insufficient_stock`` when a line exceeds what is available, nothing written."""
+
+    @extend_schema(
+        summary="Write off stock (waste or expiry)",
+        request=WriteOffSerializer,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: MovementResultSerializer, **COMMAND_ERRORS},
+    )
+    @idempotent
+    def post(self, request):
+        serializer = WriteOffSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        location = self.tenant_location(data["location_id"])
+        variants = line_variants(tenant=self.tenant, lines=data["lines"])
+        rows = write_off(
+            tenant=self.tenant,
+            location_id=location.pk,
+            lines=write_off_lines(data["lines"]),
+            reason=data["reason"],
+            note=data.get("note", ""),
+            actor=request.user,
+            ref_type=(
+                LedgerRefType.EXPIRY
+                if data["reason"] == StockReason.EXPIRY
+                else LedgerRefType.WASTE
+            ),
         )
         return self.result(rows, location.pk, variants)

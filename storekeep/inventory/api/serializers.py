@@ -11,6 +11,9 @@ from rest_framework import serializers
 
 from storekeep.catalog.models import QTY, UNIT_MONEY
 
+from storekeep.core.filters import StableOrderingFilter
+
+from ..filters import STOCK_ORDERING
 from ..models import LedgerRefType, StockLedger, StockReason
 
 MAX_ID = 2**63 - 1
@@ -113,6 +116,11 @@ class StockQuerySerializer(serializers.Serializer):
     low_stock = serializers.BooleanField(
         required=False, help_text="only items at or below their threshold"
     )
+    ordering = serializers.ChoiceField(
+        choices=StableOrderingFilter.choices_of(STOCK_ORDERING),
+        required=False,
+        help_text="sort by this column (`-` for descending; ties by id); default location, SKU",
+    )
 
 
 class LedgerQuerySerializer(serializers.Serializer):
@@ -200,3 +208,31 @@ class AdjustmentSerializer(serializers.Serializer):
     lines = AdjustmentLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
     reference = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+#: Reasons a write-off may give (issue 15 item 3); ``expiry`` writes EXPIRY rows, the rest WASTE.
+WRITE_OFF_REASONS = [
+    StockReason.DAMAGE,
+    StockReason.THEFT,
+    StockReason.SPOILAGE,
+    StockReason.EXPIRY,
+    StockReason.OTHER,
+]
+
+
+class WriteOffLineSerializer(serializers.Serializer):
+    variant_id = _id_field()
+    qty = serializers.DecimalField(**RAW_QTY, help_text="> 0, in the variant's stock unit")
+    lot_id = _id_field(
+        required=False, allow_null=True, help_text="the lot to take it from (default FEFO)"
+    )
+
+
+class WriteOffSerializer(serializers.Serializer):
+    location_id = _id_field()
+    reason = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in WRITE_OFF_REASONS],
+        help_text="`expiry` writes EXPIRY ledger rows, the others WASTE rows",
+    )
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    lines = WriteOffLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)

@@ -38,6 +38,10 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 
 class OverviewQuerySerializer(serializers.Serializer):
     location_id = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.IntegerField(required=False, min_value=1, help_text="category id")
+    search = serializers.CharField(
+        required=False, max_length=100, help_text="SKU, barcode or product name (as the stock list)"
+    )
 
 
 class OverviewSerializer(serializers.Serializer):
@@ -73,7 +77,7 @@ class InventoryOverviewApi(TenantListView):
         data = {
             "currency": self.tenant.currency,
             "location_id": query.get("location_id"),
-            **inventory_overview(tenant=self.tenant, location_ids=scope),
+            **inventory_overview(tenant=self.tenant, location_ids=scope, filters=query),
         }
         return Response(OverviewSerializer(data).data)
 
