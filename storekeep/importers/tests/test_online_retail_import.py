@@ -233,7 +233,7 @@ def test_stock_ends_where_the_rows_say_and_the_ledger_agrees(imported):
     )
     assert ledger == on_hand
     out = StdoutCapture()
-    call_command("inventory_check", tenant=tenant.slug, stdout=out.buffer)
+    call_command("inventory_check", tenant=tenant.slug, by_ref_type=True, stdout=out.buffer)
     assert "OK" in out.text
 
 
