@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {  # one name per shared choice set (else --fail-on-warn fails)
         "CountStatusEnum": "storekeep.inventory.models.CountSession.Status",
         "PaymentMethodEnum": "storekeep.pos.models.Payment.Method",
+        "StockReasonEnum": "storekeep.inventory.models.StockReason",
+        "WriteOffReasonEnum": "storekeep.inventory.api.serializers.WRITE_OFF_REASON_CHOICES",
     },
 }
 

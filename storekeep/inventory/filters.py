@@ -22,7 +22,6 @@ from .models import (
     StockLedger,
 )
 
-
 #: ``?ordering=`` of the stock list: model expression → public name (issue 15 item 4).
 STOCK_ORDERING = {
     "available_qty": "available",

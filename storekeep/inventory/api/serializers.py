@@ -10,7 +10,6 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from storekeep.catalog.models import QTY, UNIT_MONEY
-
 from storekeep.core.filters import StableOrderingFilter
 
 from ..filters import STOCK_ORDERING
@@ -219,6 +218,8 @@ WRITE_OFF_REASONS = [
     StockReason.OTHER,
 ]
 
+WRITE_OFF_REASON_CHOICES = [(r.value, r.label) for r in WRITE_OFF_REASONS]
+
 
 class WriteOffLineSerializer(serializers.Serializer):
     variant_id = _id_field()
@@ -231,7 +232,7 @@ class WriteOffLineSerializer(serializers.Serializer):
 class WriteOffSerializer(serializers.Serializer):
     location_id = _id_field()
     reason = serializers.ChoiceField(
-        choices=[(r.value, r.label) for r in WRITE_OFF_REASONS],
+        choices=WRITE_OFF_REASON_CHOICES,
         help_text="`expiry` writes EXPIRY ledger rows, the others WASTE rows",
     )
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
