@@ -134,6 +134,16 @@ class Sale(TenantScopedModel):
         related_name="+",
         db_index=False,
     )
+    # Issue 12: why the sale was voided, and the manager who approved a cashier's void.
+    void_reason = models.CharField(max_length=255, blank=True, default="")
+    void_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
@@ -175,6 +185,16 @@ class SaleLine(TenantScopedModel):
     line_total = models.DecimalField(**MONEY)
     unit_cost = models.DecimalField(**UNIT_MONEY, null=True, blank=True)
     qty_returned = models.DecimalField(**QTY, default=ZERO)
+    # Issue 12: the manager who approved a cashier's discount above the tenant's limit, and why.
+    discount_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    discount_reason = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -254,6 +274,16 @@ class Return(TenantScopedModel):
     refund_tax = models.DecimalField(**MONEY, default=ZERO)
     refund_total = models.DecimalField(**MONEY, default=ZERO)
     finalized_at = models.DateTimeField(null=True, blank=True)
+    # Issue 12: the manager who approved a cashier's return without receipt or refund above
+    # the limit (the reason is ``reason``).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
@@ -316,6 +346,69 @@ class ReturnLine(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.qty} × {self.variant_id} ({self.disposition})"
+
+
+class CashMovement(TenantScopedModel):
+    """Cash paid into or out of a register's drawer during a session (issue 12 item 6):
+    change brought in, a supplier paid from the till. Counted in the expected cash."""
+
+    class Direction(models.TextChoices):
+        IN = "IN", "Paid in"
+        OUT = "OUT", "Paid out"
+
+    register_session = models.ForeignKey(
+        RegisterSession, on_delete=models.PROTECT, related_name="cash_movements", db_index=False
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cashmovement_amount_pos"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "register_session"], name="cashmove_tenant_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.amount} ({self.reason})"
+
+
+class ApprovalToken(TenantScopedModel):
+    """A manager's approval issued ahead (``POST /api/v1/pos/approvals``, issue 12 item 3):
+    single use, valid a few minutes, bound to the tenant and, when given, one store.
+    Only the SHA-256 of the raw token is stored."""
+
+    token_hash = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    location = models.ForeignKey(
+        "locations.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    reason = models.CharField(max_length=255, blank=True, default="")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_for = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "token_hash"], name="approvaltoken_hash_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Approval #{self.pk} by {self.issued_by_id}"
 
 
 class ReceiptSequence(models.Model):

@@ -38,6 +38,7 @@ __all__ = [
     "compute_receipt",
     "minor_unit_exponent",
     "prorate_refund",
+    "tax_summary",
     "refund_line_amounts",
     "round_money",
 ]
@@ -481,3 +482,28 @@ def refund_line_amounts(
         fee=parts["fee"],
         line_total=line_total,
     )
+
+
+def tax_summary(lines) -> list[dict]:
+    """Per tax rate, ascending: ``{"rate", "net", "tax", "total"}`` of ``lines``.
+
+    ``lines``: anything with ``tax_rate`` (percent), ``tax``, ``fee`` and
+    ``line_total`` (priced `ReceiptLine`s or persisted sale lines). ``net`` is
+    the amount without tax and ``total = net + tax`` (fees, untaxed, are left
+    out), whether prices include tax or not; summed from the rounded line
+    values, so the rates' tax adds up to the receipt's tax total. Issue 12 item 6.
+    """
+    by_rate: dict[Decimal, list[Decimal]] = {}
+    for line in lines:
+        entry = by_rate.setdefault(Decimal(line.tax_rate), [Decimal("0"), Decimal("0")])
+        entry[0] += line.tax
+        entry[1] += line.line_total - line.fee
+    return [
+        {
+            "rate": rate,
+            "net": total - tax,
+            "tax": tax,
+            "total": total,
+        }
+        for rate, (tax, total) in sorted(by_rate.items())
+    ]

@@ -41,6 +41,11 @@ urlpatterns = [
     path(
         "sessions/<pk:pk>/close", views.RegisterSessionCloseApi.as_view(), name="pos-session-close"
     ),
+    path(
+        "sessions/<pk:pk>/cash-movements",
+        views.CashMovementListCreateApi.as_view(),
+        name="pos-session-cash-movements",
+    ),
     path("quote", views.QuoteApi.as_view(), name="pos-quote"),
     path("checkout", views.CheckoutApi.as_view(), name="pos-checkout"),
     path("sales", views.SaleListApi.as_view(), name="pos-sale-list"),

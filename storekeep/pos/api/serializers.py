@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from storekeep.core.serializers import ErrorSerializer  # noqa: F401  (re-exported for views)
-from storekeep.pos.models import Payment, Register, RegisterSession, Return, ReturnLine, Sale
+from storekeep.pos.models import (
+    CashMovement,
+    Payment,
+    Register,
+    RegisterSession,
+    Return,
+    ReturnLine,
+    Sale,
+)
 from storekeep.pos.services import CartLine, ReturnLineInput, Tender
+from storekeep.pos.totals import tax_summary
 
 MAX_LINES = 500
 MAX_ID = 2**63 - 1  # BIGINT primary keys; larger ids cannot exist (and must not reach the DB)
@@ -87,6 +97,61 @@ class TenderTotalSerializer(serializers.Serializer):
     amount = _money()
 
 
+class TaxRateTotalSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(
+        max_digits=7, decimal_places=4, help_text="Tax rate in percent (20 = 20 %)."
+    )
+    net = _money(help_text="Amount without tax (fees left out).")
+    tax = _money()
+    total = _money(help_text="net + tax.")
+
+
+class CashierTotalSerializer(serializers.Serializer):
+    cashier_id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField()
+    sales_count = serializers.IntegerField()
+    sales_total = _money()
+    voids_count = serializers.IntegerField()
+    voids_total = _money()
+    returns_count = serializers.IntegerField()
+    returns_total = _money()
+
+
+class CashMovementOutput(serializers.Serializer):
+    cash_movement_id = serializers.IntegerField()
+    direction = serializers.ChoiceField(choices=CashMovement.Direction.choices)
+    amount = _money()
+    reason = serializers.CharField()
+    created_by = serializers.CharField(help_text="Username of who recorded it.")
+    created_at = serializers.DateTimeField()
+
+
+class CashMovementInput(serializers.Serializer):
+    amount = _money(min_value=Decimal("0.01"), help_text="More than 0, at most 2 decimals.")
+    direction = serializers.ChoiceField(choices=CashMovement.Direction.choices)
+    reason = serializers.CharField(max_length=255)
+
+
+class VoidSummarySerializer(serializers.Serializer):
+    sale_id = serializers.IntegerField()
+    receipt_number = serializers.CharField()
+    total = _money()
+    reason = serializers.CharField(allow_blank=True)
+    voided_by = serializers.CharField(allow_blank=True)
+    approved_by = serializers.CharField(allow_null=True, help_text="Approving manager's username.")
+    voided_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApprovalSummarySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["VOID", "RETURN", "DISCOUNT"])
+    sale_id = serializers.IntegerField(allow_null=True)
+    return_id = serializers.IntegerField(allow_null=True)
+    receipt_number = serializers.CharField(allow_blank=True)
+    amount = _money(help_text="Voided total, refund total or the line's discount.")
+    approved_by = serializers.CharField(help_text="Approving manager's username.")
+    reason = serializers.CharField(allow_blank=True)
+
+
 class ZReportSerializer(serializers.Serializer):
     session_id = serializers.IntegerField()
     register_id = serializers.IntegerField()
@@ -106,7 +171,16 @@ class ZReportSerializer(serializers.Serializer):
     net_sales = _money()
     tenders = TenderTotalSerializer(many=True)
     refunds = TenderTotalSerializer(many=True)
-    expected_cash = _money()
+    tax_rates = TaxRateTotalSerializer(many=True, help_text="Completed sales per tax rate.")
+    cashiers = CashierTotalSerializer(many=True)
+    paid_in = _money()
+    paid_out = _money()
+    cash_movements = CashMovementOutput(many=True)
+    voids = VoidSummarySerializer(many=True)
+    approvals = ApprovalSummarySerializer(many=True)
+    expected_cash = _money(
+        help_text="opening float + cash sales − cash refunds + paid in − paid out."
+    )
     counted_cash = _money(allow_null=True)
     variance = _money(allow_null=True)
 
@@ -181,6 +255,8 @@ class ReceiptLineOutput(serializers.Serializer):
     sale_line_id = serializers.IntegerField(required=False)
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
+    product_name = serializers.CharField()
+    variant_name = serializers.CharField(allow_blank=True)
     unit_price = _unit_price()
     qty = _qty()
     gross = _money()
@@ -191,6 +267,13 @@ class ReceiptLineOutput(serializers.Serializer):
     fee = _money()
     line_total = _money()
     qty_returned = _qty(required=False)
+    discount_approved_by_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Manager who approved this line's discount."
+    )
+    discount_approved_by = serializers.CharField(
+        required=False, allow_null=True, help_text="That manager's username."
+    )
+    discount_reason = serializers.CharField(required=False, allow_blank=True)
 
 
 class ReceiptOutput(serializers.Serializer):
@@ -201,6 +284,7 @@ class ReceiptOutput(serializers.Serializer):
     discount_total = _money()
     tax_total = _money()
     total = _money()
+    tax_summary = TaxRateTotalSerializer(many=True, help_text="Per tax rate: net and tax.")
 
 
 class PaymentOutput(serializers.Serializer):
@@ -221,6 +305,11 @@ class SaleOutput(ReceiptOutput):
     external_ref = serializers.CharField()
     completed_at = serializers.DateTimeField()
     voided_at = serializers.DateTimeField(allow_null=True)
+    void_reason = serializers.CharField(allow_blank=True)
+    void_approved_by_id = serializers.IntegerField(allow_null=True)
+    void_approved_by = serializers.CharField(
+        allow_null=True, help_text="Username of the manager who approved the void."
+    )
     tenders = PaymentOutput(many=True)
     change_due = _money()
 
@@ -232,6 +321,8 @@ class SaleLineRecordOutput(serializers.Serializer):
     sale_line_id = serializers.IntegerField(source="pk")
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")
+    product_name = serializers.CharField(source="variant.product.name")
+    variant_name = serializers.CharField(source="variant.name")
     unit_price = _unit_price()
     qty = _qty()
     gross = _money()
@@ -242,6 +333,11 @@ class SaleLineRecordOutput(serializers.Serializer):
     fee = _money()
     line_total = _money()
     qty_returned = _qty()
+    discount_approved_by_id = serializers.IntegerField(allow_null=True)
+    discount_approved_by = serializers.CharField(
+        source="discount_approved_by.username", allow_null=True, default=None
+    )
+    discount_reason = serializers.CharField()
 
 
 class SaleRecordOutput(serializers.Serializer):
@@ -255,6 +351,7 @@ class SaleRecordOutput(serializers.Serializer):
     discount_total = _money()
     tax_total = _money()
     total = _money()
+    tax_summary = serializers.SerializerMethodField()
     sale_id = serializers.IntegerField(source="pk")
     receipt_number = serializers.CharField()
     status = serializers.ChoiceField(choices=Sale.Status.choices)
@@ -268,8 +365,17 @@ class SaleRecordOutput(serializers.Serializer):
     external_ref = serializers.CharField()
     completed_at = serializers.DateTimeField()
     voided_at = serializers.DateTimeField(allow_null=True)
+    void_reason = serializers.CharField()
+    void_approved_by_id = serializers.IntegerField(allow_null=True)
+    void_approved_by = serializers.CharField(
+        source="void_approved_by.username", allow_null=True, default=None
+    )
     tenders = PaymentOutput(many=True, source="payments.all")
     change_due = _money()
+
+    @extend_schema_field(TaxRateTotalSerializer(many=True))
+    def get_tax_summary(self, sale) -> list[dict]:
+        return TaxRateTotalSerializer(tax_summary(sale.lines.all()), many=True).data
 
     def get_currency(self, sale) -> str:
         return self.context["tenant"].currency
@@ -352,6 +458,13 @@ class ReturnOutput(serializers.Serializer):
     session_id = serializers.IntegerField(source="register_session_id", allow_null=True)
     status = serializers.ChoiceField(choices=Return.Status.choices)
     reason = serializers.CharField()
+    approved_by_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="Manager who approved a cashier's return (no receipt, refund over the limit).",
+    )
+    approved_by = serializers.CharField(
+        source="approved_by.username", allow_null=True, default=None
+    )
     refund_method = serializers.CharField()
     refund_subtotal = _money()
     refund_discount = _money()

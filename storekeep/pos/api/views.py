@@ -25,6 +25,7 @@ from storekeep.locations.models import Location
 from storekeep.pos import selectors, services
 from storekeep.pos.authentication import RegisterAuth, RegisterTokenAuthentication
 from storekeep.pos.models import Register, RegisterSession, Sale
+from storekeep.pos.totals import tax_summary
 from storekeep.tenants.models import Role
 
 from . import serializers as s
@@ -50,6 +51,9 @@ def sale_body(sale: Sale, lines, payments, tenant) -> dict:
         "external_ref": sale.external_ref,
         "completed_at": sale.completed_at,
         "voided_at": sale.voided_at,
+        "void_reason": sale.void_reason,
+        "void_approved_by_id": sale.void_approved_by_id,
+        "void_approved_by": None,
         "currency": tenant.currency,
         "prices_include_tax": tenant.prices_include_tax,
         "lines": [
@@ -58,6 +62,8 @@ def sale_body(sale: Sale, lines, payments, tenant) -> dict:
                 "sale_line_id": line.pk,
                 "variant_id": line.variant_id,
                 "sku": line.variant.sku,
+                "product_name": line.variant.product.name,
+                "variant_name": line.variant.name,
                 "unit_price": line.unit_price,
                 "qty": line.qty,
                 "gross": line.gross,
@@ -68,6 +74,13 @@ def sale_body(sale: Sale, lines, payments, tenant) -> dict:
                 "fee": line.fee,
                 "line_total": line.line_total,
                 "qty_returned": line.qty_returned,
+                "discount_approved_by_id": line.discount_approved_by_id,
+                "discount_approved_by": (
+                    line.discount_approved_by.get_username()
+                    if line.discount_approved_by_id
+                    else None
+                ),
+                "discount_reason": line.discount_reason,
             }
             for line in lines
         ],
@@ -75,6 +88,7 @@ def sale_body(sale: Sale, lines, payments, tenant) -> dict:
         "discount_total": sale.discount_total,
         "tax_total": sale.tax_total,
         "total": sale.total,
+        "tax_summary": tax_summary(lines),
         "tenders": [
             {"method": p.method, "amount": p.amount, "tendered": p.tendered} for p in payments
         ],
@@ -92,6 +106,8 @@ def quote_body(priced, tenant) -> dict:
                 "line_no": index + 1,
                 "variant_id": variant.pk,
                 "sku": variant.sku,
+                "product_name": variant.product.name,
+                "variant_name": variant.name,
                 "unit_price": line.unit_price,
                 "qty": line.qty,
                 "gross": line.gross,
@@ -110,6 +126,7 @@ def quote_body(priced, tenant) -> dict:
         "discount_total": receipt.discount_total,
         "tax_total": receipt.tax_total,
         "total": receipt.total,
+        "tax_summary": tax_summary(receipt.lines),
     }
 
 
@@ -332,6 +349,58 @@ class RegisterSessionCloseApi(PosView):
             session=session, counted_cash=data["counted_cash"], actor=request.user
         )
         return Response(s.ZReportSerializer(report).data)
+
+
+def cash_movement_body(movement) -> dict:
+    return {
+        "cash_movement_id": movement.pk,
+        "direction": movement.direction,
+        "amount": movement.amount,
+        "reason": movement.reason,
+        "created_by": movement.created_by.get_username(),
+        "created_at": movement.created_at,
+    }
+
+
+@extend_schema(tags=["pos"])
+class CashMovementListCreateApi(PosView):
+    """Cash paid in / paid out of a session's drawer (issue 12 item 6): recorded with the
+    session's register token or by a manager of its store; listed oldest first."""
+
+    @extend_schema(
+        responses={200: s.CashMovementOutput(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk):
+        session = self.session_for(pk)
+        qs = selectors.cash_movement_list(tenant=self.tenant, session=session)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response([cash_movement_body(m) for m in page])
+
+    @extend_schema(
+        request=s.CashMovementInput,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: s.CashMovementOutput, **error_responses(400, 401, 403, 404, 409)},
+    )
+    @idempotent
+    def post(self, request, pk):
+        session = self.session_for(pk)
+        if self.register_auth is None and not self.membership.has_role(Role.MANAGER):
+            raise PermissionDenied(
+                "Cash is paid in or out with the session's register token or by a manager."
+            )
+        data = validated(s.CashMovementInput, request.data)
+        movement = services.cash_movement_record(
+            session=session,
+            direction=data["direction"],
+            amount=data["amount"],
+            reason=data["reason"],
+            actor=request.user,
+        )
+        return Response(
+            s.CashMovementOutput(cash_movement_body(movement)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 # ------------------------------------------------------------------ quote/checkout

@@ -6,6 +6,7 @@ from .registers import register_create, register_store, register_update
 from .returns import ReturnLineInput, return_create, return_finalize, return_process
 from .sales import checkout_source, sale_record_by_sku, sale_void
 from .sessions import (
+    cash_movement_record,
     register_session_close,
     register_session_open,
     register_session_token_reissue,
@@ -13,6 +14,7 @@ from .sessions import (
 
 __all__ = [
     "CartInput",
+    "cash_movement_record",
     "CartLine",
     "CheckoutResult",
     "PricedCart",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections import defaultdict
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from functools import wraps
 
@@ -30,6 +29,7 @@ from storekeep.pos import selectors, services
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Payment, Register, RegisterSession, Return, ReturnLine, Sale
 from storekeep.pos.services import ReturnLineInput, Tender
+from storekeep.pos.totals import tax_summary
 from storekeep.tenants.models import Role
 from storekeep.web.access import TILL_ROLES, check_member
 
@@ -693,27 +693,6 @@ def _visible_sale(request, sale_id: int) -> Sale | None:
     return sale
 
 
-def tax_summary(lines) -> list[dict]:
-    """Per tax rate: the net (without tax), the tax and the gross of the sale's lines."""
-    by_rate: dict[Decimal, dict] = defaultdict(lambda: {"tax": ZERO, "gross": ZERO})
-    for line in lines:
-        entry = by_rate[line.tax_rate]
-        entry["tax"] += line.tax
-        entry["gross"] += line.line_total - line.fee
-    rows = []
-    for rate in sorted(by_rate):
-        entry = by_rate[rate]
-        rows.append(
-            {
-                "rate": rate.normalize(),
-                "net": entry["gross"] - entry["tax"],
-                "tax": entry["tax"],
-                "gross": entry["gross"],
-            }
-        )
-    return rows
-
-
 @till_view(require_open=False)
 def sale_detail(request, sale_id: int):
     """The receipt of a sale: prints on an 80 mm roll or A4."""
@@ -967,15 +946,8 @@ def z_report(request, session_id: int):
     if session is None or not _session_usable(request, session):
         return _leave(request, "No such till session in your stores.")
     report = selectors.z_report(tenant=request.tenant, session=session)
-    tax_rows = tax_summary(
-        line
-        for sale in Sale.objects.filter(
-            tenant=request.tenant, register_session=session, status=Sale.Status.COMPLETED
-        ).prefetch_related("lines")
-        for line in sale.lines.all()
-    )
     return render(
         request,
         "pos/z_report.html",
-        {"session": session, "report": report, "tax_rows": tax_rows, "tenant": request.tenant},
+        {"session": session, "report": report, "tenant": request.tenant},
     )
