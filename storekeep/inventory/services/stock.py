@@ -254,6 +254,13 @@ def _expand_recipes(
     return plain, expanded
 
 
+def _note(moves: list[StockMove], note: str) -> None:
+    """Write ``note`` (at most 255 characters) on every move's ledger row."""
+    if note:
+        for move in moves:
+            move.note = note[:255]
+
+
 def _document_moves(
     tenant, *, location_id, lines, sign, ref_type, recipe_ref_type, cost_from_line=False
 ):
@@ -388,10 +395,12 @@ def record_return(
     actor=None,
     occurred_at: datetime | None = None,
     variants: dict | None = None,
+    note: str = "",
 ) -> list[StockLedger]:
     """Restock returned quantities (RETURN rows) at the line's ``unit_cost`` when given. SPEC §5.
 
-    ``variants`` ({id: Variant} of this tenant) spares the engine reading them again.
+    ``variants`` ({id: Variant} of this tenant) spares the engine reading them again;
+    ``note`` is written on every row (e.g. the approving manager and the reason).
     """
     moves = _document_moves(
         tenant,
@@ -402,6 +411,7 @@ def record_return(
         recipe_ref_type=LedgerRefType.RETURN,
         cost_from_line=True,
     )
+    _note(moves, note)
     return apply_moves(
         tenant=tenant,
         moves=moves,
@@ -457,13 +467,14 @@ def record_void(
     ref_id: str,
     actor=None,
     occurred_at: datetime | None = None,
+    note: str = "",
 ) -> list[StockLedger]:
     """Put back a voided sale's quantities (VOID rows), at the cost they left with.
 
     ``ref_id`` is the sale's: lot-tracked quantities go back into the lots the sale took them
     from (same lot code and expiry, so FEFO and expiry still apply to them), any excess into a
-    new lot. ``lines`` as for :func:`record_sale`. Raises ValidationFailed (400), NotFound (404).
-    SPEC §5, §7.
+    new lot. ``lines`` as for :func:`record_sale`; ``note`` on every row (the void's reason and
+    approver). Raises ValidationFailed (400), NotFound (404). SPEC §5, §7.
     """
     moves = _document_moves(
         tenant,
@@ -474,6 +485,7 @@ def record_void(
         recipe_ref_type=LedgerRefType.VOID,
         cost_from_line=True,
     )
+    _note(moves, note)
     moves = _into_sold_lots(tenant, location_id, ref_id, moves)
     return apply_moves(
         tenant=tenant,

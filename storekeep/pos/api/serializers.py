@@ -92,6 +92,43 @@ class SessionCloseInput(serializers.Serializer):
     counted_cash = _money(min_value=Decimal("0"))
 
 
+class ApprovalCredentials(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class ApprovalFields(serializers.Serializer):
+    """A manager's approval for what a cashier may not do alone (issue 12 item 3): the
+    manager's ``approval`` credentials, or an ``approval_token`` from ``POST /pos/approvals``."""
+
+    approval = ApprovalCredentials(
+        required=False,
+        help_text="Username and password of an active MANAGER or OWNER of this store "
+        "(counted by the sign-in throttle).",
+    )
+    approval_token = serializers.CharField(
+        required=False,
+        max_length=128,
+        help_text="A single-use approval token from POST /api/v1/pos/approvals (5 minutes).",
+    )
+
+    def validate(self, attrs):
+        if "approval" in attrs and "approval_token" in attrs:
+            raise serializers.ValidationError("Give approval or approval_token, not both.")
+        return super().validate(attrs)
+
+
+class VoidInput(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        default="",
+        help_text="Why the sale is voided; stored on the sale and the ledger note. Required "
+        "(400 reason_required) when the void needs a manager's approval.",
+    )
+
+
 class TenderTotalSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Payment.Method.choices)
     amount = _money()

@@ -513,9 +513,9 @@ class SaleVoidApi(PosView):
     """Void a sale of the open session: stock restored once (VOID rows)."""
 
     @extend_schema(
-        request=None,
+        request=s.VoidInput,
         parameters=[IDEMPOTENCY_PARAM],
-        responses={200: s.SaleOutput, **error_responses(401, 403, 404, 409)},
+        responses={200: s.SaleOutput, **error_responses(400, 401, 403, 404, 409)},
     )
     @idempotent
     def post(self, request, pk):
@@ -523,11 +523,13 @@ class SaleVoidApi(PosView):
         if auth is None and not self.membership.has_role(Role.MANAGER):
             raise PermissionDenied("Voiding from the back office needs a manager.")
         self.visible_sale(pk)
+        data = validated(s.VoidInput, request.data)
         services.sale_void(
             tenant=self.tenant,
             sale_id=int(pk),
             actor=request.user,
             register_session=auth.session if auth is not None else None,
+            reason=data["reason"],
         )
         sale = selectors.sale_get(tenant=self.tenant, sale_id=int(pk))
         return Response(s.SaleRecordOutput(sale, context={"tenant": self.tenant}).data)

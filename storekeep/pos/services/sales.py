@@ -85,8 +85,12 @@ def sale_void(
     actor=None,
     register_session: RegisterSession | None = None,
     occurred_at: datetime | None = None,
+    reason: str = "",
 ) -> tuple[Sale, bool]:
     """Void a COMPLETED sale; returns (sale, applied).
+
+    ``reason`` (at most 255 characters, stripped) is stored on the sale
+    (``void_reason``) and written as the note of its VOID ledger rows (issue 12).
 
     Locks the sale row first (parent document), so concurrent or repeated
     voids apply once: a sale already VOIDED comes back with ``applied=False``
@@ -107,25 +111,49 @@ def sale_void(
         if sale.status == Sale.Status.VOIDED:
             return sale, False
         _check_voidable(tenant, sale, register_session)
-        lines = list(SaleLine.objects.filter(tenant=tenant, sale=sale).order_by("line_no"))
-        record_void(
-            tenant=tenant,
-            location_id=sale.location_id,
-            lines=[
-                StockLine(variant_id=line.variant_id, qty=line.qty, unit_cost=line.unit_cost)
-                for line in lines
-            ],
-            ref_id=str(sale.pk),
-            actor=actor,
-            occurred_at=occurred_at,
-        )
-        sale.status = Sale.Status.VOIDED
-        sale.voided_at = occurred_at or timezone.now()
-        sale.voided_by = actor
-        sale.save(update_fields=["status", "voided_at", "voided_by", "updated_at"])
+        sale.void_reason = (reason or "").strip()[:255]
+        _apply_void(tenant, sale, actor, occurred_at)
         return sale, True
 
     return run_atomic(void, savepoint=True)
+
+
+def _apply_void(tenant, sale: Sale, actor, occurred_at) -> None:
+    """Put the sale's lines back (VOID rows noted with the reason) and mark it VOIDED."""
+    lines = list(SaleLine.objects.filter(tenant=tenant, sale=sale).order_by("line_no"))
+    record_void(
+        tenant=tenant,
+        location_id=sale.location_id,
+        lines=[
+            StockLine(variant_id=line.variant_id, qty=line.qty, unit_cost=line.unit_cost)
+            for line in lines
+        ],
+        ref_id=str(sale.pk),
+        actor=actor,
+        occurred_at=occurred_at,
+        note=void_note(sale),
+    )
+    sale.status = Sale.Status.VOIDED
+    sale.voided_at = occurred_at or timezone.now()
+    sale.voided_by = actor
+    sale.save(
+        update_fields=[
+            "status",
+            "voided_at",
+            "voided_by",
+            "void_reason",
+            "void_approved_by",
+            "updated_at",
+        ]
+    )
+
+
+def void_note(sale: Sale) -> str:
+    """The ledger note of a void: its reason and, when a manager approved it, who."""
+    parts = [f"Void: {sale.void_reason}" if sale.void_reason else "Void"]
+    if sale.void_approved_by is not None:
+        parts.append(f"approved by {sale.void_approved_by.get_username()}")
+    return "; ".join(parts)
 
 
 def _check_voidable(tenant, sale: Sale, register_session) -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from rest_framework.test import APIClient
 
+from storekeep.inventory.models import StockLedger
 from storekeep.pos.models import CashMovement
 from storekeep.tenants.models import Role
 
@@ -218,3 +219,34 @@ def test_cash_movement_list_costs_constant_queries(world, django_assert_max_num_
         assert till.get(url, {"page_size": 1}).json()["count"] == 5
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(till.get(url, {"page_size": 5}).json()["results"]) == 5
+
+
+def test_void_reason_is_stored_and_shown_in_detail_z_report_and_ledger(world):
+    session_id, till = open_till(world)
+    sale = sell(till, [{"variant_id": world.variants[0].pk, "qty": "1"}])
+    manager = client(bearer(world.manager))
+    r = manager.post(
+        f"/api/v1/pos/sales/{sale['sale_id']}/void", {"reason": "  Rang up twice "}, format="json"
+    )
+    assert r.status_code == 200, r.json()
+    assert r.json()["status"] == "VOIDED" and r.json()["void_reason"] == "Rang up twice"
+    detail = manager.get(f"/api/v1/pos/sales/{sale['sale_id']}").json()
+    assert detail["void_reason"] == "Rang up twice"
+    note = StockLedger.objects.get(ref_type="VOID", ref_id=str(sale["sale_id"])).note
+    assert note == "Void: Rang up twice"
+    z = till.get(f"/api/v1/pos/sessions/{session_id}").json()
+    assert z["voids"][0]["reason"] == "Rang up twice"
+    assert z["voids"][0]["voided_by"] == world.manager.user.username
+    assert z["voids"][0]["approved_by"] is None  # a manager voids without approval
+    assert z["cashiers"][0]["voids_count"] == 1
+
+
+def test_void_without_a_body_still_works_for_a_manager(world):
+    _, till = open_till(world)
+    sale = sell(till, [{"variant_id": world.variants[0].pk, "qty": "1"}])
+    r = client(bearer(world.manager)).post(f"/api/v1/pos/sales/{sale['sale_id']}/void")
+    assert r.status_code == 200 and r.json()["void_reason"] == ""
+    r = client(bearer(world.manager)).post(
+        f"/api/v1/pos/sales/{sale['sale_id']}/void", {"reason": "x" * 256}, format="json"
+    )
+    assert r.status_code == 400

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from storekeep.core.models import IdempotencyRecord
-from storekeep.inventory.models import InventoryItem
+from storekeep.inventory.models import InventoryItem, StockLedger
 from storekeep.pos.models import RegisterSession, Return, Sale
 from storekeep.pos.services import register_session_close, register_session_open
 from storekeep.tenants.models import Role
@@ -338,7 +338,11 @@ def test_void_asks_a_reason_and_restores_stock(till, shop):
     assert response.status_code == 302
     sale.refresh_from_db()
     assert sale.status == Sale.Status.VOIDED
+    assert sale.void_reason == "customer changed mind"
     assert InventoryItem.objects.get(variant=shop.mug).on_hand == Decimal(50)
+    void_row = StockLedger.objects.get(ref_type="VOID", ref_id=str(sale.pk))
+    assert void_row.note.startswith("Void: customer changed mind")
+    assert "customer changed mind" in till.get(f"/till/sales/{sale.pk}/").content.decode()
 
 
 def test_return_shows_the_refund_before_confirming(till, shop):

@@ -777,6 +777,7 @@ def sale_void(request, sale_id: int):
             sale_id=sale.pk,
             actor=request.user,
             register_session=request.till,
+            reason=context["reason"],
         )
     except DomainError as exc:
         context["error"] = exc.message
