@@ -217,6 +217,17 @@ STOREKEEP_TOKEN_TTL = timedelta(hours=int(os.environ.get("STOREKEEP_TOKEN_TTL_HO
 # Deadlock / serialization retries before 409 concurrent_update (SPEC §3.4).
 STOREKEEP_TX_RETRIES = int(os.environ.get("STOREKEEP_TX_RETRIES", "5"))
 
+# Passwords set through the staff API/page and `bootstrap_tenant` (Django's validators).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 # --- Sign-in throttling (django-axes; storekeep.accounts.throttle) ----------------
 # Failed sign-ins per username and per client address; after the limit, 429 with
 # Retry-After until the cool-off has passed since the last failure.

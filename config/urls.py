@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from storekeep.accounts.urls import staff_urlpatterns as staff_urls
 from storekeep.purchasing.urls import inventory_urlpatterns as inventory_purchasing_urls
 from storekeep.reports.urls import inventory_urlpatterns as inventory_report_urls
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/auth/", include("storekeep.accounts.urls")),
     path("api/v1/", include("storekeep.tenants.urls")),
+    path("api/v1/", include(staff_urls)),
     path("api/v1/", include("storekeep.locations.urls")),
     path("api/v1/", include("storekeep.catalog.urls")),
     path("api/v1/inventory/", include("storekeep.inventory.urls")),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("", include("storekeep.purchasing.web.urls")),
     path("", include("storekeep.pos.web.urls")),
     path("", include("storekeep.reports.web.urls")),
+    path("", include("storekeep.accounts.web.urls")),
 ]
 
 

@@ -60,6 +60,7 @@ class TokenView(APIView):
     """Issue (POST) and revoke (DELETE) a tenant-scoped bearer token."""
 
     role_by_method = {"DELETE": Role.VIEWER}
+    integration_writes = True  # anyone may revoke their own token
 
     def get_permissions(self):
         if self.request.method == "POST":

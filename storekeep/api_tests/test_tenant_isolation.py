@@ -366,6 +366,12 @@ FACTORIES = {
     "pos/sessions/{pk}": lambda r: r.once("session", lambda: _session(r)),
     "pos/sales/{pk}": lambda r: r.once("sale", lambda: _sale(r)),
     "pos/returns/{pk}": lambda r: r.once("return", lambda: _return(r)),
+    "staff/{pk}": lambda r: r.once(
+        "member",
+        lambda: factories.MembershipFactory(
+            tenant=r.tenant, role=Role.CASHIER, user__username=f"{MARKER}-cashier"
+        ),
+    ),
 }
 
 #: Route key → builder of the client to call it with (default: an OWNER bearer token of our tenant).

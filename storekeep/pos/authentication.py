@@ -1,8 +1,8 @@
 """``Authorization: Register <token>`` for calls made at the till (SPEC §5).
 
 The token identifies tenant, store, register, session and cashier. A missing,
-unknown or closed session answers 401; a cashier no longer assigned to the
-store (or no longer an active member) answers 403.
+unknown or closed session, or a cashier no longer an active member, answers 401;
+a cashier no longer assigned to the store answers 403.
 """
 
 from __future__ import annotations
@@ -86,7 +86,11 @@ class RegisterTokenAuthentication(authentication.BaseAuthentication):
         if not user.is_active or not session.tenant.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
         if session.member_id is None or not session.member_active:
-            raise exceptions.PermissionDenied("You are no longer a member of this tenant.")
+            # Deactivated (or removed): the session's token stops at once, as a bearer token
+            # does (issue 12 item 1); the session stays open for a manager to close and count.
+            raise exceptions.AuthenticationFailed(
+                "You are no longer an active member of this tenant."
+            )
         if not (session.member_anywhere or session.member_here):
             raise exceptions.PermissionDenied("You are not assigned to this store.")
         membership = Membership(

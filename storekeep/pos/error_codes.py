@@ -28,3 +28,5 @@ class PosErrorCode(StrEnum):
     RETURN_EXCEEDS_SOLD = "return_exceeds_sold"
     RETURN_NOT_DRAFT = "return_not_draft"
     RECEIPT_REQUIRED = "receipt_required"
+    #: 403: a CASHIER's sale (checkout) outside an open register session (issue 12 item 4).
+    REGISTER_SESSION_REQUIRED = "register_session_required"

@@ -79,6 +79,10 @@ class Role(models.TextChoices):
     VIEWER = "VIEWER"
 
 
+#: Roles that work a till (SPEC §5): open register sessions, sell at the till. VIEWER and
+#: INTEGRATION (an API client: no till, staff or settings; issue 12 item 4) have none.
+TILL_ROLES = (Role.OWNER, Role.MANAGER, Role.CASHIER)
+
 # Read rank: INTEGRATION reads between CASHIER and MANAGER. What INTEGRATION may
 # write (API sales, reservations; no till, staff or settings) is decided by the
 # permission classes, not by this rank alone.
@@ -119,7 +123,14 @@ class Membership(models.Model):
         return f"{self.user} @ {self.tenant} ({self.role})"
 
     def has_role(self, minimum: str) -> bool:
+        """Whether the role ranks at least ``minimum`` (``ROLE_RANK``). INTEGRATION passes
+        CASHIER checks by rank: a till or write rule asks :attr:`works_till` or the role."""
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
+
+    @property
+    def works_till(self) -> bool:
+        """Whether the member may open register sessions and sell at a till (``TILL_ROLES``)."""
+        return self.role in TILL_ROLES
 
     def allowed_location_ids(self) -> set[int] | None:
         """Ids of the locations this member may touch, or None for all of them."""

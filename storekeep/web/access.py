@@ -23,12 +23,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from storekeep.tenants.models import Membership, Role
+from storekeep.tenants.models import TILL_ROLES, Membership, Role  # noqa: F401 (TILL_ROLES re-exported)
 
 TENANT_SESSION_KEY = "storekeep_tenant_id"
-
-#: Roles that work a till (SPEC §5): a VIEWER (and an API-only integration role) has none.
-TILL_ROLES = (Role.OWNER, Role.MANAGER, Role.CASHIER)
 
 
 def active_memberships(user):

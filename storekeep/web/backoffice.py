@@ -6,6 +6,7 @@ messages. Pages call the same selectors and services as the API.
 A view states ``read_role`` (default VIEWER) and ``write_role`` (default
 MANAGER) like an API view. ``GET``/``HEAD`` need the read role, anything else
 the write role; a member below it gets a 403 page that says which role is needed.
+An INTEGRATION member (an API client) reads as its rank allows and writes nothing.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ class BackOfficeView(View):
         if refusal is not None:
             return refusal
         self.membership, self.tenant = request.membership, request.tenant
-        needed = self.read_role if request.method in ("GET", "HEAD") else self.write_role
+        reading = request.method in ("GET", "HEAD")
+        if not reading and self.membership.role == Role.INTEGRATION:
+            return self.refuse("An integration account only reads here; it changes nothing.")
+        needed = self.read_role if reading else self.write_role
         if not self.membership.has_role(needed):
             return self.refuse(
                 f"This needs the {Role(needed).label.lower()} role or higher; "
@@ -80,15 +84,17 @@ class BackOfficeView(View):
         return location_id
 
     def require_role(self, role: str) -> None:
-        """PermissionDenied (a 403 page) when the member ranks below ``role``."""
-        if not self.membership.has_role(role):
+        """PermissionDenied (a 403 page) when the member ranks below ``role`` (INTEGRATION: always)."""
+        if self.membership.role == Role.INTEGRATION or not self.membership.has_role(role):
             raise DomainPermissionDenied(
                 f"This needs the {Role(role).label.lower()} role or higher; "
                 f"you are {Role(self.membership.role).label.lower()}."
             )
 
     def can_write(self) -> bool:
-        return self.membership.has_role(self.write_role)
+        return self.membership.role != Role.INTEGRATION and self.membership.has_role(
+            self.write_role
+        )
 
     # --- query parameters --------------------------------------------------------
 

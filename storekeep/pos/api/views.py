@@ -410,6 +410,8 @@ class CashMovementListCreateApi(PosView):
 class QuoteApi(PosView):
     """Price a cart exactly as checkout would (SPEC §5 Totals); writes nothing."""
 
+    integration_writes = True  # a POST that writes nothing
+
     @extend_schema(
         request=s.CartInput,
         responses={200: s.ReceiptOutput, **error_responses(400, 401, 403, 404, 422)},
@@ -428,7 +430,13 @@ class QuoteApi(PosView):
 
 @extend_schema(tags=["pos"])
 class CheckoutApi(PosView):
-    """Sell a cart: receipt with totals, tenders and change; 409 on short stock."""
+    """Sell a cart: receipt with totals, tenders and change; 409 on short stock.
+
+    With a bearer token (no till): MANAGER/OWNER or INTEGRATION at a store they are
+    assigned to; a CASHIER gets 403 ``register_session_required`` (``checkout_source``).
+    """
+
+    integration_writes = True
 
     @extend_schema(
         request=s.CheckoutInput,
@@ -439,14 +447,19 @@ class CheckoutApi(PosView):
     def post(self, request):
         data = validated(s.CheckoutInput, request.data)
         auth = self.register_auth
-        kwargs = {}
-        if auth is not None:
-            kwargs["register_session"] = auth.session
-        else:
-            kwargs["location"] = self.location_from_body(data.get("location_id"))
+        location = None
+        if auth is None and data.get("location_id") is not None:
+            location = self.get_tenant_object(Location.objects.all(), data["location_id"])
         source = services.checkout_source(
-            membership=self.membership, requested=data.get("source"), at_till=auth is not None
+            membership=self.membership,
+            requested=data.get("source"),
+            at_till=auth is not None,
+            location_id=location.pk if location is not None else None,
         )
+        if auth is not None:
+            kwargs = {"register_session": auth.session}
+        else:  # the service checked the member's access to it
+            kwargs = {"location": location or self.location_from_body(None)}
         result = services.checkout(
             tenant=self.tenant,
             lines=s.CartInput.cart_lines(data),

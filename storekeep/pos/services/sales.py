@@ -21,15 +21,32 @@ from .checkout import CheckoutResult, checkout
 from .pricing import CartLine
 
 
-def checkout_source(*, membership, requested: str | None, at_till: bool) -> str:
-    """The ``source`` a checkout records (SPEC §5).
+def checkout_source(
+    *, membership, requested: str | None, at_till: bool, location_id: int | None = None
+) -> str:
+    """The ``source`` a checkout records, or a refusal (SPEC §5 "Till controls", issue 12 item 4).
 
-    At the till (a register token) always ``POS``. Elsewhere the requested
-    source, ``API`` by default; recording any other source (``POS``,
-    ``IMPORT``, ``ADMIN``) needs a MANAGER: 403 ``permission_denied``.
+    At the till (a register token) always ``POS``. Elsewhere (a bearer token) a sale is
+    recorded only by a MANAGER/OWNER or an INTEGRATION member, at ``location_id`` (the sale's
+    store) when they are assigned to it: a CASHIER sells only through an open register session
+    (403 ``register_session_required``), a VIEWER not at all (403 ``permission_denied``), and
+    a store the member is not assigned to is 403 ``permission_denied``. The source is the
+    requested one, ``API`` by default; any other (``POS``, ``IMPORT``, ``ADMIN``) needs a
+    MANAGER (403 ``permission_denied``).
     """
     if at_till:
         return Sale.Source.POS
+    if membership.role == Role.CASHIER:
+        raise PermissionDenied(
+            "A cashier sells through an open register session (Authorization: Register <token>).",
+            code=PosErrorCode.REGISTER_SESSION_REQUIRED,
+        )
+    if not (membership.role == Role.INTEGRATION or membership.has_role(Role.MANAGER)):
+        raise PermissionDenied("Recording sales needs a manager or an integration account.")
+    if location_id is not None and not membership.can_access_location(location_id):
+        raise PermissionDenied(
+            "You are not assigned to this location.", details={"location_id": location_id}
+        )
     source = requested or Sale.Source.API
     if source != Sale.Source.API and not membership.has_role(Role.MANAGER):
         raise PermissionDenied(f"Recording {source} sales needs a manager.")

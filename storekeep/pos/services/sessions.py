@@ -22,7 +22,6 @@ from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import CashMovement, Register, RegisterSession
 from storekeep.pos.selectors import z_report
-from storekeep.tenants.models import Role
 
 ZERO = Decimal("0.00")
 TOKEN_PREFIX = "rs"
@@ -36,7 +35,7 @@ def register_session_open(
     ``opened_at`` (an aware datetime; default now) dates a historic session (imports).
 
     The raw token ``rs_<tenant_id>_<secret>`` is shown once; only its SHA-256 is
-    stored. Errors: 403 ``permission_denied`` (role below CASHIER, or the member
+    stored. Errors: 403 ``permission_denied`` (not a till role: VIEWER, INTEGRATION; or the member
     is not assigned to the register's store), 422 ``location_not_a_store``,
     409 ``invalid_state`` (register inactive), 409 ``session_already_open``,
     400 ``invalid_amount`` (negative float).
@@ -55,7 +54,7 @@ def _check_can_open(membership, register: Register, opening_float) -> None:
     tenant_id = membership.tenant_id
     if register.tenant_id != tenant_id:
         raise PermissionDenied("This register belongs to another tenant.")
-    if not membership.has_role(Role.CASHIER):
+    if not membership.works_till:
         raise PermissionDenied("Only cashiers, managers and owners can open a register session.")
     if not membership.can_access_location(register.location_id):
         raise PermissionDenied(
@@ -108,7 +107,7 @@ def register_session_token_reissue(*, membership, session_id: int) -> tuple[Regi
 
     Used when a session-open request is replayed (its first token is never stored,
     SPEC §10). The caller must still be allowed to open a session there: errors
-    403 ``permission_denied`` (another cashier's session, role below CASHIER, not
+    403 ``permission_denied`` (another cashier's session, not a till role, not
     assigned to the store), 404 ``not_found`` (no such session in the tenant).
     """
     tenant_id = membership.tenant_id
@@ -122,7 +121,7 @@ def register_session_token_reissue(*, membership, session_id: int) -> tuple[Regi
         )
         if session is None:
             raise NotFound("No such register session.")
-        if session.opened_by_id != membership.user_id or not membership.has_role(Role.CASHIER):
+        if session.opened_by_id != membership.user_id or not membership.works_till:
             raise PermissionDenied("This register session was opened by someone else.")
         if not membership.can_access_location(session.register.location_id):
             raise PermissionDenied(

@@ -32,7 +32,7 @@ def test_closing_the_session_or_the_membership_stops_the_token_at_once(world):
     authenticate(header)
     world.cashier.is_active = False
     world.cashier.save(update_fields=["is_active"])
-    with pytest.raises(exceptions.PermissionDenied):
+    with pytest.raises(exceptions.AuthenticationFailed):  # 401, as a bearer token (issue 12)
         authenticate(header)
     world.cashier.is_active = True
     world.cashier.save(update_fields=["is_active"])

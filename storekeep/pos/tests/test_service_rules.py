@@ -18,11 +18,30 @@ pytestmark = pytest.mark.django_db
 def test_checkout_source_rule(world):
     cashier = member(world.tenant, Role.CASHIER)
     manager = member(world.tenant, Role.MANAGER)
+    integration = member(world.tenant, Role.INTEGRATION, locations=[world.store])
+    viewer = member(world.tenant, Role.VIEWER)
     assert checkout_source(membership=cashier, requested="IMPORT", at_till=True) == "POS"
-    assert checkout_source(membership=cashier, requested=None, at_till=False) == "API"
+    assert checkout_source(membership=manager, requested=None, at_till=False) == "API"
     assert checkout_source(membership=manager, requested="IMPORT", at_till=False) == "IMPORT"
-    with pytest.raises(PermissionDenied):
-        checkout_source(membership=cashier, requested="ADMIN", at_till=False)
+    assert (
+        checkout_source(
+            membership=integration, requested=None, at_till=False, location_id=world.store.pk
+        )
+        == "API"
+    )
+    with pytest.raises(PermissionDenied) as refused:  # issue 12 item 4: only at a till
+        checkout_source(membership=cashier, requested=None, at_till=False)
+    assert refused.value.code == "register_session_required"
+    for who, requested, location_id in (
+        (viewer, None, None),
+        (integration, "IMPORT", world.store.pk),
+        (integration, None, world.store.pk + 1000),
+    ):
+        with pytest.raises(PermissionDenied) as refused:
+            checkout_source(
+                membership=who, requested=requested, at_till=False, location_id=location_id
+            )
+        assert refused.value.code == "permission_denied"
 
 
 def test_a_cashier_cannot_record_import_sales_over_the_api(world):
@@ -34,7 +53,7 @@ def test_a_cashier_cannot_record_import_sales_over_the_api(world):
         "lines": [{"variant_id": world.variants[0].pk, "qty": "1"}],
     }
     refused = api.post("/api/v1/pos/checkout", body, format="json")
-    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert refused.status_code == 403 and refused.json()["code"] == "register_session_required"
     assert not Sale.objects.filter(tenant=world.tenant).exists()
 
 

@@ -13,15 +13,12 @@ from storekeep.tenants.models import Role
 from storekeep.web.backoffice import BackOfficeView, FormErrors
 
 from ..selectors import staff_get, staff_list
-from ..services import staff_create, staff_set_password, staff_update
+from ..services import grantable_roles, staff_create, staff_set_password, staff_update
 
 
 def _role_choices(membership) -> list[tuple[str, str]]:
-    """Roles this member may hand out, in rank order (the service enforces the same rule)."""
-    allowed = {
-        Role.OWNER: [r for r in Role.values],
-        Role.MANAGER: [Role.CASHIER, Role.VIEWER],
-    }.get(membership.role, [])
+    """Roles this member may hand out, in rank order (the service's own rule)."""
+    allowed = grantable_roles(membership)
     return [(value, label) for value, label in Role.choices if value in allowed]
 
 
@@ -44,14 +41,13 @@ class StaffListView(BackOfficeView):
             "is_active": {"1": True, "0": False}.get(shown["active"]),
             "search": shown["search"],
         }
-        members = staff_list(tenant=self.tenant, filters=filters)
-        scope = self.location_scope()
-        if scope is not None:
-            members = members.filter(locations__in=scope).distinct()
+        members = staff_list(
+            tenant=self.tenant, filters=filters, location_ids=self.location_scope()
+        )
         page = self.paginate(members)
         return render(
             request,
-            "tenants/staff_list.html",
+            "accounts/staff_list.html",
             self.page_context(
                 page=page,
                 rows=page.object_list,
@@ -103,7 +99,7 @@ class StaffMemberView(BackOfficeView):
             roles = [(member.role, Role(member.role).label), *roles]
         return render(
             request,
-            "tenants/staff_member.html",
+            "accounts/staff_member.html",
             self.page_context(
                 member=member,
                 chosen=chosen,
