@@ -3,7 +3,9 @@
 Quantities are read-only in the admin: they change only through the stock engine's services (SPEC §3.1).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from storekeep.core.admin import ReadOnlyAdmin
 
@@ -18,6 +20,7 @@ from .models import (
     Reservation,
     StockLedger,
 )
+from .services.reservations import expire_reservation
 
 # --- Transfers and cycle counts -----------------------------------------------------------------
 
@@ -149,12 +152,47 @@ class InventoryItemAdmin(admin.ModelAdmin):
         "allow_negative",
         "last_movement_at",
         "last_counted_at",
+        "reservations",
     ]
     readonly_fields = [f for f in fields if f not in ("reorder_point", "reorder_qty")]
+    actions = ["release_expired_now"]
 
     @admin.display(description="available")
     def available(self, obj):
         return obj.available
+
+    @admin.display(description="reservations (newest 50)")
+    def reservations(self, obj):
+        """The item's reservations inline (a Reservation names its location and variant, not
+        the item, so this is a read-only table rather than a model inline)."""
+        rows = Reservation.objects.filter(
+            tenant_id=obj.tenant_id, location_id=obj.location_id, variant_id=obj.variant_id
+        ).order_by("-created_at", "-pk")[:50]
+        if not rows:
+            return "none"
+        body = format_html_join(
+            "",
+            "<tr><td><a href='../../../reservation/{}/change/'>{}</a></td><td>{}</td>"
+            "<td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((r.pk, r.pk, r.status, r.qty, r.order_ref, r.expires_at) for r in rows),
+        )
+        return format_html(
+            "<table><thead><tr><th>id</th><th>status</th><th>qty</th><th>order ref</th>"
+            "<th>expires at</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
+
+    @admin.action(description="Release expired reservations of the selected items now")
+    def release_expired_now(self, request, queryset):
+        count = 0
+        for item in queryset:
+            overdue = Reservation.objects.filter(
+                tenant_id=item.tenant_id,
+                location_id=item.location_id,
+                variant_id=item.variant_id,
+            )
+            count += _expire_overdue(overdue)
+        self.message_user(request, f"{count} expired reservation(s) released.", messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False  # items are created by the engine on the first movement
@@ -218,6 +256,24 @@ class ReservationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "tenant", "location"]
     search_fields = ["order_ref", "variant__sku"]
     list_select_related = ["variant__product", "location", "tenant"]
+    actions = ["release_expired_now"]
+
+    @admin.action(description="Release expired now (the selected overdue pending reservations)")
+    def release_expired_now(self, request, queryset):
+        count = _expire_overdue(queryset)
+        self.message_user(request, f"{count} expired reservation(s) released.", messages.SUCCESS)
+
+
+def _expire_overdue(queryset) -> int:
+    """Expire the PENDING reservations of ``queryset`` past their expiry through the engine
+    (as the beat job does, SPEC §8); returns how many this call expired."""
+    overdue = queryset.filter(
+        status=Reservation.Status.PENDING, expires_at__lte=timezone.now()
+    ).select_related("tenant")
+    return sum(
+        expire_reservation(tenant=reservation.tenant, reservation_id=reservation.pk)
+        for reservation in overdue
+    )
 
 
 @admin.register(LowStockAlert)

@@ -19,6 +19,7 @@ from .models import (
     InventoryTransfer,
     LedgerRefType,
     LowStockAlert,
+    Reservation,
     StockLedger,
 )
 
@@ -210,3 +211,30 @@ class LedgerFilter(TenantFilterSet):
                         details={field: [str(self.data.get(field))]},
                     )
         return valid
+
+
+class ReservationFilter(TenantFilterSet):
+    """Filters of ``reservation_list`` (issue 15 item 1): ``expires_before`` / ``expires_after``
+    take an ISO date-time (exact) or date (local midnight)."""
+
+    status = django_filters.ChoiceFilter(choices=Reservation.Status.choices)
+    order_ref = django_filters.CharFilter(field_name="order_ref")
+    location_id = IdFilter(field_name="location_id")
+    variant_id = IdFilter(field_name="variant_id")
+    expires_before = MomentFilter(method="filter_expires_before")
+    expires_after = MomentFilter(method="filter_expires_after")
+
+    class Meta:
+        model = Reservation
+        fields: list = []
+
+    def _moment(self, value) -> datetime:
+        if not isinstance(value, datetime):
+            value = datetime.combine(value, time.min)
+        return value if value.tzinfo else value.replace(tzinfo=self.tenant.zone)
+
+    def filter_expires_before(self, queryset, name, value):
+        return queryset.filter(expires_at__lt=self._moment(value))
+
+    def filter_expires_after(self, queryset, name, value):
+        return queryset.filter(expires_at__gte=self._moment(value))

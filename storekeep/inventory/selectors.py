@@ -15,6 +15,7 @@ from .filters import (
     CountFilter,
     LedgerFilter,
     LowStockAlertFilter,
+    ReservationFilter,
     StockLevelFilter,
     StockSummaryFilter,
     TransferFilter,
@@ -26,6 +27,7 @@ from .models import (
     InventoryTransfer,
     InventoryTransferLine,
     LowStockAlert,
+    Reservation,
     StockLedger,
 )
 from .rules import (
@@ -111,6 +113,42 @@ def ledger_rows_written(*, tenant, rows: list[StockLedger]) -> list[StockLedger]
     for row in ledger:
         row.line_index = index_by_pk[row.pk]
     return ledger
+
+
+# --- reservations -------------------------------------------------------------------------
+
+
+def reservation_list(
+    *, tenant, filters: dict | None = None, location_ids=None
+) -> QuerySet[Reservation]:
+    """The tenant's reservations (variant and location joined), newest first.
+
+    ``filters`` (ReservationFilter, issue 15): ``status``, ``order_ref`` (exact),
+    ``location_id``, ``variant_id``, ``expires_before`` / ``expires_after`` (ISO date-time,
+    or a date = local midnight). ``location_ids``: a member's locations (None = all).
+    """
+    queryset = Reservation.objects.filter(tenant=tenant).select_related("variant", "location")
+    queryset = _scoped(queryset, location_ids).order_by("-created_at", "-pk")
+    return filter_queryset(ReservationFilter, queryset, filters, tenant=tenant)
+
+
+def reservation_get(*, tenant, reservation_id) -> Reservation:
+    """One reservation of the tenant; 404 ``not_found`` for an unknown or another tenant's id."""
+    return get_object(
+        Reservation.objects.filter(tenant=tenant).select_related("variant", "location"),
+        reservation_id,
+    )
+
+
+def reservation_confirm_rows(*, tenant, reservation: Reservation) -> list[StockLedger]:
+    """The RESERVATION_CONFIRM ledger rows of a confirmed reservation (none otherwise)."""
+    return list(
+        StockLedger.objects.filter(
+            tenant=tenant, ref_type="RESERVATION_CONFIRM", ref_id=str(reservation.pk)
+        )
+        .select_related("variant", "location")
+        .order_by("pk")
+    )
 
 
 # --- transfers ----------------------------------------------------------------------------

@@ -17,6 +17,12 @@ from .api.reorder import (
     LowStockAlertAcknowledgeApi,
     LowStockAlertListApi,
 )
+from .api.reservations import (
+    ReservationConfirmApi,
+    ReservationDetailApi,
+    ReservationListCreateApi,
+    ReservationReleaseApi,
+)
 from .api.stock import StockDetailView, StockListView
 from .api.transfers import (
     TransferCancelApi,
@@ -84,6 +90,22 @@ urlpatterns = [
         r"^low-stock-alerts/(?P<pk>[^/]+?)/acknowledge/?$",
         LowStockAlertAcknowledgeApi.as_view(),
         name="inventory-low-stock-alerts-acknowledge",
+    ),
+    re_path(r"^reservations/?$", ReservationListCreateApi.as_view(), name="inventory-reservations"),
+    re_path(
+        r"^reservations/(?P<pk>[^/]+?)/confirm/?$",
+        ReservationConfirmApi.as_view(),
+        name="inventory-reservations-confirm",
+    ),
+    re_path(
+        r"^reservations/(?P<pk>[^/]+?)/release/?$",
+        ReservationReleaseApi.as_view(),
+        name="inventory-reservations-release",
+    ),
+    re_path(
+        r"^reservations/(?P<pk>[^/]+?)/?$",
+        ReservationDetailApi.as_view(),
+        name="inventory-reservations-detail",
     ),
     re_path(r"^stock_summary/?$", StockSummaryApi.as_view(), name="inventory-stock-summary"),
 ]

@@ -10,6 +10,7 @@ from ..rules import resolve_threshold
 from ._engine import StockMove, apply_moves, lock_items
 from .reservations import (
     confirm_reservation,
+    expire_reservation,
     release_expired_reservations,
     release_reservation,
     reserve_stock,
@@ -38,6 +39,7 @@ __all__ = [
     "clean_cost",
     "clean_qty",
     "confirm_reservation",
+    "expire_reservation",
     "lock_items",
     "receive_stock",
     "record_return",

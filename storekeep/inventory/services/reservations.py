@@ -14,10 +14,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from storekeep.catalog.models import Variant
 from storekeep.core.db import atomic_with_retry, lock_rows, run_atomic
 from storekeep.core.errors import InvalidState, NotFound, ValidationFailed
 from storekeep.core.numbers import clean_qty
 
+from ..error_codes import InventoryErrorCode
 from ..locks import inventory_lock
 from ..models import InventoryItem, LedgerRefType, Reservation, StockLedger
 from ._engine import StockMove, apply_moves
@@ -40,7 +42,8 @@ def reserve_stock(
 
     Raises InsufficientStock (409 ``insufficient_stock``) when available < qty (expired lots
     do not count), NotFound (404), ValidationFailed (400: bad qty, ``ttl_minutes`` not a whole
-    number of minutes in 1..MAX_TTL_MINUTES). Wrapped in the optional Redis lock when
+    number of minutes in 1..MAX_TTL_MINUTES; ``not_stocked``: a variant that tracks no
+    inventory). Wrapped in the optional Redis lock when
     ``STOREKEEP_LOCK_BACKEND=redis`` (LockAcquisitionError, 409 ``concurrent_update``); the
     row lock is the guarantee. SPEC §8.
     """
@@ -53,6 +56,7 @@ def reserve_stock(
         )
 
     def work() -> Reservation:
+        _check_variant(tenant, variant_id)
         apply_moves(
             tenant=tenant,
             moves=[StockMove(location_id=location_id, variant_id=variant_id, reserved=qty)],
@@ -71,6 +75,20 @@ def reserve_stock(
 
     with inventory_lock(tenant, location_id, variant_id):
         return run_atomic(work)
+
+
+def _check_variant(tenant, variant_id) -> None:
+    """404 for another tenant's variant, 400 ``not_stocked`` for one that tracks no stock
+    (the engine would skip it silently and the reservation would hold nothing)."""
+    variant = Variant.objects.filter(tenant=tenant, pk=variant_id).only("track_inventory").first()
+    if variant is None:
+        raise NotFound("Variant not found.", details={"variant_id": variant_id})
+    if not variant.track_inventory:
+        raise ValidationFailed(
+            "This variant does not track inventory.",
+            code=InventoryErrorCode.NOT_STOCKED,
+            details={"variant_id": variant_id},
+        )
 
 
 def _locked_reservation(tenant, reservation_id) -> Reservation:
@@ -134,6 +152,16 @@ def release_reservation(
     return run_atomic(lambda: _release(tenant, reservation_id, actor=actor, expire=expire))[0]
 
 
+def expire_reservation(*, tenant, reservation_id: int) -> bool:
+    """Expire one PENDING reservation (``reserved`` falls, status EXPIRED); True when this call
+    expired it, False when it was already released, expired or confirmed meanwhile (never a
+    second release). The admin's "release expired now" and the beat job use it. SPEC §8."""
+    try:
+        return run_atomic(lambda: _release(tenant, reservation_id, actor=None, expire=True))[1]
+    except InvalidState:  # confirmed meanwhile
+        return False
+
+
 def _release(tenant, reservation_id, *, actor, expire) -> tuple[Reservation, bool]:
     """Returns (reservation, whether this call released it)."""
     reservation = _locked_reservation(tenant, reservation_id)
@@ -169,13 +197,10 @@ def release_expired_reservations(*, tenant=None, now=None, limit: int = 1000) ->
     queryset = Reservation.objects.filter(status=Reservation.Status.PENDING, expires_at__lte=now)
     if tenant is not None:
         queryset = queryset.filter(tenant=tenant)
-    count = 0
-    for reservation in queryset.select_related("tenant").order_by("expires_at")[:limit]:
-        _, released = run_atomic(
-            lambda r=reservation: _release(r.tenant, r.pk, actor=None, expire=True)
-        )
-        count += released
-    return count
+    return sum(
+        expire_reservation(tenant=reservation.tenant, reservation_id=reservation.pk)
+        for reservation in queryset.select_related("tenant").order_by("expires_at")[:limit]
+    )
 
 
 def item_for_update(*, tenant, location_id: int, variant_id: int) -> InventoryItem | None:
