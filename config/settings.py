@@ -317,6 +317,7 @@ SPECTACULAR_SETTINGS = {
         "CountStatusEnum": "storekeep.inventory.models.CountSession.Status",
         "PaymentMethodEnum": "storekeep.pos.models.Payment.Method",
         "StockReasonEnum": "storekeep.inventory.models.StockReason",
+        "ReservationStatusEnum": "storekeep.inventory.models.Reservation.Status",
         "WriteOffReasonEnum": "storekeep.inventory.api.serializers.WRITE_OFF_REASON_CHOICES",
     },
 }

@@ -138,7 +138,16 @@ class ReservationListCreateApi(TenantListView):
         return Response(ReservationSerializer(reservation).data, status=status.HTTP_201_CREATED)
 
 
-class ReservationDetailApi(TenantAPIView):
+class _ReservationView(TenantAPIView):
+    def _reservation(self, pk) -> Reservation:
+        """The reservation the URL names: 404 for another tenant's id, 403 for a location the
+        member is not assigned to."""
+        return self.resolve_object(
+            lambda pk: reservation_get(tenant=self.tenant, reservation_id=pk), pk
+        )
+
+
+class ReservationDetailApi(_ReservationView):
     @extend_schema(
         operation_id="inventory_reservations_retrieve",
         parameters=[ID_PARAM],
@@ -148,13 +157,8 @@ class ReservationDetailApi(TenantAPIView):
         reservation = self._reservation(pk)
         return Response(ReservationSerializer(reservation).data)
 
-    def _reservation(self, pk) -> Reservation:
-        return self.resolve_object(
-            lambda pk: reservation_get(tenant=self.tenant, reservation_id=pk), pk
-        )
 
-
-class ReservationConfirmApi(ReservationDetailApi):
+class ReservationConfirmApi(_ReservationView):
     write_role = WRITE_ROLE
 
     @extend_schema(
@@ -174,7 +178,7 @@ class ReservationConfirmApi(ReservationDetailApi):
         return Response(ReservationConfirmSerializer(reservation).data)
 
 
-class ReservationReleaseApi(ReservationDetailApi):
+class ReservationReleaseApi(_ReservationView):
     write_role = WRITE_ROLE
 
     @extend_schema(
