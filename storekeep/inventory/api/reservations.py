@@ -93,6 +93,7 @@ class ReservationQuerySerializer(serializers.Serializer):
 
 class ReservationListCreateApi(TenantListView):
     role_by_method = {"POST": WRITE_ROLE}
+    integration_writes = True
     csv_columns = list(ReservationSerializer().fields)
 
     @extend_schema(
@@ -160,6 +161,7 @@ class ReservationDetailApi(_ReservationView):
 
 class ReservationConfirmApi(_ReservationView):
     write_role = WRITE_ROLE
+    integration_writes = True
 
     @extend_schema(
         operation_id="inventory_reservations_confirm",
@@ -180,6 +182,7 @@ class ReservationConfirmApi(_ReservationView):
 
 class ReservationReleaseApi(_ReservationView):
     write_role = WRITE_ROLE
+    integration_writes = True
 
     @extend_schema(
         operation_id="inventory_reservations_release",

@@ -121,6 +121,7 @@ def test_write_off_roles_and_locations(client_for, variant, store, warehouse, st
     }
     assert client_for(Role.VIEWER).post(WRITE_OFFS, body, format="json").status_code == 403
     assert client_for(Role.CASHIER).post(WRITE_OFFS, body, format="json").status_code == 403
+    assert client_for(Role.INTEGRATION).post(WRITE_OFFS, body, format="json").status_code == 403
     elsewhere = client_for(Role.MANAGER, locations=[warehouse])
     assert elsewhere.post(WRITE_OFFS, body, format="json").status_code == 403
     assert on_hand(variant, store) == Decimal("5")
