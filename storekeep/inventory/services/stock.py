@@ -9,10 +9,12 @@ in the tenant's currency (4 decimal places).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+
+from django.db.models import Q
 
 from storekeep.catalog.models import RecipeComponent
 from storekeep.core.db import atomic_with_retry
@@ -396,11 +398,18 @@ def record_return(
     occurred_at: datetime | None = None,
     variants: dict | None = None,
     note: str = "",
+    sale_ref_id: str | None = None,
+    earlier_ref_ids: Iterable[str] | None = None,
 ) -> list[StockLedger]:
     """Restock returned quantities (RETURN rows) at the line's ``unit_cost`` when given. SPEC §5.
 
     ``variants`` ({id: Variant} of this tenant) spares the engine reading them again;
     ``note`` is written on every row (e.g. the approving manager and the reason).
+    ``sale_ref_id`` (the sale's ref id, for a return against a receipt): lot-tracked quantities
+    go back into the lots the sale took them from (same lot code and expiry, at this location,
+    in the order the sale took them), less what the sale's earlier returns (``earlier_ref_ids``,
+    their ref ids: a list or a ``values`` queryset, read in the same query) already put back
+    into each; any excess goes to a new lot. Issue 12 item 8, as :func:`record_void`.
     """
     moves = _document_moves(
         tenant,
@@ -412,6 +421,8 @@ def record_return(
         cost_from_line=True,
     )
     _note(moves, note)
+    if sale_ref_id is not None and _may_track_lots(moves, variants):
+        moves = _into_sold_lots(tenant, None, sale_ref_id, moves, earlier_ref_ids=earlier_ref_ids)
     return apply_moves(
         tenant=tenant,
         moves=moves,
@@ -423,23 +434,41 @@ def record_return(
     )
 
 
-def _into_sold_lots(tenant, location_id, ref_id, moves: list[StockMove]) -> list[StockMove]:
-    """Split incoming moves of lot-tracked variants over the lots the sale ``ref_id`` took
-    (its SALE / RECIPE_CONSUMPTION rows, in order). One query."""
-    taken: dict[int, list[list]] = defaultdict(list)
-    rows = (
-        StockLedger.objects.filter(
-            tenant=tenant,
-            location_id=location_id,
-            ref_id=str(ref_id),
-            lot__isnull=False,
-            ref_type__in=(LedgerRefType.SALE, LedgerRefType.RECIPE_CONSUMPTION),
-        )
-        .order_by("pk")
-        .values_list("variant_id", "lot__lot_code", "lot__expiry_date", "qty_delta")
+def _may_track_lots(moves: list[StockMove], variants: dict | None) -> bool:
+    """False only when ``variants`` shows that no moved variant tracks lots (spares a query)."""
+    if variants is None:
+        return True
+    return any(
+        move.variant_id not in variants or variants[move.variant_id].track_lots for move in moves
     )
-    for variant_id, code, expiry, qty_delta in rows:
-        taken[variant_id].append([code, expiry, -qty_delta])
+
+
+def _into_sold_lots(
+    tenant, location_id, ref_id, moves: list[StockMove], *, earlier_ref_ids=None
+) -> list[StockMove]:
+    """Split incoming moves of lot-tracked variants over the lots the sale ``ref_id`` took
+    (its SALE / RECIPE_CONSUMPTION rows, in order; at ``location_id``, or wherever the sale was
+    when None), less the lot quantities the RETURN rows of ``earlier_ref_ids`` put back. One
+    query."""
+    took = Q(
+        ref_id=str(ref_id), ref_type__in=(LedgerRefType.SALE, LedgerRefType.RECIPE_CONSUMPTION)
+    )
+    if earlier_ref_ids is not None:  # a list, or a queryset kept lazy (a subquery here)
+        took |= Q(ref_type=LedgerRefType.RETURN, ref_id__in=earlier_ref_ids)
+    rows = StockLedger.objects.filter(took, tenant=tenant, lot__isnull=False)
+    if location_id is not None:
+        rows = rows.filter(location_id=location_id)
+    rows = rows.order_by("pk").values_list(
+        "variant_id", "lot__lot_code", "lot__expiry_date", "qty_delta", "ref_type"
+    )
+    taken: dict[int, list[list]] = defaultdict(list)
+    back: dict[tuple, Decimal] = defaultdict(Decimal)
+    for variant_id, code, expiry, qty_delta, ref_type in rows:
+        if ref_type == LedgerRefType.RETURN:
+            back[variant_id, code] += qty_delta
+        else:
+            taken[variant_id].append([code, expiry, -qty_delta])
+    _less_returned(taken, back)
     if not taken:
         return moves
     out = []
@@ -456,6 +485,19 @@ def _into_sold_lots(tenant, location_id, ref_id, moves: list[StockMove]) -> list
         if remaining > 0:
             out.append(replace(move, qty=remaining))
     return out
+
+
+def _less_returned(taken: dict[int, list[list]], back: dict[tuple, Decimal]) -> None:
+    """Take what earlier returns put back into each lot off the sale's takings from it."""
+    for (variant_id, code), qty in back.items():
+        for entry in taken.get(variant_id, []):
+            if qty <= 0:
+                break
+            if entry[0] == code:
+                part = min(entry[2], qty)
+                entry[2] -= part
+                qty -= part
+        taken[variant_id] = [entry for entry in taken.get(variant_id, []) if entry[2] > 0]
 
 
 @atomic_with_retry

@@ -327,3 +327,63 @@ def test_a_void_puts_lot_stock_back_into_the_lots_the_sale_took(tenant, store, l
     )
     assert extra[0].lot.lot_code.startswith("VOID-")
     assert_invariants(tenant)
+
+
+def test_a_restocked_return_goes_back_into_the_lots_the_sale_took(tenant, store, lot_variant):
+    """Issue 12 item 8: returned perishables keep their lot code and expiry; earlier returns of
+    the same sale are taken off first, so two returns of 2 refill A then A and B."""
+    from storekeep.inventory.services import record_return
+
+    receive(tenant, store, lot_variant, 3, "A", TODAY + timedelta(days=2), cost="1.00")
+    receive(tenant, store, lot_variant, 5, "B", TODAY + timedelta(days=5), cost="2.00")
+    sell(tenant, store, lot_variant, "4", ref="SALE-9")  # 3 from A, 1 from B (FEFO)
+
+    def give_back(qty, ref, earlier):
+        return record_return(
+            tenant=tenant,
+            location_id=store.pk,
+            ref_id=ref,
+            sale_ref_id="SALE-9",
+            earlier_ref_ids=earlier,
+            lines=[StockLine(variant_id=lot_variant.pk, qty=D(qty))],
+        )
+
+    first = give_back("2", "RET-1", [])
+    assert [(r.lot.lot_code, r.lot.expiry_date, r.qty_delta) for r in first] == [
+        ("A", TODAY + timedelta(days=2), D("2"))
+    ]
+    second = give_back("2", "RET-2", ["RET-1"])
+    assert [(r.lot.lot_code, r.qty_delta, r.ref_type) for r in second] == [
+        ("A", D("1"), "RETURN"),
+        ("B", D("1"), "RETURN"),
+    ]
+    assert list(
+        Lot.objects.filter(tenant=tenant).order_by("lot_code").values_list("lot_code", "qty")
+    ) == [("A", D("3")), ("B", D("5"))]
+    # beyond what the sale took from lots (say, a mistaken third return): a new lot
+    extra = give_back("1", "RET-3", ["RET-1", "RET-2"])
+    assert extra[0].lot.lot_code not in ("A", "B")
+    assert_invariants(tenant)
+
+
+def test_a_return_at_another_store_keeps_the_lot_code_and_expiry(
+    tenant, store, warehouse, lot_variant
+):
+    from storekeep.inventory.services import record_return
+
+    expiry = TODAY + timedelta(days=3)
+    receive(tenant, store, lot_variant, 2, "MILK-7", expiry)
+    sell(tenant, store, lot_variant, "2", ref="SALE-10")
+    (row,) = record_return(
+        tenant=tenant,
+        location_id=warehouse.pk,
+        ref_id="RET-9",
+        sale_ref_id="SALE-10",
+        lines=[StockLine(variant_id=lot_variant.pk, qty=D("1"))],
+    )
+    assert (row.location_id, row.lot.lot_code, row.lot.expiry_date) == (
+        warehouse.pk,
+        "MILK-7",
+        expiry,
+    )
+    assert_invariants(tenant)

@@ -16,6 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
@@ -331,6 +333,17 @@ def _insert_return(*, rows: list[ReturnLine], external_ref: str, **fields) -> Re
     return ret
 
 
+def _earlier_returns(tenant, ret: Return):
+    """Ref ids of the sale's other finalized returns, as a lazy ``values`` queryset (the engine
+    reads it as a subquery: no query of its own)."""
+    return (
+        Return.objects.filter(tenant=tenant, sale_id=ret.sale_id, status=Return.Status.FINALIZED)
+        .exclude(pk=ret.pk)
+        .annotate(ref=Cast("pk", CharField()))
+        .values("ref")
+    )
+
+
 def _restock(*, tenant, ret: Return, rows, sale_lines, actor, occurred_at, variants=None) -> None:
     """Put the RESTOCK lines back through the engine (RETURN rows at the sale's unit cost)."""
     stock_lines = []
@@ -351,6 +364,8 @@ def _restock(*, tenant, ret: Return, rows, sale_lines, actor, occurred_at, varia
             location_id=ret.location_id,
             lines=stock_lines,
             ref_id=str(ret.pk),
+            sale_ref_id=None if ret.sale_id is None else str(ret.sale_id),
+            earlier_ref_ids=None if ret.sale_id is None else _earlier_returns(tenant, ret),
             actor=actor,
             occurred_at=occurred_at,
             variants=variants,
