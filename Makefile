@@ -38,7 +38,7 @@ run: install var/secret_key
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	@echo "Sign in: http://$(HOST):$(PORT)/  — demo logins: demo / demo (owner), demo-cashier / demo (cashier at the till)"
-	@echo "Storekeep: http://$(HOST):$(PORT)/  — API docs http://$(HOST):$(PORT)/api/docs/  — admin http://$(HOST):$(PORT)/admin/"
+	@echo "Storekeep: http://$(HOST):$(PORT)/  — API docs http://$(HOST):$(PORT)/api/docs/  — admin http://$(HOST):$(PORT)/admin/ (platform operator: operator / demo)"
 	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 ## Debian's chromium for the browser tests (installed with apt-get when missing and root)

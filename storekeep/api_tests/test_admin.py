@@ -93,3 +93,19 @@ def test_admin_toggle_of_negative_stock_syncs_items(admin_client, data, tenant):
     tenant_update_settings(tenant=Tenant.objects.get(pk=tenant.pk), allow_negative_stock=False)
     data.refresh_from_db()
     assert data.allow_negative is False
+
+
+@pytest.mark.django_db
+def test_the_admin_is_the_platform_operators_only(client, make_member, tenant):
+    """Issue 12 item 2: a tenant's owner (not ``is_staff``) gets the admin's sign-in page,
+    never a tenant list; the operator (``is_staff``) gets in."""
+    owner = make_member(role="OWNER", tenant=tenant)
+    assert not owner.user.is_staff and not owner.user.is_superuser
+    client.force_login(owner.user)
+    response = client.get(reverse("admin:tenants_tenant_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    operator = get_user_model().objects.create_user("op", password="pw", is_staff=True)
+    operator.is_superuser = True
+    operator.save()
+    client.force_login(operator)
+    assert client.get(reverse("admin:tenants_tenant_changelist")).status_code == 200

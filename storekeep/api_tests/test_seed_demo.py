@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -29,7 +30,13 @@ def test_seed_demo_is_idempotent_and_the_demo_login_works():
         "STORE",
         "WAREHOUSE",
     }
-    assert Membership.objects.get(tenant=tenant, user__username="demo").role == "OWNER"
+    owner = Membership.objects.get(tenant=tenant, user__username="demo")
+    assert owner.role == "OWNER"
+    # issue 12 item 2: the owner runs the shop through the API and UI, not the Django admin
+    assert not owner.user.is_staff and not owner.user.is_superuser
+    operator = get_user_model().objects.get(username="operator")
+    assert operator.is_staff and operator.is_superuser and not operator.memberships.exists()
+    assert "Admin (platform operator): operator / demo at /admin/" in out
     assert Membership.objects.get(tenant=tenant, user__username="demo-cashier").role == "CASHIER"
     sales = StockLedger.objects.filter(tenant=tenant, ref_type="SALE").count()
     assert sales > 0  # the real data was replayed
@@ -38,7 +45,11 @@ def test_seed_demo_is_idempotent_and_the_demo_login_works():
     for model in (InventoryItem, StockLedger):  # the planner knows what was loaded
         assert planner_row_count(model) == model.objects.count(), model.__name__
 
-    seed()  # again: nothing new
+    owner.user.is_superuser = owner.user.is_staff = True  # as an earlier demo made it
+    owner.user.save()
+    seed()  # again: nothing new, and the owner is no admin user any more
+    owner.user.refresh_from_db()
+    assert not owner.user.is_staff and not owner.user.is_superuser
     assert StockLedger.objects.filter(tenant=tenant).count() == rows
     assert Tenant.objects.filter(slug="demo").count() == 1
 

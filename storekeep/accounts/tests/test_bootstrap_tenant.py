@@ -37,6 +37,7 @@ def test_creates_tenant_owner_and_default_store_and_the_owner_can_log_in():
     membership = Membership.objects.get(tenant=tenant)
     assert membership.role == Role.OWNER and membership.user.username == "olivia"
     assert membership.user.email == "o@example.com"
+    assert not membership.user.is_staff and not membership.user.is_superuser  # issue 12 item 2
     location = Location.objects.get(tenant=tenant)
     assert location.type == Location.Type.STORE and location.is_default
     assert "corner-shop" in out and out.count("\n") == 1

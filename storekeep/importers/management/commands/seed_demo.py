@@ -1,7 +1,9 @@
 """``manage.py seed_demo [--until YYYY-MM-DD | --full] [--quiet]``: the demo tenant behind ``make run``.
 
 Idempotent: run it any number of times. Creates tenant ``demo`` with the owner
-login ``demo`` / ``demo`` (also an admin superuser), a cashier
+login ``demo`` / ``demo`` (a shop owner, not an admin user: issue 12 item 2), the
+platform operator's admin login ``operator`` / ``demo`` (``is_staff`` superuser, no
+tenant: the Django admin at ``/admin/`` is the operator's), a cashier
 (``demo-cashier`` / ``demo``) assigned to the store, a STORE and a WAREHOUSE
 location with a till, then loads the committed slice of the real Online
 Retail data (``storekeep.importers.online_retail.load_demo``: catalog, opening
@@ -34,18 +36,23 @@ from storekeep.tenants.models import Membership, Role, Tenant
 
 SLUG = "demo"
 PASSWORD = "demo"
+#: The platform operator's login for the Django admin (no tenant membership).
+OPERATOR = "operator"
 SEED_REF = "seed-demo"
 STOCKED_PRODUCTS = 40
 #: Replay the slice up to this day by default (3 of its 6 trading days) so ``make run`` starts fast.
 DEFAULT_UNTIL = date(2010, 12, 3)
 
 
-def _user(username: str, *, superuser: bool = False):
+def _user(username: str, *, operator: bool = False):
+    """The demo login ``username`` (password ``demo``). Only the operator is an admin user: an
+    earlier demo made the owner a superuser, so the flags are set on every run."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(username=username)
     if created:
         user.set_password(PASSWORD)
-        user.is_staff = user.is_superuser = superuser
+    if created or (user.is_staff, user.is_superuser) != (operator, operator):
+        user.is_staff = user.is_superuser = operator
         user.save()
     return user
 
@@ -82,8 +89,9 @@ def seed_tenant() -> tuple[Tenant, Location, Location]:
         },
     )
     Membership.objects.get_or_create(
-        tenant=tenant, user=_user("demo", superuser=True), defaults={"role": Role.OWNER}
+        tenant=tenant, user=_user("demo"), defaults={"role": Role.OWNER}
     )
+    _user(OPERATOR, operator=True)
     cashier, created = Membership.objects.get_or_create(
         tenant=tenant, user=_user("demo-cashier"), defaults={"role": Role.CASHIER}
     )
@@ -187,3 +195,4 @@ class Command(BaseCommand):
                 "Cashier login: demo-cashier / demo (tenant demo, store STORE1, Till 1)"
             )
         self.stdout.write("Demo login: demo / demo (tenant demo)")
+        self.stdout.write(f"Admin (platform operator): {OPERATOR} / {PASSWORD} at /admin/")
