@@ -47,6 +47,15 @@ def staff_get(*, tenant, membership_id) -> Membership:
     return get_object(_with_people(Membership.objects.filter(tenant=tenant)), membership_id)
 
 
+def staff_visible(*, actor: Membership, member: Membership) -> bool:
+    """Whether ``actor`` may see ``member``: always themselves; a member assigned to some stores
+    sees people working at one of them (``member.locations`` prefetched by :func:`staff_get`)."""
+    allowed = actor.allowed_location_ids()
+    if allowed is None or member.pk == actor.pk:
+        return True
+    return bool({location.pk for location in member.locations.all()} & allowed)
+
+
 def staff_history(*, tenant, membership_id) -> list[dict]:
     """The member's history, oldest first: one entry per change (three queries in all).
 

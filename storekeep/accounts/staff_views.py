@@ -44,12 +44,10 @@ class _StaffView(TenantContextMixin):
         """The member ``pk`` (404 for another tenant's id); 403 when the caller is assigned to
         some stores and the member works at none of them."""
         member = selectors.staff_get(tenant=self.tenant, membership_id=pk)
-        allowed = self.membership.allowed_location_ids()
-        if allowed is not None and member.pk != self.membership.pk:
-            if not {loc.pk for loc in member.locations.all()} & allowed:
-                raise PermissionDenied(
-                    "This person does not work at your stores.", details={"id": member.pk}
-                )
+        if not selectors.staff_visible(actor=self.membership, member=member):
+            raise PermissionDenied(
+                "This person does not work at your stores.", details={"id": member.pk}
+            )
         return member
 
     def member_response(self, pk, status_code=200) -> Response:

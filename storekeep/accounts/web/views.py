@@ -1,19 +1,26 @@
-"""Back-office staff pages (SPEC §2, §11): list members, add a person with a role
-and stores, change role or stores, deactivate or reactivate, set a new password.
-Owners and managers only; the staff services decide who may manage whom (a
-manager manages cashiers and viewers at their own stores, the last owner stays)."""
+"""Back-office staff pages (issue 14 item 8, through issue 12's staff services): list the
+people, add a person with a role and stores, change role or stores, deactivate or reactivate,
+set a new password, and read a person's history. Owners and managers only; the services decide
+who may manage whom (a manager manages cashiers and viewers at their own stores, the last owner
+stays), and the page shows only the roles and stores the member may give."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from storekeep.core.errors import DomainError
+from storekeep.core.errors import DomainError, PermissionDenied
 from storekeep.tenants.models import Role
 from storekeep.web.backoffice import BackOfficeView, FormErrors
 
-from ..selectors import staff_get, staff_list
-from ..services import grantable_roles, staff_create, staff_set_password, staff_update
+from ..selectors import staff_get, staff_history, staff_list, staff_visible
+from ..services import (
+    check_can_manage,
+    grantable_roles,
+    staff_create,
+    staff_set_password,
+    staff_update,
+)
 
 
 def _role_choices(membership) -> list[tuple[str, str]]:
@@ -22,14 +29,43 @@ def _role_choices(membership) -> list[tuple[str, str]]:
     return [(value, label) for value, label in Role.choices if value in allowed]
 
 
+def _stores(ids, codes) -> str:
+    return ", ".join(codes.get(pk, f"#{pk}") for pk in ids) if ids else "every location"
+
+
+def _describe(entry: dict, codes: dict) -> str:
+    """One history entry in words: "Added as cashier at STORE1", "Role: cashier → manager"…"""
+    changes = entry["changes"]
+    if entry["action"] == "created":
+        role = Role(changes["role"]["new"]).label.lower()
+        return f"Added as {role} at {_stores(changes['location_ids']['new'], codes)}"
+    parts = []
+    if "role" in changes:
+        old, new = (Role(changes["role"][k]).label.lower() for k in ("old", "new"))
+        parts.append(f"Role: {old} → {new}")
+    if "location_ids" in changes:
+        old, new = (_stores(changes["location_ids"][k], codes) for k in ("old", "new"))
+        parts.append(f"Stores: {old} → {new}")
+    notes = [n for n in entry["note"].split(", ") if n and n != "changed"]
+    parts += [n[0].upper() + n[1:] for n in notes]
+    return "; ".join(parts) or "Changed"
+
+
 def _location_ids(post) -> list[int]:
-    return sorted({int(v) for v in post.getlist("location_ids") if v.isdigit()})
+    return sorted({int(v) for v in post.getlist("location_ids") if v.isdigit() and len(v) < 19})
 
 
-class StaffListView(BackOfficeView):
+class _StaffPage(BackOfficeView):
     read_role = Role.MANAGER
     write_role = Role.MANAGER
 
+    def page_context(self, **extra) -> dict:
+        return super().page_context(
+            restricted=self.membership.allowed_location_ids() is not None, **extra
+        )
+
+
+class StaffListView(_StaffPage):
     def get(self, request, errors: FormErrors | None = None, form=None, status=200):
         shown = {
             "role": request.GET.get("role", ""),
@@ -87,65 +123,77 @@ class StaffListView(BackOfficeView):
         return redirect("staff-member", pk=member.pk)
 
 
-class StaffMemberView(BackOfficeView):
-    read_role = Role.MANAGER
-    write_role = Role.MANAGER
+class StaffMemberView(_StaffPage):
+    def member(self, pk):
+        """The member (404 for another tenant's id; 403 page outside the member's stores)."""
+        member = staff_get(tenant=self.tenant, membership_id=pk)
+        if not staff_visible(actor=self.membership, member=member):
+            raise PermissionDenied("This person does not work at your stores.")
+        return member
 
     def get(self, request, pk, errors: FormErrors | None = None, status=200):
-        member = staff_get(tenant=self.tenant, membership_id=pk)
+        member = self.member(pk)
         chosen = {loc.pk for loc in member.locations.all()}
-        roles = _role_choices(self.membership)
-        if member.role not in dict(roles):
-            roles = [(member.role, Role(member.role).label), *roles]
+        try:
+            check_can_manage(self.membership, role=member.role, location_ids=chosen)
+            manageable = True
+        except PermissionDenied:
+            manageable = False
         return render(
             request,
             "accounts/staff_member.html",
             self.page_context(
                 member=member,
                 chosen=chosen,
-                grantable=roles,
+                grantable=_role_choices(self.membership),
+                manageable=manageable,
                 locations=self.visible_locations(),
+                history=self.history(member),
                 errors=errors,
                 is_self=member.pk == self.membership.pk,
             ),
             status=status,
         )
 
+    def history(self, member) -> list[dict]:
+        """The member's history, newest first, as ``{"at", "by", "what"}`` sentences."""
+        location_model = type(member).locations.field.related_model
+        codes = dict(location_model.objects.filter(tenant=self.tenant).values_list("pk", "code"))
+        entries = staff_history(tenant=self.tenant, membership_id=member.pk)
+        return [
+            {
+                "at": entry["at"],
+                "by": entry["by"]["username"] if entry["by"] else "—",
+                "what": _describe(entry, codes),
+            }
+            for entry in reversed(entries)
+        ]
+
     def post(self, request, pk):
+        member = self.member(pk)
         action = request.POST.get("action", "")
         try:
-            if action == "update":
-                member = staff_update(
-                    tenant=self.tenant,
-                    actor=self.membership,
-                    membership_id=pk,
-                    role=request.POST.get("role", ""),
-                    location_ids=_location_ids(request.POST),
-                )
-                done = "Role and stores saved."
-            elif action in ("deactivate", "reactivate"):
-                member = staff_update(
-                    tenant=self.tenant,
-                    actor=self.membership,
-                    membership_id=pk,
-                    is_active=action == "reactivate",
-                )
-                done = (
-                    "Deactivated: they can no longer sign in, and their tokens are revoked."
-                    if action == "deactivate"
-                    else "Reactivated."
-                )
-            elif action == "password":
-                member = staff_set_password(
-                    tenant=self.tenant,
-                    actor=self.membership,
-                    membership_id=pk,
-                    password=request.POST.get("password", ""),
-                )
-                done = "New password set; their existing sign-ins to the API are revoked."
-            else:
-                return self.get(request, pk, errors=FormErrors("Unknown action."), status=400)
+            done = self.apply(action, member)
         except DomainError as exc:
             return self.get(request, pk, errors=FormErrors.from_error(exc), status=exc.status_code)
-        messages.success(request, f"{member.user.username}: {done}")
+        if done is None:
+            return self.get(request, pk, errors=FormErrors("Unknown action."), status=400)
+        messages.success(request, f"{member.user.username} — {done}")
         return redirect("staff-member", pk=pk)
+
+    def apply(self, action: str, member) -> str | None:
+        """Run the form's action through the staff services; the message to show (None: unknown)."""
+        common = {"tenant": self.tenant, "actor": self.membership, "membership_id": member.pk}
+        post = self.request.POST
+        if action == "update":
+            staff_update(**common, role=post.get("role", ""), location_ids=_location_ids(post))
+            return "role and stores saved."
+        if action in ("deactivate", "reactivate"):
+            staff_update(**common, is_active=action == "reactivate")
+            if action == "reactivate":
+                return "reactivated; they can sign in again."
+            return "deactivated: they can no longer sign in, and their tokens and till session stop now."
+        if action == "password":
+            staff_set_password(**common, password=post.get("password", ""))
+            return "new password set; their earlier sign-ins to the API are revoked."
+        return None
