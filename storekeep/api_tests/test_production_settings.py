@@ -27,6 +27,9 @@ PRODUCTION_ENV = {
 def _manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("STOREKEEP_", "SECRET_KEY"))}
     base.pop("DJANGO_SETTINGS_MODULE", None)
+    # Set in this process by the browser-test fixture (storekeep.testing.browser) when a browser
+    # test ran first in the same worker; a deployment never has it, and check --deploy warns on it.
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     base["STOREKEEP_SQLITE_PATH"] = "/tmp/storekeep-settings-check.sqlite3"
     base.pop("DATABASE_URL", None)
     base.pop("REDIS_URL", None)
