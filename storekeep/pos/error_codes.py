@@ -30,3 +30,6 @@ class PosErrorCode(StrEnum):
     RECEIPT_REQUIRED = "receipt_required"
     #: 403: a CASHIER's sale (checkout) outside an open register session (issue 12 item 4).
     REGISTER_SESSION_REQUIRED = "register_session_required"
+    APPROVAL_REQUIRED = "approval_required"
+    APPROVAL_INVALID = "approval_invalid"
+    REASON_REQUIRED = "reason_required"

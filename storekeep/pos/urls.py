@@ -46,6 +46,7 @@ urlpatterns = [
         views.CashMovementListCreateApi.as_view(),
         name="pos-session-cash-movements",
     ),
+    path("approvals", views.ApprovalIssueApi.as_view(), name="pos-approvals"),
     path("quote", views.QuoteApi.as_view(), name="pos-quote"),
     path("checkout", views.CheckoutApi.as_view(), name="pos-checkout"),
     path("sales", views.SaleListApi.as_view(), name="pos-sale-list"),

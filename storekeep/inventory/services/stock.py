@@ -63,6 +63,7 @@ class StockLine:
     qty: Decimal
     unit_cost: Decimal | None = None
     lot_id: int | None = None
+    note: str = ""  # the note of this line's ledger rows (sales, returns, voids)
 
 
 def _reason(value: str, allowed) -> str:
@@ -249,7 +250,14 @@ def _expand_recipes(
             qty = clean_qty(line.qty)
             for component in components[line.variant_id]:
                 expanded.append(
-                    (index, StockLine(variant_id=component.component_id, qty=qty * component.qty))
+                    (
+                        index,
+                        StockLine(
+                            variant_id=component.component_id,
+                            qty=qty * component.qty,
+                            note=line.note,
+                        ),
+                    )
                 )
         else:
             plain.append((index, line))
@@ -279,6 +287,7 @@ def _document_moves(
                 line_index=index,
                 unit_cost=cost,
                 update_cost=cost is not None,
+                note=line.note[:255],
             )
         )
     for index, line in expanded:
@@ -289,6 +298,7 @@ def _document_moves(
                 qty=sign * line.qty.quantize(Decimal("0.001")),
                 line_index=index,
                 ref_type=recipe_ref_type,
+                note=line.note[:255],
             )
         )
     return moves

@@ -118,7 +118,7 @@ class ApprovalFields(serializers.Serializer):
         return super().validate(attrs)
 
 
-class VoidInput(serializers.Serializer):
+class VoidInput(ApprovalFields):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -260,7 +260,7 @@ class CartInput(serializers.Serializer):
             raise serializers.ValidationError(
                 "Give at most one of order_discount_percent or order_discount_amount."
             )
-        return attrs
+        return super().validate(attrs)
 
     @staticmethod
     def cart_lines(attrs) -> list[CartLine]:
@@ -276,7 +276,15 @@ class TenderInput(serializers.Serializer):
         return Tender(method=attrs["method"], amount=attrs["amount"])
 
 
-class CheckoutInput(CartInput):
+class CheckoutInput(CartInput, ApprovalFields):
+    discount_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        default="",
+        help_text="Why a discount above the cashier's limit is given (stored on the approved "
+        "lines); required (400 reason_required) when that discount needs approval.",
+    )
     tenders = TenderInput(many=True, required=False, default=list, max_length=20)
     source = serializers.ChoiceField(
         choices=[Sale.Source.API, Sale.Source.ADMIN, Sale.Source.IMPORT],
@@ -461,7 +469,7 @@ class ReturnLineInputSerializer(serializers.Serializer):
         return ReturnLineInput(**attrs)
 
 
-class ReturnInput(serializers.Serializer):
+class ReturnInput(ApprovalFields):
     sale_id = id_field(required=False)
     location_id = id_field(
         required=False, help_text="Back office, no receipt: where the goods come back."
@@ -471,6 +479,34 @@ class ReturnInput(serializers.Serializer):
     refund_method = serializers.ChoiceField(
         choices=Payment.Method.choices, default=Payment.Method.CASH
     )
+
+
+class ReturnFinalizeInput(ApprovalFields):
+    pass
+
+
+class ApprovalIssueInput(serializers.Serializer):
+    location_id = id_field(
+        required=False, help_text="The store the approval is for (default: any of yours)."
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        default="",
+        help_text="Used when the approved request gives no reason.",
+    )
+
+
+class ApprovalIssueOutput(serializers.Serializer):
+    approval_id = serializers.IntegerField()
+    token = serializers.CharField(
+        help_text="Send as approval_token with the request to approve; single use, shown once."
+    )
+    expires_at = serializers.DateTimeField()
+    location_id = serializers.IntegerField(allow_null=True)
+    issued_by = serializers.CharField(help_text="Username of the approving manager.")
+    reason = serializers.CharField(allow_blank=True)
 
 
 class ReturnLineOutput(serializers.Serializer):

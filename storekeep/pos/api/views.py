@@ -19,12 +19,18 @@ from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
 from storekeep.core.query import parse_query
-from storekeep.core.serializers import error_responses
+from storekeep.core.serializers import RETRY_AFTER_HEADER, error_responses
 from storekeep.core.views import TenantAPIView, TenantModelViewSet
 from storekeep.locations.models import Location
 from storekeep.pos import selectors, services
 from storekeep.pos.authentication import RegisterAuth, RegisterTokenAuthentication
 from storekeep.pos.models import Register, RegisterSession, Sale
+from storekeep.pos.services.approvals import (
+    Approval,
+    approval_from_credentials,
+    approval_token_issue,
+    approval_token_reissue,
+)
 from storekeep.pos.totals import tax_summary
 from storekeep.tenants.models import Role
 
@@ -191,6 +197,22 @@ class PosView(TenantAPIView):
             lambda pk: selectors.return_get(tenant=self.tenant, return_id=_id_or_404(pk, "Return")),
             pk,
         )
+
+    def approval_from(self, data: dict, location_id) -> Approval | None:
+        """The manager's approval the body carries (issue 12): ``approval`` credentials,
+        checked now through the login throttle (429; 403 ``approval_invalid``), or an
+        ``approval_token`` consumed by the service in its transaction; None without."""
+        if data.get("approval"):
+            return approval_from_credentials(
+                request=self.request,
+                tenant=self.tenant,
+                location_id=location_id,
+                username=data["approval"]["username"],
+                password=data["approval"]["password"],
+            )
+        if data.get("approval_token"):
+            return Approval(token=data["approval_token"])
+        return None
 
     @property
     def register_auth(self) -> RegisterAuth | None:
@@ -440,8 +462,8 @@ class CheckoutApi(PosView):
 
     @extend_schema(
         request=s.CheckoutInput,
-        parameters=[IDEMPOTENCY_PARAM],
-        responses={201: s.SaleOutput, **error_responses(400, 401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_PARAM, RETRY_AFTER_HEADER],
+        responses={201: s.SaleOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
     @idempotent
     def post(self, request):
@@ -460,6 +482,7 @@ class CheckoutApi(PosView):
             kwargs = {"register_session": auth.session}
         else:  # the service checked the member's access to it
             kwargs = {"location": location or self.location_from_body(None)}
+        place = auth.location if auth is not None else kwargs["location"]
         result = services.checkout(
             tenant=self.tenant,
             lines=s.CartInput.cart_lines(data),
@@ -471,6 +494,9 @@ class CheckoutApi(PosView):
             order_discount_percent=data.get("order_discount_percent"),
             order_discount_amount=data.get("order_discount_amount"),
             allow_price_override=self.membership.has_role(Role.MANAGER),
+            membership=self.membership,
+            approval=self.approval_from(data, place.pk),
+            discount_reason=data["discount_reason"],
             **kwargs,
         )
         sale = result.sale
@@ -527,15 +553,15 @@ class SaleVoidApi(PosView):
 
     @extend_schema(
         request=s.VoidInput,
-        parameters=[IDEMPOTENCY_PARAM],
-        responses={200: s.SaleOutput, **error_responses(400, 401, 403, 404, 409)},
+        parameters=[IDEMPOTENCY_PARAM, RETRY_AFTER_HEADER],
+        responses={200: s.SaleOutput, **error_responses(400, 401, 403, 404, 409, 429)},
     )
     @idempotent
     def post(self, request, pk):
         auth = self.register_auth
         if auth is None and not self.membership.has_role(Role.MANAGER):
             raise PermissionDenied("Voiding from the back office needs a manager.")
-        self.visible_sale(pk)
+        sale = self.visible_sale(pk)
         data = validated(s.VoidInput, request.data)
         services.sale_void(
             tenant=self.tenant,
@@ -543,6 +569,8 @@ class SaleVoidApi(PosView):
             actor=request.user,
             register_session=auth.session if auth is not None else None,
             reason=data["reason"],
+            membership=self.membership,
+            approval=self.approval_from(data, sale.location_id),
         )
         sale = selectors.sale_get(tenant=self.tenant, sale_id=int(pk))
         return Response(s.SaleRecordOutput(sale, context={"tenant": self.tenant}).data)
@@ -580,8 +608,8 @@ class ReturnListCreateApi(PosView):
 
     @extend_schema(
         request=s.ReturnInput,
-        parameters=[IDEMPOTENCY_PARAM],
-        responses={201: s.ReturnOutput, **error_responses(400, 401, 403, 404, 409, 422)},
+        parameters=[IDEMPOTENCY_PARAM, RETRY_AFTER_HEADER],
+        responses={201: s.ReturnOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
     @idempotent
     def post(self, request):
@@ -590,8 +618,10 @@ class ReturnListCreateApi(PosView):
         location = None
         if auth is None and data.get("location_id") is not None:
             location = self.location_from_body(data["location_id"])
+        where = auth.location.pk if auth is not None else location.pk if location else None
         if data.get("sale_id") is not None and auth is None:
-            self.visible_sale(data["sale_id"])
+            sale = self.visible_sale(data["sale_id"])
+            where = where or sale.location_id
         ret = services.return_create(
             tenant=self.tenant,
             lines=[s.ReturnLineInputSerializer.to_input(line) for line in data["lines"]],
@@ -603,6 +633,8 @@ class ReturnListCreateApi(PosView):
             manager_approved=self.membership.has_role(Role.MANAGER),
             refund_method=data["refund_method"],
             source=Sale.Source.POS if auth is not None else Sale.Source.API,
+            membership=self.membership,
+            approval=self.approval_from(data, where),
         )
         ret = selectors.return_get(tenant=self.tenant, return_id=ret.pk)
         return Response(s.ReturnOutput(ret).data, status=status.HTTP_201_CREATED)
@@ -622,13 +654,71 @@ class ReturnFinalizeApi(PosView):
     """Finalize a draft: refunds computed from the sale's amounts, RESTOCK lines restocked."""
 
     @extend_schema(
-        request=None,
-        parameters=[IDEMPOTENCY_PARAM],
-        responses={200: s.ReturnOutput, **error_responses(401, 403, 404, 409)},
+        request=s.ReturnFinalizeInput,
+        parameters=[IDEMPOTENCY_PARAM, RETRY_AFTER_HEADER],
+        responses={200: s.ReturnOutput, **error_responses(400, 401, 403, 404, 409, 429)},
     )
     @idempotent
     def post(self, request, pk):
         ret = self.visible_return(pk)
-        services.return_finalize(tenant=self.tenant, return_id=ret.pk, actor=request.user)
+        data = validated(s.ReturnFinalizeInput, request.data)
+        services.return_finalize(
+            tenant=self.tenant,
+            return_id=ret.pk,
+            actor=request.user,
+            membership=self.membership,
+            approval=self.approval_from(data, ret.location_id),
+        )
         ret = selectors.return_get(tenant=self.tenant, return_id=ret.pk)
         return Response(s.ReturnOutput(ret).data)
+
+
+# ----------------------------------------------------------------------- approvals
+
+
+@extend_schema(tags=["pos"])
+class ApprovalIssueApi(PosView):
+    """A manager issues a single-use approval token (valid 5 minutes) for a cashier's void,
+    return without receipt, refund above the limit or discount above the limit (issue 12)."""
+
+    write_role = Role.MANAGER
+
+    @extend_schema(
+        request=s.ApprovalIssueInput,
+        parameters=[IDEMPOTENCY_PARAM],
+        responses={201: s.ApprovalIssueOutput, **error_responses(400, 401, 403, 404)},
+    )
+    @idempotent
+    def post(self, request):
+        data = validated(s.ApprovalIssueInput, request.data)
+        location = None
+        if data.get("location_id") is not None:
+            location = self.get_tenant_object(Location.objects.all(), data["location_id"])
+        elif self.register_auth is not None:
+            location = self.register_auth.location
+        token, raw = approval_token_issue(
+            membership=self.membership, location=location, reason=data["reason"]
+        )
+        return Response(
+            s.ApprovalIssueOutput(approval_body(token, raw)).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    def reissue_secrets(self, request, body):
+        """A replayed issue answers a new token (the earlier one is spent)."""
+        token, raw = approval_token_reissue(
+            membership=self.membership, approval_id=body["approval_id"]
+        )
+        return approval_body(token, raw)
+
+
+def approval_body(token, raw: str) -> dict:
+    return {
+        "approval_id": token.pk,
+        "token": raw,
+        "expires_at": token.expires_at,
+        "location_id": token.location_id,
+        "issued_by": token.issued_by.get_username(),
+        "reason": token.reason,
+    }

@@ -36,6 +36,7 @@ from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Payment, ReceiptSequence, Register, RegisterSession, Sale, SaleLine
 
+from .approvals import Approval, approve, approved_reason, discount_lines_over_limit
 from .pricing import CartLine, PricedCart, currency_exponent, price_cart
 
 ZERO = Decimal("0")
@@ -257,6 +258,10 @@ class _Prepared:
     settled: list[tuple[str, Decimal, Decimal]]
     change_due: Decimal
     when: datetime
+    # Lines whose discount a manager approved (issue 12): their indexes, who, and why.
+    approved_lines: tuple[int, ...] = ()
+    discount_approver: object = None
+    discount_reason: str = ""
 
 
 def _place(*, tenant, location, register_session, source):
@@ -402,9 +407,9 @@ def _deduct_stock(tenant, sales, prepared, location, actor) -> dict[int, list]:
             ref_id=str(sale.pk),
             occurred_at=prep.when,
             lines=[
-                StockLine(variant_id=variant.pk, qty=line.qty)
-                for line, variant in zip(
-                    prep.priced.receipt.lines, prep.priced.variants, strict=True
+                StockLine(variant_id=variant.pk, qty=line.qty, note=_line_note(prep, index))
+                for index, (line, variant) in enumerate(
+                    zip(prep.priced.receipt.lines, prep.priced.variants, strict=True)
                 )
             ],
         )
@@ -423,6 +428,14 @@ def _deduct_stock(tenant, sales, prepared, location, actor) -> dict[int, list]:
     for row in rows:
         rows_by_sale[row.document_index].append(row)
     return rows_by_sale
+
+
+def _line_note(prep: _Prepared, index: int) -> str:
+    """The SALE row note of a line whose discount a manager approved."""
+    if index not in prep.approved_lines:
+        return ""
+    who = prep.discount_approver.get_username()
+    return f"Discount approved by {who}: {prep.discount_reason}"
 
 
 def _sale_rows(tenant, sale: Sale, prep: _Prepared, stock_rows) -> CheckoutResult:
@@ -448,6 +461,9 @@ def _sale_rows(tenant, sale: Sale, prep: _Prepared, stock_rows) -> CheckoutResul
             zip(prep.priced.receipt.lines, variants, strict=True)
         )
     ]
+    for index in prep.approved_lines:
+        sale_lines[index].discount_approved_by = prep.discount_approver
+        sale_lines[index].discount_reason = prep.discount_reason
     costs = _unit_costs(stock_rows, sale_lines)
     for index, sale_line in enumerate(sale_lines):
         sale_line.unit_cost = costs.get(index, variants[index].cost)
@@ -479,9 +495,14 @@ def checkout(
     order_discount_amount: Decimal | None = None,
     allow_price_override: bool = False,
     completed_at: datetime | None = None,
+    membership=None,
+    approval: Approval | None = None,
+    discount_reason: str = "",
 ) -> CheckoutResult:
     """Sell a cart: price it, then in one transaction number, deduct and persist it.
 
+    ``membership``: who sells; a CASHIER's discount above the tenant's limit needs a
+    manager's ``approval`` and a ``discount_reason`` (`_sell`, `approvals`; issue 12).
     Arguments: the tenant; ``lines`` (`CartLine`, quantities in stock units);
     ``tenders`` (`Tender`; required to cover the total for ``source=POS``;
     without tenders other sources record the total as one OTHER payment);
@@ -518,7 +539,46 @@ def checkout(
         tenant=tenant, cart=cart, source=source, allow_price_override=allow_price_override
     )
     place = {"location": location, "register_session": register_session, "source": source}
+    return _sell(tenant, prep, place, actor, membership, approval, discount_reason)
+
+
+def _sell(tenant, prep: _Prepared, place, actor, membership, approval, discount_reason):
+    """Persist the cart; lines whose discount exceeds a cashier's limit need a manager's
+    approval first (403 ``approval_required`` naming them, ``approval_invalid``; 400
+    ``reason_required``), stored on each line and noted on its SALE ledger rows."""
+    over = discount_lines_over_limit(
+        tenant=tenant,
+        membership=membership,
+        lines=prep.cart.lines,
+        receipt=prep.priced.receipt,
+        order_discount_percent=prep.cart.order_discount_percent,
+        order_discount_amount=prep.cart.order_discount_amount,
+    )
+    if over:
+        return _persist_approved(tenant, prep, over, approval, discount_reason, actor, place)
     return _persist_in_savepoint(tenant=tenant, prepared=[prep], actor=actor, **place)[0]
+
+
+def _persist_approved(tenant, prep, over, approval, discount_reason, actor, place):
+    """Persist a cart whose lines ``over`` need a manager's approval of their discount: the
+    approval (a token consumed) and the sale in one transaction, so a refused sale spends
+    no token and an approval approves one sale."""
+
+    def approved_persist():
+        approved = approve(
+            tenant=tenant,
+            approval=approval,
+            location_id=place["location"].pk,
+            action="discount",
+            lines=over,
+            limit_percent=str(tenant.max_cashier_discount_percent),
+        )
+        prep.approved_lines = tuple(over)
+        prep.discount_approver = approved.approver
+        prep.discount_reason = approved_reason(discount_reason, approved)
+        return _persist(tenant=tenant, prepared=[prep], actor=actor, **place)
+
+    return run_atomic(approved_persist, savepoint=True)[0]
 
 
 def checkout_batch(

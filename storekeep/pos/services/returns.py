@@ -42,6 +42,7 @@ from storekeep.pos.totals import (
     refund_line_amounts,
 )
 
+from .approvals import Approval, approve, approved_reason, needs_approval, refund_over_limit
 from .pricing import check_line_qty, currency_exponent, receipt_error_to_domain, tax_rate_of
 
 ZERO = Decimal("0")
@@ -177,7 +178,7 @@ def _sale_for_return(
     return sale, {sl.pk: sl for sl in rows}
 
 
-def _return_location(*, tenant, register_session, location, sale) -> Location:
+def _return_location(tenant, register_session, location, sale) -> Location:
     where = (
         register_session.register.location
         if register_session is not None
@@ -369,7 +370,16 @@ def _restock(*, tenant, ret: Return, rows, sale_lines, actor, occurred_at, varia
             actor=actor,
             occurred_at=occurred_at,
             variants=variants,
+            note=return_note(ret),
         )
+
+
+def return_note(ret: Return) -> str:
+    """The RETURN ledger rows' note: the reason and, when a manager approved, who."""
+    parts = [f"Return: {ret.reason}"] if ret.reason else []
+    if ret.approved_by_id is not None:
+        parts.append(f"approved by {ret.approved_by.get_username()}")
+    return "; ".join(parts)
 
 
 def return_create(
@@ -386,8 +396,17 @@ def return_create(
     source: str = Sale.Source.POS,
     external_ref: str = "",
     occurred_at: datetime | None = None,
+    membership=None,
+    approval: Approval | None = None,
 ) -> Return:
     """Draft a return; nothing moves until `return_finalize`.
+
+    ``membership``: who makes it. A CASHIER's return without receipt, outside
+    the return window, or refunding more than the tenant's
+    ``cashier_refund_limit`` needs a manager's ``approval`` (403
+    ``approval_required`` / ``approval_invalid``, then 400 ``reason_required``:
+    `approvals`); the approver is stored as ``approved_by`` and named, with the
+    reason, in the RETURN ledger rows' note. Issue 12 item 3.
 
     With ``sale_id`` each line names a ``sale_line_id`` of that sale or a
     ``variant_id`` sold on it; its qty must not exceed sold − already returned
@@ -414,6 +433,8 @@ def return_create(
         source=source,
         external_ref=external_ref,
         occurred_at=occurred_at,
+        membership=membership,
+        approval=approval,
         final=False,
     )
 
@@ -432,6 +453,8 @@ def _write_return(
     source=Sale.Source.POS,
     external_ref="",
     occurred_at=None,
+    membership=None,
+    approval=None,
     final: bool,
 ) -> Return:
     """`return_create` (``final=False``: a DRAFT) or `return_process` (``final=True``: the sale
@@ -439,6 +462,7 @@ def _write_return(
     _check_request(lines, refund_method, source)
     exponent = currency_exponent(tenant)
     now = occurred_at or timezone.now()
+    gate = needs_approval(membership) and not manager_approved
 
     def write() -> Return:
         sale, sale_lines = _sale_for_return(
@@ -446,13 +470,14 @@ def _write_return(
             sale_id=sale_id,
             lines=lines,
             now=now,
-            manager_approved=manager_approved,
+            manager_approved=manager_approved or gate,
             lock=final,
         )
-        where = _return_location(
-            tenant=tenant, register_session=register_session, location=location, sale=sale
-        )
+        where = _return_location(tenant, register_session, location, sale)
         rows, taken, variants = _return_rows(tenant, lines, sale, sale_lines, exponent)
+        approver, why = _return_approval(
+            tenant, membership if gate else None, approval, sale, rows, where, now, reason
+        )
         ret = _insert_return(
             rows=rows,
             external_ref=external_ref,
@@ -460,7 +485,8 @@ def _write_return(
             sale=sale,
             location=where,
             register_session=register_session,
-            reason=(reason or "")[:255],
+            reason=why,
+            approved_by=approver,
             source=source,
             created_by=actor,
             refund_method=refund_method,
@@ -472,6 +498,40 @@ def _write_return(
         return ret
 
     return run_atomic(write, savepoint=True)
+
+
+def _return_approval(tenant, membership, approval, sale, rows, where, now, reason):
+    """(approving manager or None, reason) of a cashier's return: approval is needed without
+    a receipt, outside the return window, or above the refund limit (`approvals`); no
+    ``membership``: none."""
+    if membership is None:
+        return None, (reason or "").strip()[:255]
+    refund = sum((row.refund_total for row in rows), ZERO)
+    window = tenant.return_window_days
+    needed = {
+        "no_receipt": sale is None,
+        "outside_return_window": sale is not None
+        and window is not None
+        and (now - sale.completed_at).days > window,
+        "refund_over_limit": refund_over_limit(
+            tenant=tenant, membership=membership, refund_total=refund
+        ),
+    }
+    why = [name for name, hit in needed.items() if hit]
+    if not why:
+        return None, (reason or "").strip()[:255]
+    approved = approve(
+        tenant=tenant,
+        approval=approval,
+        location_id=where.pk,
+        action=f"return:{sale.pk if sale else '-'}",
+        because=why,
+        refund_total=str(refund),
+        refund_limit=str(tenant.cashier_refund_limit)
+        if tenant.cashier_refund_limit is not None
+        else None,
+    )
+    return approved.approver, approved_reason(reason, approved)
 
 
 def _return_rows(tenant, lines, sale, sale_lines, exponent):
@@ -527,7 +587,13 @@ def _totals(rows: Sequence[ReturnLine]) -> dict:
 
 
 def return_finalize(
-    *, tenant, return_id: int, actor=None, occurred_at: datetime | None = None
+    *,
+    tenant,
+    return_id: int,
+    actor=None,
+    occurred_at: datetime | None = None,
+    membership=None,
+    approval: Approval | None = None,
 ) -> tuple[Return, bool]:
     """Finalize a DRAFT return; returns (return, applied).
 
@@ -537,7 +603,10 @@ def return_finalize(
     return got there first); raises the sale lines' returned qty; restocks the
     RESTOCK lines through the engine (RETURN rows at the unit cost of the
     sale). A return already FINALIZED comes back with ``applied=False``.
-    Errors: 404, 409 ``invalid_state`` (the sale was voided). SPEC §5.
+    A CASHIER (``membership``) finalizing a refund above the tenant's
+    ``cashier_refund_limit`` that no manager approved yet needs ``approval``
+    (403 ``approval_required``/``approval_invalid``, 400 ``reason_required``).
+    Errors: 404, 409 ``invalid_state`` (the sale was voided). SPEC §5, issue 12.
     """
     exponent = currency_exponent(tenant)
 
@@ -557,6 +626,7 @@ def return_finalize(
             if sale_lines:
                 update_rows(SaleLine, list(sale_lines.values()), ["qty_returned"])
             update_rows(ReturnLine, rows, REFUND_FIELDS)
+        _finalize_approval(tenant, ret, rows, membership, approval)
         _restock(
             tenant=tenant,
             ret=ret,
@@ -569,6 +639,26 @@ def return_finalize(
         return ret, True
 
     return run_atomic(finalize, savepoint=True)
+
+
+def _finalize_approval(tenant, ret: Return, rows, membership, approval) -> None:
+    """A cashier's refund above the limit, not approved when drafted, is approved now."""
+    refund = sum((row.refund_total for row in rows), ZERO)
+    if ret.approved_by_id is not None or not refund_over_limit(
+        tenant=tenant, membership=membership, refund_total=refund
+    ):
+        return
+    approved = approve(
+        tenant=tenant,
+        approval=approval,
+        location_id=ret.location_id,
+        action=f"return:{ret.pk}",
+        because=["refund_over_limit"],
+        refund_total=str(refund),
+        refund_limit=str(tenant.cashier_refund_limit),
+    )
+    ret.approved_by = approved.approver
+    ret.reason = approved_reason(ret.reason, approved)
 
 
 def _lock_return(tenant, return_id) -> Return:
@@ -612,6 +702,8 @@ def _save_finalized(ret: Return, rows, when) -> None:
         update_fields=[
             "status",
             "finalized_at",
+            "reason",
+            "approved_by",
             "refund_subtotal",
             "refund_discount",
             "refund_tax",

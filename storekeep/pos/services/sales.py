@@ -17,6 +17,7 @@ from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import RegisterSession, Return, Sale, SaleLine
 from storekeep.tenants.models import Role
 
+from .approvals import Approval, approve, approved_reason, void_needs_approval
 from .checkout import CheckoutResult, checkout
 from .pricing import CartLine
 
@@ -103,11 +104,17 @@ def sale_void(
     register_session: RegisterSession | None = None,
     occurred_at: datetime | None = None,
     reason: str = "",
+    membership=None,
+    approval: Approval | None = None,
 ) -> tuple[Sale, bool]:
     """Void a COMPLETED sale; returns (sale, applied).
 
     ``reason`` (at most 255 characters, stripped) is stored on the sale
     (``void_reason``) and written as the note of its VOID ledger rows (issue 12).
+    ``membership``: who voids; a CASHIER's void needs a manager's ``approval``
+    while the tenant's ``cashier_void_requires_approval`` (403
+    ``approval_required`` / ``approval_invalid``, then 400 ``reason_required``;
+    `approvals`), the approver stored as ``void_approved_by``.
 
     Locks the sale row first (parent document), so concurrent or repeated
     voids apply once: a sale already VOIDED comes back with ``applied=False``
@@ -129,6 +136,15 @@ def sale_void(
             return sale, False
         _check_voidable(tenant, sale, register_session)
         sale.void_reason = (reason or "").strip()[:255]
+        if void_needs_approval(tenant=tenant, membership=membership):
+            approved = approve(
+                tenant=tenant,
+                approval=approval,
+                location_id=sale.location_id,
+                action=f"void:{sale.pk}",
+            )
+            sale.void_approved_by = approved.approver
+            sale.void_reason = approved_reason(reason, approved)
         _apply_void(tenant, sale, actor, occurred_at)
         return sale, True
 
