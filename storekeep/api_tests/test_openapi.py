@@ -66,3 +66,49 @@ def test_schema_is_served(owner_client):
     response = owner_client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/inventory/ledger" in response.content
+
+
+def _op(schema, path, method):
+    return (schema["paths"].get(path) or schema["paths"][path + "/"])[method]
+
+
+def _body_schema(schema, operation):
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_till_controls_are_documented(schema):
+    """Issue 12: the approval fields on every command that can need one, the approvals
+    endpoint, cash movements, receipt names and tax summary, the Z report's additions."""
+    for path in (
+        "/api/v1/pos/checkout",
+        "/api/v1/pos/sales/{id}/void",
+        "/api/v1/pos/returns",
+        "/api/v1/pos/returns/{id}/finalize",
+    ):
+        operation = _op(schema, path, "post")
+        body = _body_schema(schema, operation)
+        assert {"approval", "approval_token"} <= set(body["properties"]), path
+        assert {"403", "429"} <= set(operation["responses"]), path
+    assert "reason" in _body_schema(schema, _op(schema, "/api/v1/pos/sales/{id}/void", "post"))[
+        "properties"
+    ]
+    assert "discount_reason" in _body_schema(schema, _op(schema, "/api/v1/pos/checkout", "post"))[
+        "properties"
+    ]
+    approvals = _op(schema, "/api/v1/pos/approvals", "post")
+    assert {"201", "403"} <= set(approvals["responses"])
+    moves = schema["paths"].get("/api/v1/pos/sessions/{id}/cash-movements") or schema["paths"][
+        "/api/v1/pos/sessions/{id}/cash-movements/"
+    ]
+    assert {"get", "post"} <= set(moves)
+    move_body = _body_schema(schema, moves["post"])
+    assert set(move_body["required"]) == {"amount", "direction", "reason"}
+    assert {"201", "400", "409"} <= set(moves["post"]["responses"])
+    components = schema["components"]["schemas"]
+    assert {"product_name", "variant_name", "sku"} <= set(
+        components["ReceiptLineOutput"]["properties"]
+    )
+    assert "tax_summary" in components["SaleOutput"]["properties"]
+    z = components["ZReport"]["properties"]
+    assert {"tax_rates", "cashiers", "paid_in", "paid_out", "approvals", "voids"} <= set(z)

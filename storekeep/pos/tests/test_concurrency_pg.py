@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from storekeep.core.errors import Conflict
 from storekeep.inventory.models import InventoryItem, StockLedger
-from storekeep.pos.models import Return, Sale, SaleLine
+from storekeep.pos.models import ApprovalToken, RegisterSession, Return, Sale, SaleLine
 from storekeep.pos.services import (
     CartLine,
     ReturnLineInput,
@@ -210,3 +210,42 @@ def test_concurrent_one_pass_returns_of_one_line_never_return_more_than_was_sold
     item = InventoryItem.objects.get(tenant=world.tenant, location=world.store, variant=variant)
     assert item.on_hand == D("20")
     assert_ledger_parity(world.tenant)
+
+
+def test_one_approval_token_used_twice_concurrently_approves_once():
+    """Issue 12: two cashier voids race with the same manager approval token; the token's
+    row lock lets exactly one of them through, the other is 403 ``approval_invalid``."""
+    world = build_world(n_variants=1, on_hand="10")
+    _, till = world.open_session()
+    sales = [
+        checkout(
+            tenant=world.tenant,
+            lines=[CartLine(variant_id=world.variants[0].pk, qty=D("1"))],
+            tenders=[],
+            register_session=RegisterSession.objects.get(tenant=world.tenant),
+            actor=world.cashier.user,
+            source="API",
+        ).sale
+        for _ in range(2)
+    ]
+    issued = APIClient()
+    issued.credentials(HTTP_AUTHORIZATION=bearer(world.manager))
+    token = issued.post("/api/v1/pos/approvals", {"reason": "race"}, format="json").json()["token"]
+
+    def void(i):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=till)
+        r = client.post(
+            f"/api/v1/pos/sales/{sales[i].pk}/void", {"approval_token": token}, format="json"
+        )
+        return r.status_code, r.json().get("code")
+
+    results = run_threads(2, void)
+    assert sorted(status for status, _ in results) == [200, 403], results
+    assert [code for status, code in results if status == 403] == ["approval_invalid"]
+    assert Sale.objects.filter(tenant=world.tenant, status="VOIDED").count() == 1
+    token_row = ApprovalToken.objects.get(tenant=world.tenant)
+    assert token_row.used_at is not None
+    voided = Sale.objects.get(tenant=world.tenant, status="VOIDED")
+    assert token_row.used_for == f"void:{voided.pk}"
+    assert voided.void_approved_by_id == world.manager.user_id
