@@ -90,17 +90,20 @@ def test_till_controls_are_documented(schema):
         body = _body_schema(schema, operation)
         assert {"approval", "approval_token"} <= set(body["properties"]), path
         assert {"403", "429"} <= set(operation["responses"]), path
-    assert "reason" in _body_schema(schema, _op(schema, "/api/v1/pos/sales/{id}/void", "post"))[
-        "properties"
-    ]
-    assert "discount_reason" in _body_schema(schema, _op(schema, "/api/v1/pos/checkout", "post"))[
-        "properties"
-    ]
+    assert (
+        "reason"
+        in _body_schema(schema, _op(schema, "/api/v1/pos/sales/{id}/void", "post"))["properties"]
+    )
+    assert (
+        "discount_reason"
+        in _body_schema(schema, _op(schema, "/api/v1/pos/checkout", "post"))["properties"]
+    )
     approvals = _op(schema, "/api/v1/pos/approvals", "post")
     assert {"201", "403"} <= set(approvals["responses"])
-    moves = schema["paths"].get("/api/v1/pos/sessions/{id}/cash-movements") or schema["paths"][
-        "/api/v1/pos/sessions/{id}/cash-movements/"
-    ]
+    moves = (
+        schema["paths"].get("/api/v1/pos/sessions/{id}/cash-movements")
+        or schema["paths"]["/api/v1/pos/sessions/{id}/cash-movements/"]
+    )
     assert {"get", "post"} <= set(moves)
     move_body = _body_schema(schema, moves["post"])
     assert set(move_body["required"]) == {"amount", "direction", "reason"}
