@@ -266,6 +266,13 @@ def _session(r: Rival):
 
 
 def _sale(r: Rival):
+    from storekeep.pos.models import sale_write
+
+    with sale_write():  # a bare row with a marker, as only the POS services may write one
+        return _sale_rows(r)
+
+
+def _sale_rows(r: Rival):
     from storekeep.pos.models import Sale, SaleLine
 
     sale = Sale.objects.create(

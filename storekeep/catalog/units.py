@@ -10,10 +10,59 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from storekeep.core.errors import ValidationFailed
+from storekeep.core.errors import ErrorCode, ValidationFailed
 from storekeep.core.numbers import QTY_STEP
 
 from .models import UnitConversion, Variant
+
+#: Units counted in whole numbers; every other unit (kg, g, L, mL, m) takes up to 3 decimals
+#: (issue 12 item 5: nobody sells half a picture frame).
+WHOLE_UNITS = frozenset({Variant.Unit.PIECE, Variant.Unit.PORTION})
+
+
+def is_whole_unit(unit: str | None) -> bool:
+    """True when quantities of ``unit`` must be whole numbers (piece, portion)."""
+    return unit in WHOLE_UNITS
+
+
+def fractional_lines(lines: Iterable[tuple[int | None, Variant, Decimal]]) -> list[dict]:
+    """The lines whose quantity is fractional in a whole-number unit.
+
+    ``lines``: ``(line_index, variant, qty)`` with ``qty`` in the variant's stock unit.
+    Returns one ``{"line", "variant_id", "sku", "qty", "unit"}`` per offending line.
+    """
+    return [
+        {
+            "line": index,
+            "variant_id": variant.pk,
+            "sku": variant.sku,
+            "qty": str(qty),
+            "unit": variant.unit,
+        }
+        for index, variant, qty in lines
+        if qty is not None and is_whole_unit(variant.unit) and qty != qty.to_integral_value()
+    ]
+
+
+def require_whole_units(lines: Iterable[tuple[int | None, Variant, Decimal]]) -> None:
+    """Refuse fractional quantities of whole-number units (SPEC §7, issue 12 item 5).
+
+    ``lines``: ``(line_index, variant, qty)``, ``qty`` a Decimal in the variant's stock
+    unit. Raises ValidationFailed, 400 ``fractional_quantity``, naming every offending
+    line in ``details["lines"]`` and the first one in the message.
+    """
+    bad = fractional_lines(lines)
+    if not bad:
+        return
+    first = bad[0]
+    unit = "pieces" if first["unit"] == Variant.Unit.PIECE else f"{first['unit']}s"
+    more = f" (and {len(bad) - 1} more line(s))" if len(bad) > 1 else ""
+    raise ValidationFailed(
+        f"{first['sku']} is counted in whole {unit}: {first['qty']} is not a whole number{more}.",
+        code=ErrorCode.FRACTIONAL_QUANTITY,
+        details={"lines": bad},
+    )
+
 
 #: (from unit, stock unit) → factor: 1 ``from`` = factor ``stock`` units.
 BUILTIN_FACTORS: dict[tuple[str, str], Decimal] = {

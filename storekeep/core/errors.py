@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     UNPROCESSABLE = "unprocessable"
     INACTIVE = "inactive"
     DUPLICATE = "duplicate"
+    FRACTIONAL_QUANTITY = "fractional_quantity"
 
 
 class DomainError(Exception):

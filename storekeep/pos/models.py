@@ -1,5 +1,7 @@
 """Registers, sessions, sales, payments and returns (SPEC §2, §5)."""
 
+import contextlib
+import contextvars
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,8 +12,39 @@ from simple_history.models import HistoricalRecords
 
 from storekeep.catalog.models import MONEY, QTY, UNIT_MONEY
 from storekeep.core.models import TenantScopedModel
+from storekeep.inventory.models.stock import OneWritePathError
 
 ZERO = Decimal("0")
+
+# Set only by storekeep.pos.services while it records sales: a sale exists only with the
+# stock movement written in the same transaction (SPEC §3.1, issue 12 item 7).
+SALE_WRITE = contextvars.ContextVar("storekeep_sale_write", default=False)
+
+
+@contextlib.contextmanager
+def sale_write():
+    """Let the POS services create ``Sale`` and ``SaleLine`` rows inside this block."""
+    token = SALE_WRITE.set(True)
+    try:
+        yield
+    finally:
+        SALE_WRITE.reset(token)
+
+
+def _refuse_new_sale_rows(model) -> None:
+    if not SALE_WRITE.get():
+        raise OneWritePathError(
+            f"{model.__name__} rows are created only by storekeep.pos.services "
+            "(checkout writes the sale and its stock movement together)"
+        )
+
+
+class SaleRowQuerySet(models.QuerySet):
+    """``bulk_create`` of sales or sale lines outside the POS services raises OneWritePathError."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        _refuse_new_sale_rows(self.model)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Register(TenantScopedModel):
@@ -145,6 +178,8 @@ class Sale(TenantScopedModel):
         db_index=False,
     )
 
+    objects = SaleRowQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -166,6 +201,12 @@ class Sale(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.receipt_number
+
+    def save(self, *args, **kwargs):
+        """A new row only inside the POS services (else OneWritePathError, SPEC §3.1)."""
+        if self._state.adding:
+            _refuse_new_sale_rows(type(self))
+        super().save(*args, **kwargs)
 
 
 class SaleLine(TenantScopedModel):
@@ -196,6 +237,8 @@ class SaleLine(TenantScopedModel):
     )
     discount_reason = models.CharField(max_length=255, blank=True, default="")
 
+    objects = SaleRowQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "sale", "line_no"], name="saleline_uniq"),
@@ -208,6 +251,12 @@ class SaleLine(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.sale_id}#{self.line_no}: {self.qty} × {self.variant_id}"
+
+    def save(self, *args, **kwargs):
+        """A new row only inside the POS services (else OneWritePathError, SPEC §3.1)."""
+        if self._state.adding:
+            _refuse_new_sale_rows(type(self))
+        super().save(*args, **kwargs)
 
 
 class Payment(TenantScopedModel):

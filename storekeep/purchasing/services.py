@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
+from storekeep.catalog.units import require_whole_units
 from storekeep.core.db import atomic_with_retry, lock_rows
 from storekeep.core.errors import (
     Conflict,
@@ -133,6 +134,7 @@ def _build_lines(
             code=InventoryErrorCode.NOT_STOCKED,
             details={"variant_ids": untracked},
         )
+    require_whole_units((i, variants[v], qty) for i, (v, qty, _) in enumerate(cleaned))
     vendor_costs = dict(
         VendorVariant.objects.filter(
             tenant=tenant, vendor_id=order.vendor_id, variant_id__in=ids

@@ -19,6 +19,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
+from storekeep.catalog.units import require_whole_units
 from storekeep.core.bulk import RowFactory, insert_rows, update_rows
 from storekeep.core.db import lock_rows
 from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
@@ -99,7 +100,7 @@ def _load_variants(tenant, variant_ids) -> dict[int, Variant]:
     variants = {
         v.pk: v
         for v in Variant.objects.filter(tenant=tenant, pk__any_of=variant_ids).only(
-            "id", "sku", "track_inventory", "track_lots", "reorder_point", "cost"
+            "id", "sku", "unit", "track_inventory", "track_lots", "reorder_point", "cost"
         )
     }
     missing = sorted(set(variant_ids) - variants.keys())
@@ -520,6 +521,7 @@ def apply_moves(
     if not moves:
         return []
     variants = _variants_of(tenant, moves, variants)
+    _require_whole_units(moves, variants)
     stocked = [m for m in moves if variants[m.variant_id].track_inventory]
     pairs = {(m.location_id, m.variant_id) for m in stocked}
     items = _lock_existing(tenant, pairs, engine_columns=True) if pairs else {}
@@ -545,6 +547,16 @@ def apply_moves(
     with transaction.atomic():
         items = _create_and_lock(tenant, pairs, items, engine_columns=True)
         return _plan_and_write(op, items)
+
+
+def _require_whole_units(moves: list[StockMove], variants: dict[int, Variant]) -> None:
+    """No move takes a fractional quantity of a whole-number unit (400 ``fractional_quantity``)."""
+    require_whole_units(
+        (m.line_index, variants[m.variant_id], qty)
+        for m in moves
+        for qty in (m.qty, m.reserved, m.target_on_hand)
+        if qty
+    )
 
 
 def _variants_of(tenant, moves, variants) -> dict[int, Variant]:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
+from storekeep.catalog.units import require_whole_units
 from storekeep.core.db import atomic_with_retry, lock_rows
 from storekeep.core.errors import (
     Conflict,
@@ -141,7 +142,8 @@ def count_record_scan(
     ``expected_qty`` = its on hand now (0 without an item) and moves the count
     from DRAFT to IN_PROGRESS. Errors: 400 (bad qty, neither or both of
     variant_id/barcode), 404 (unknown variant/barcode, count of another tenant),
-    400 ``not_stocked`` (variant does not track inventory), 409
+    400 ``not_stocked`` (variant does not track inventory), 400
+    ``fractional_quantity`` (a fractional count of a whole-number unit), 409
     ``invalid_state`` (FINALIZED/CANCELLED count). SPEC §6.
     """
     if (variant_id is None) == (not barcode):
@@ -154,6 +156,7 @@ def count_record_scan(
     count = _locked_count(tenant, count_id)
     _require_status(count, ACTIVE, "record a scan on")
     variant = _scanned_variant(tenant, variant_id=variant_id, barcode=barcode)
+    require_whole_units([(None, variant, qty)])
     line = CountSessionLine.objects.filter(tenant=tenant, session=count, variant=variant).first()
     if line is None:
         on_hand = (

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
+from storekeep.catalog.units import require_whole_units
 from storekeep.core.db import atomic_with_retry, lock_rows
 from storekeep.core.errors import (
     Conflict,
@@ -98,6 +99,7 @@ def transfer_create(
 
     ``lines``: one per variant, ``qty`` > 0 (≤ 3 decimals, stock unit).
     Errors: 400 ``validation_error`` (no lines, bad qty, duplicate variant),
+    400 ``fractional_quantity`` (issue 12 item 5),
     400 ``not_stocked`` (variant that does not track inventory), 400
     ``same_location``, 404 ``not_found`` (location/variant of another
     tenant), 422 ``inactive`` (inactive location). SPEC §6.
@@ -110,7 +112,8 @@ def transfer_create(
         for index, line in enumerate(lines)
     ]
     _unique_variant_ids([variant_id for variant_id, _ in cleaned])
-    _check_variants(tenant, [variant_id for variant_id, _ in cleaned])
+    variants = _check_variants(tenant, [variant_id for variant_id, _ in cleaned])
+    require_whole_units((i, variants[v], qty) for i, (v, qty) in enumerate(cleaned))
     transfer = InventoryTransfer.objects.create(
         tenant=tenant,
         from_location_id=from_location_id,
@@ -149,8 +152,8 @@ def _check_locations(tenant, from_location_id, to_location_id) -> None:
         )
 
 
-def _check_variants(tenant, variant_ids: list[int]) -> None:
-    """Variants of ``tenant`` that track inventory (404 / 400 ``not_stocked``)."""
+def _check_variants(tenant, variant_ids: list[int]) -> dict[int, Variant]:
+    """Variants of ``tenant`` that track inventory, by id (404 / 400 ``not_stocked``)."""
     variants = {v.pk: v for v in Variant.objects.filter(tenant=tenant, pk__in=variant_ids)}
     missing = sorted(set(variant_ids) - variants.keys())
     if missing:
@@ -162,6 +165,7 @@ def _check_variants(tenant, variant_ids: list[int]) -> None:
             code=InventoryErrorCode.NOT_STOCKED,
             details={"variant_ids": untracked},
         )
+    return variants
 
 
 @atomic_with_retry

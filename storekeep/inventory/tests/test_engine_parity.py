@@ -46,7 +46,7 @@ def _busy_day(tenant, store, warehouse, variant, variant_b, lot_variant):
     receive_stock(
         tenant=tenant,
         location_id=warehouse.pk,
-        lines=[ReceiptLine(variant_id=variant.pk, qty=D("1.5"))],
+        lines=[ReceiptLine(variant_id=variant.pk, qty=D("2"))],
     )
     record_sale(
         tenant=tenant,
@@ -67,7 +67,7 @@ def _busy_day(tenant, store, warehouse, variant, variant_b, lot_variant):
         tenant=tenant,
         location_id=store.pk,
         reason="correction",
-        lines=[AdjustmentLine(variant_id=variant_b.pk, on_hand=D("2.25"))],
+        lines=[AdjustmentLine(variant_id=variant_b.pk, on_hand=D("3"))],
     )
     write_off(
         tenant=tenant,
@@ -86,7 +86,7 @@ def test_on_hand_equals_the_ledger_sum_and_balances_run(
 ):
     _busy_day(tenant, store, warehouse, variant, variant_b, lot_variant)
     assert item(tenant, store, variant).on_hand == D("6")
-    assert item(tenant, store, variant_b).on_hand == D("2.25")
+    assert item(tenant, store, variant_b).on_hand == D("3")
     assert item(tenant, store, lot_variant).on_hand == D("3")
     for row in StockLedger.objects.filter(tenant=tenant, variant=variant, location=store).order_by(
         "pk"
@@ -121,7 +121,7 @@ def test_inventory_check_by_ref_type_prints_totals(
         )
         if m.group(2) != "0"
     }
-    assert lines["RECEIPT"] == (4, D("21.5"))
+    assert lines["RECEIPT"] == (4, D("22"))
     assert lines["SALE"] == (2, D("-5"))
     assert lines["RESERVATION_CONFIRM"] == (1, D("-2"))
     assert set(lines) == {"RECEIPT", "SALE", "RETURN", "ADJUSTMENT", "WASTE", "RESERVATION_CONFIRM"}

@@ -349,8 +349,8 @@ class EngineMachine(RuleBasedStateMachine):
 
 @pytest.mark.django_db
 def test_random_engine_operations_keep_every_invariant(tenant, store, warehouse):
-    plain = [factories.VariantFactory(tenant=tenant, cost=D("2")) for _ in range(2)]
-    lot_variant = factories.VariantFactory(tenant=tenant, track_lots=True)
+    plain = [factories.VariantFactory(tenant=tenant, cost=D("2"), unit="kg") for _ in range(2)]
+    lot_variant = factories.VariantFactory(tenant=tenant, track_lots=True, unit="kg")
     EngineMachine.ctx = {
         "tenant": tenant,
         "locations": [store, warehouse],

@@ -219,7 +219,7 @@ def test_bad_quantities_of_a_recipe_parent_are_rejected(
 
 def test_a_receipt_that_would_overflow_on_hand_is_a_validation_error(tenant, store, variant, stock):
     """Bug: two receipts of the maximum quantity overflowed Decimal(14,3) (DataError → 500 on PostgreSQL)."""
-    big = D("99999999999.999")
+    big = D("99999999999")  # + 1 passes Decimal(14,3)'s 99999999999.999
     stock(variant, store, big)
     before = snapshot(tenant)
     with pytest.raises(ValidationFailed):

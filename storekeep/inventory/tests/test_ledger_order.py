@@ -56,7 +56,7 @@ def test_ledger_rows_are_what_the_row_serializer_writes(manager_client, tenant, 
     receive_stock(
         tenant=tenant,
         location_id=store.pk,
-        lines=[ReceiptLine(variant.pk, Decimal("2.5"), unit_cost=Decimal("1.2345"))],
+        lines=[ReceiptLine(variant.pk, Decimal("3"), unit_cost=Decimal("1.2345"))],
     )
     adjust_stock(
         tenant=tenant,

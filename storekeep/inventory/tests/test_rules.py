@@ -40,7 +40,7 @@ def test_threshold_python_and_sql_agree(
 
 def test_stock_value_is_the_same_in_overview_valuation_and_python(tenant, store, warehouse, stock):
     a = factories.VariantFactory(tenant=tenant, sku="V-A")
-    b = factories.VariantFactory(tenant=tenant, sku="V-B")
+    b = factories.VariantFactory(tenant=tenant, sku="V-B", unit="kg")  # weighed: 2.5 kg
     stock(a, store, D("3"), unit_cost=D("1.3333"))
     stock(b, warehouse, D("2.5"), unit_cost=D("0.0049"))
     items = InventoryItem.objects.filter(tenant=tenant)

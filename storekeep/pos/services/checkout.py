@@ -34,7 +34,15 @@ from storekeep.core.errors import (
 from storekeep.inventory.services.stock import SaleStock, StockLine, record_sales
 from storekeep.locations.models import Location
 from storekeep.pos.error_codes import PosErrorCode
-from storekeep.pos.models import Payment, ReceiptSequence, Register, RegisterSession, Sale, SaleLine
+from storekeep.pos.models import (
+    Payment,
+    ReceiptSequence,
+    Register,
+    RegisterSession,
+    Sale,
+    SaleLine,
+    sale_write,
+)
 
 from .approvals import Approval, approve, approved_reason, discount_lines_over_limit
 from .pricing import CartLine, PricedCart, currency_exponent, price_cart
@@ -337,6 +345,20 @@ def _persist(
     Must run inside a transaction. Raises InsufficientStock (409) when any line
     of any cart is short, Conflict ``duplicate`` for a used ``external_ref``.
     """
+    with sale_write():
+        return _persist_rows(
+            tenant=tenant,
+            prepared=prepared,
+            location=location,
+            register_session=register_session,
+            actor=actor,
+            source=source,
+        )
+
+
+def _persist_rows(
+    *, tenant, prepared: Sequence[_Prepared], location, register_session, actor, source
+) -> list[CheckoutResult]:
     numbers = _receipt_numbers(
         tenant=tenant,
         location=location,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from storekeep.catalog.models import Variant
+from storekeep.catalog.units import require_whole_units
 from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.numbers import qty_problem
 from storekeep.pos.error_codes import PosErrorCode
@@ -164,11 +165,16 @@ def price_cart(
     ``allow_price_override`` (MANAGER at the till, importers): else 403
     ``price_override_forbidden``. Errors of `compute_receipt` come back as 400
     with its code (``invalid_discount``, ``invalid_quantity``, …); an empty cart
-    is 400 ``empty_cart``.
+    is 400 ``empty_cart``; a fractional quantity of a whole-number unit (piece,
+    portion) is 400 ``fractional_quantity``.
     """
     _check_lines(lines)
     if variants is None:
         variants = resolve_variants(tenant, lines)
+    require_whole_units(
+        (index, variant, line.qty)
+        for index, (line, variant) in enumerate(zip(lines, variants, strict=True))
+    )
     if not allow_price_override:
         _refuse_price_overrides(lines, variants)
     inputs = [

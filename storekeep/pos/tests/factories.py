@@ -87,8 +87,19 @@ class World:
 
 
 def build_world(
-    *, prices_include_tax=True, n_variants=3, on_hand="100", currency="GBP", rate="20"
+    *,
+    prices_include_tax=True,
+    n_variants=3,
+    on_hand="100",
+    currency="GBP",
+    rate="20",
+    unit="kg",
 ) -> World:
+    """A tenant with a store, a till, ``n_variants`` stocked variants, a cashier and a manager.
+
+    The variants are weighed goods (``unit`` kg) so quantities may carry decimals; pass
+    ``unit="piece"`` for whole-number goods (issue 12 item 5).
+    """
     tenant = TenantFactory(prices_include_tax=prices_include_tax, currency=currency)
     store = LocationFactory(tenant=tenant, code="LON")
     register = RegisterFactory(tenant=tenant, location=store, code="T1")
@@ -96,7 +107,7 @@ def build_world(
     variants = []
     for _ in range(n_variants):
         product = ProductFactory(tenant=tenant, tax_category=vat)
-        variant = VariantFactory(tenant=tenant, product=product)
+        variant = VariantFactory(tenant=tenant, product=product, unit=unit)
         if on_hand:
             stock(tenant, store, variant, on_hand, unit_cost=D("4.00"))
         variants.append(variant)
