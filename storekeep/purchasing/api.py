@@ -14,6 +14,15 @@ from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
 from storekeep.catalog.models import UNIT_MONEY as COST
+from storekeep.core.api import (
+    COMMAND_ERRORS,
+    FORMAT_PARAM,
+    IDEMPOTENCY_PARAM,
+    READ_ERRORS,
+    TenantListView,
+    error_responses,
+    parse_query,
+)
 from storekeep.core.csv import list_response
 from storekeep.core.filters import StableOrderingFilter
 from storekeep.core.idempotency import idempotent
@@ -23,15 +32,6 @@ from storekeep.core.serializers import (
     crud_schema,
 )
 from storekeep.core.views import TenantAPIView, TenantModelViewSet
-from storekeep.inventory.api._shared import (
-    COMMAND_ERRORS,
-    FORMAT_PARAM,
-    IDEMPOTENCY_PARAM,
-    READ_ERRORS,
-    TenantListView,
-    errors,
-    parse_query,
-)
 from storekeep.tenants.models import Role
 
 from .filters import REORDER_ORDERING
@@ -282,7 +282,7 @@ class OrderDetailApi(TenantAPIView):
 
     @extend_schema(
         operation_id="purchasing_orders_retrieve",
-        responses={200: OrderOutputSerializer, **errors(401, 403, 404)},
+        responses={200: OrderOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk):
         order = _located_order(self, pk)

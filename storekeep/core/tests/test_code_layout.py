@@ -94,7 +94,6 @@ def test_inventory_and_purchasing_have_no_cycle():
     assert _violations(importer={"inventory"}, imported={"purchasing"}) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the shared API toolkit is not in core yet")
 def test_no_app_imports_another_apps_api():
     """``storekeep.core.api`` is the shared API toolkit every app may use."""
     wrong = [

@@ -12,6 +12,15 @@ from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
 from storekeep.catalog.models import UNIT_MONEY as COST
+from storekeep.core.api import (
+    COMMAND_ERRORS,
+    FORMAT_PARAM,
+    IDEMPOTENCY_PARAM,
+    READ_ERRORS,
+    TenantListView,
+    error_responses,
+    parse_query,
+)
 from storekeep.core.csv import csv_download, list_response, wants_csv
 from storekeep.core.idempotency import idempotent
 from storekeep.core.views import TenantAPIView
@@ -24,15 +33,6 @@ from ..services.counts import (
     count_create,
     count_finalize,
     count_record_scan,
-)
-from ._shared import (
-    COMMAND_ERRORS,
-    FORMAT_PARAM,
-    IDEMPOTENCY_PARAM,
-    READ_ERRORS,
-    TenantListView,
-    errors,
-    parse_query,
 )
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -183,7 +183,7 @@ class CountListCreateApi(TenantListView):
 class CountDetailApi(TenantAPIView):
     @extend_schema(
         operation_id="inventory_counts_retrieve",
-        responses={200: CountOutputSerializer, **errors(401, 403, 404)},
+        responses={200: CountOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
         count = self.resolve_object(lambda pk: count_get(tenant=self.tenant, count_id=pk), pk)
@@ -236,7 +236,7 @@ class CountVarianceApi(TenantAPIView):
     @extend_schema(
         operation_id="inventory_counts_variance",
         parameters=[FORMAT_PARAM],
-        responses={200: VarianceOutputSerializer, **errors(401, 403, 404)},
+        responses={200: VarianceOutputSerializer, **error_responses(401, 403, 404)},
         summary="Preview expected vs counted with value (?format=csv for the lines)",
     )
     def get(self, request, pk: int):

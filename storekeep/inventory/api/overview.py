@@ -10,10 +10,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from storekeep.catalog.models import QTY
+from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response, wants_csv
 
 from ..selectors import stock_summary_list, stock_summary_rows
-from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 

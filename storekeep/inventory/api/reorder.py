@@ -9,6 +9,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
+from storekeep.core.api import (
+    FORMAT_PARAM,
+    READ_ERRORS,
+    TenantListView,
+    error_responses,
+    parse_query,
+)
 from storekeep.core.csv import list_response
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
@@ -16,7 +23,6 @@ from storekeep.tenants.models import Role
 from ..models import LowStockAlert
 from ..selectors import low_stock_alert_list
 from ..services.low_stock import low_stock_alert_acknowledge
-from ._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, errors, parse_query
 
 
 class LowStockAlertQuerySerializer(serializers.Serializer):
@@ -81,7 +87,7 @@ class LowStockAlertAcknowledgeApi(TenantAPIView):
     @extend_schema(
         operation_id="inventory_low_stock_alerts_acknowledge",
         request=None,
-        responses={200: LowStockAlertSerializer, **errors(401, 403, 404)},
+        responses={200: LowStockAlertSerializer, **error_responses(401, 403, 404)},
         summary="Acknowledge a low-stock alert",
     )
     def post(self, request, pk):

@@ -13,6 +13,15 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
+from storekeep.core.api import (
+    COMMAND_ERRORS,
+    FORMAT_PARAM,
+    IDEMPOTENCY_PARAM,
+    READ_ERRORS,
+    TenantListView,
+    error_responses,
+    parse_query,
+)
 from storekeep.core.csv import list_response
 from storekeep.core.idempotency import idempotent
 from storekeep.core.views import TenantAPIView
@@ -27,15 +36,6 @@ from ..services.transfers import (
     transfer_create,
     transfer_receive,
     transfer_send,
-)
-from ._shared import (
-    COMMAND_ERRORS,
-    FORMAT_PARAM,
-    IDEMPOTENCY_PARAM,
-    READ_ERRORS,
-    TenantListView,
-    errors,
-    parse_query,
 )
 
 
@@ -152,7 +152,7 @@ class TransferListCreateApi(TenantListView):
 class TransferDetailApi(TenantAPIView):
     @extend_schema(
         operation_id="inventory_transfers_retrieve",
-        responses={200: TransferOutputSerializer, **errors(401, 403, 404)},
+        responses={200: TransferOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
         transfer = self.resolve_object(

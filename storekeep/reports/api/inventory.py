@@ -21,9 +21,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
+from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response
 from storekeep.core.pagination import requested_page
-from storekeep.inventory.api._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.inventory.rules import stock_value
 from storekeep.reports.selectors import (
     MOVEMENT_COLUMNS,

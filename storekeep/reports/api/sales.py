@@ -25,8 +25,8 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response
-from storekeep.inventory.api._shared import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.reports.selectors import SALES_GROUPS as GROUPS
 from storekeep.reports.selectors import sales_summary
 
