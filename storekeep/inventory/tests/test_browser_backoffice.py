@@ -1,6 +1,7 @@
 """The stock, transfer, count and reorder pages in a real browser (Playwright + chromium):
 each screen's main path and its refusals. Screenshots go to docs/screenshots/."""
 
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -24,7 +25,8 @@ def test_stock_list_filters_item_page_and_reorder_settings(page, sign_in, shop, 
     nav(page, "Stock")
     page.get_by_role("heading", name="Stock").wait_for()
     kpis = page.get_by_role("region", name="Key figures").inner_text()
-    assert "SKUs in stock" in kpis and "Transfers in transit\n1" in kpis
+    # inner_text's line breaks depend on the layout being applied: match the words and figure.
+    assert "SKUs in stock" in kpis and re.search(r"Transfers in transit\s*1\b", kpis), kpis
     screenshot(page, "backoffice-stock", full_page=True)
     page.get_by_label("Low stock only").check()
     page.get_by_label("Location").select_option(label="STORE1 — High Street")
