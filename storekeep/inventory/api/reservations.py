@@ -16,6 +16,15 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from storekeep.catalog.models import QTY
+from storekeep.core.api import (
+    COMMAND_ERRORS,
+    FORMAT_PARAM,
+    IDEMPOTENCY_PARAM,
+    READ_ERRORS,
+    TenantListView,
+    error_responses,
+    parse_query,
+)
 from storekeep.core.csv import list_response
 from storekeep.core.idempotency import idempotent
 from storekeep.core.views import TenantAPIView
@@ -28,15 +37,6 @@ from ..services.reservations import (
     confirm_reservation,
     release_reservation,
     reserve_stock,
-)
-from ._shared import (
-    COMMAND_ERRORS,
-    FORMAT_PARAM,
-    IDEMPOTENCY_PARAM,
-    READ_ERRORS,
-    TenantListView,
-    errors,
-    parse_query,
 )
 from .serializers import LedgerRowSerializer
 
@@ -152,7 +152,7 @@ class ReservationDetailApi(_ReservationView):
     @extend_schema(
         operation_id="inventory_reservations_retrieve",
         parameters=[ID_PARAM],
-        responses={200: ReservationSerializer, **errors(401, 403, 404)},
+        responses={200: ReservationSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk):
         reservation = self._reservation(pk)
