@@ -482,7 +482,13 @@ class ReturnInput(ApprovalFields):
 
 
 class ReturnFinalizeInput(ApprovalFields):
-    pass
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        default="",
+        help_text="The reason an approved refund is given, when the draft has none.",
+    )
 
 
 class ApprovalIssueInput(serializers.Serializer):

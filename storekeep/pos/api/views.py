@@ -668,6 +668,7 @@ class ReturnFinalizeApi(PosView):
             actor=request.user,
             membership=self.membership,
             approval=self.approval_from(data, ret.location_id),
+            reason=data["reason"],
         )
         ret = selectors.return_get(tenant=self.tenant, return_id=ret.pk)
         return Response(s.ReturnOutput(ret).data)

@@ -594,6 +594,7 @@ def return_finalize(
     occurred_at: datetime | None = None,
     membership=None,
     approval: Approval | None = None,
+    reason: str = "",
 ) -> tuple[Return, bool]:
     """Finalize a DRAFT return; returns (return, applied).
 
@@ -605,7 +606,8 @@ def return_finalize(
     sale). A return already FINALIZED comes back with ``applied=False``.
     A CASHIER (``membership``) finalizing a refund above the tenant's
     ``cashier_refund_limit`` that no manager approved yet needs ``approval``
-    (403 ``approval_required``/``approval_invalid``, 400 ``reason_required``).
+    (403 ``approval_required``/``approval_invalid``, 400 ``reason_required``: the
+    draft's reason, else ``reason``, else the token's).
     Errors: 404, 409 ``invalid_state`` (the sale was voided). SPEC §5, issue 12.
     """
     exponent = currency_exponent(tenant)
@@ -626,7 +628,7 @@ def return_finalize(
             if sale_lines:
                 update_rows(SaleLine, list(sale_lines.values()), ["qty_returned"])
             update_rows(ReturnLine, rows, REFUND_FIELDS)
-        _finalize_approval(tenant, ret, rows, membership, approval)
+        _finalize_approval(tenant, ret, rows, membership, approval, reason)
         _restock(
             tenant=tenant,
             ret=ret,
@@ -641,8 +643,9 @@ def return_finalize(
     return run_atomic(finalize, savepoint=True)
 
 
-def _finalize_approval(tenant, ret: Return, rows, membership, approval) -> None:
-    """A cashier's refund above the limit, not approved when drafted, is approved now."""
+def _finalize_approval(tenant, ret: Return, rows, membership, approval, reason) -> None:
+    """A cashier's refund above the limit, not approved when drafted, is approved now (the
+    draft's reason, else ``reason``, else the token's)."""
     refund = sum((row.refund_total for row in rows), ZERO)
     if ret.approved_by_id is not None or not refund_over_limit(
         tenant=tenant, membership=membership, refund_total=refund
@@ -658,7 +661,7 @@ def _finalize_approval(tenant, ret: Return, rows, membership, approval) -> None:
         refund_limit=str(tenant.cashier_refund_limit),
     )
     ret.approved_by = approved.approver
-    ret.reason = approved_reason(ret.reason, approved)
+    ret.reason = approved_reason(ret.reason or reason, approved)
 
 
 def _lock_return(tenant, return_id) -> Return:

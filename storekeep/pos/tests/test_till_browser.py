@@ -12,7 +12,7 @@ from storekeep.inventory.models import InventoryItem
 from storekeep.pos.models import RegisterSession, Return, Sale
 from storekeep.pos.services import register_session_close
 from storekeep.tenants.models import Role
-from storekeep.testing.browser import TABLET
+from storekeep.testing.browser import PASSWORD, TABLET
 
 from .till_shop import build_shop
 
@@ -110,22 +110,30 @@ def test_cashier_sells_by_keyboard_pays_cash_and_prints(page, sign_in, shop, scr
     assert page.get_by_text("The cart is empty.").is_visible()
 
 
-def test_void_return_and_close_with_z_report(page, sign_in, shop, screenshot):
+def test_void_return_and_close_with_z_report(page, sign_in, shop, screenshot, make_member):
     open_till(page, sign_in, shop, username="alex")
     scan(page, shop.mug.barcode)
     page.keyboard.press("F9")
     page.get_by_role("button", name=re.compile("^Card")).click()
     page.get_by_text("Change due").wait_for()
     first = Sale.objects.get()
-    # void it, with a reason
+    # void it, with a reason and a manager's approval (asked on the page)
+    manager = make_member(role=Role.MANAGER, tenant=shop.tenant, username="morgan")
     page.get_by_role("link", name="Void").click()
     page.get_by_role("button", name="Void").click()
     assert page.get_by_label("Reason for the void").evaluate("el => el.validity.valueMissing")
     page.get_by_label("Reason for the void").fill("Customer changed their mind")
+    page.get_by_label("Manager username").fill("morgan")
+    page.get_by_label("Manager password").fill("wrong")
+    page.get_by_role("button", name="Void").click()
+    page.get_by_role("alert").filter(has_text="username or password is wrong").wait_for()
+    page.get_by_label("Manager password").fill(PASSWORD)
     page.get_by_role("button", name="Void").click()
     page.get_by_role("status").filter(has_text="is void").wait_for()
     first.refresh_from_db()
     assert first.status == Sale.Status.VOIDED
+    assert first.void_approved_by_id == manager.user_id
+    assert "approved by morgan" in page.get_by_text("Voided by alex").inner_text()
 
     # a second sale, then return one of its lines by receipt number
     page.get_by_role("link", name="New sale").first.click()
@@ -155,6 +163,9 @@ def test_void_return_and_close_with_z_report(page, sign_in, shop, screenshot):
     report.wait_for()
     text = report.inner_text()
     assert "Expected cash" in text and "£104.20" in text and "−£4.20" in text
+    approvals = page.get_by_role("table", name="Manager approvals").inner_text()
+    assert "morgan" in approvals and "Customer changed their mind" in approvals
+    assert "alex" in page.get_by_role("table", name="By cashier").inner_text()
     screenshot(page, "till-z-report", full_page=True)
     assert RegisterSession.objects.get().status == RegisterSession.Status.CLOSED
 
@@ -193,3 +204,33 @@ def test_viewer_has_no_till_in_the_browser(page, sign_in, shop):
     assert page.get_by_role("link", name="Till").count() == 0
     page.goto("/till/")
     assert page.get_by_role("alert").inner_text() == "Your role does not allow this page."
+
+
+def test_a_discount_above_the_cashiers_limit_asks_a_manager_at_pay(
+    page, sign_in, shop, screenshot, make_member
+):
+    """Issue 12: the shop lets a cashier give 10 % alone; 25 % off asks for a manager."""
+    manager = make_member(role=Role.MANAGER, tenant=shop.tenant, username="mo")
+    open_till(page, sign_in, shop, username="jo")
+    scan(page, shop.frame.barcode)
+    discount = page.get_by_label("Discount on Oak photo frame A4")
+    discount.fill("25%")
+    wait_for_cart_update(page, lambda: discount.press("Enter"))
+    assert page.get_by_label("Total to pay").inner_text() == "£18.00"
+    page.keyboard.press("F9")
+    page.get_by_label("Cash").fill("20")
+    page.get_by_role("button", name="Pay", exact=True).click()
+    page.get_by_role("alert").filter(has_text="more than you may give alone").wait_for()
+    assert Sale.objects.count() == 0
+    page.get_by_label("Manager username").fill("mo")
+    page.get_by_label("Manager password").fill(PASSWORD)
+    page.get_by_label("Reason for the discount").fill("Scratched frame")
+    assert page.get_by_label("Cash").input_value() == "20"
+    screenshot(page, "till-approval")
+    page.get_by_role("button", name="Pay", exact=True).click()
+    page.get_by_text("Change due £2.00").wait_for()
+    line = Sale.objects.get().lines.get()
+    assert line.discount_approved_by_id == manager.user_id
+    assert line.discount_reason == "Scratched frame"
+    receipt = page.get_by_role("article", name=re.compile("Receipt")).inner_text()
+    assert "approved by mo" in receipt and shop.frame.sku in receipt

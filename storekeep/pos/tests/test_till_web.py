@@ -330,12 +330,26 @@ def _sell(till, shop, *codes, cash="100"):
     return Sale.objects.order_by("-pk").first()
 
 
-def test_void_asks_a_reason_and_restores_stock(till, shop):
+def test_void_asks_a_reason_and_restores_stock(till, shop, make_member):
+    manager = make_member(role=Role.MANAGER, tenant=shop.tenant, username="boss")
     sale = _sell(till, shop, shop.mug.barcode)
+    page = till.get(f"/till/sales/{sale.pk}/void/").content.decode()
+    assert "Manager username" in page and "Manager password" in page
     response = till.post(f"/till/sales/{sale.pk}/void/", {"reason": ""})
     assert response.status_code == 400 and "Give the reason" in response.content.decode()
     response = till.post(f"/till/sales/{sale.pk}/void/", {"reason": "customer changed mind"})
+    assert response.status_code == 403 and "A manager must approve" in response.content.decode()
+    wrong = {"reason": "customer changed mind", "manager_username": "boss"}
+    response = till.post(f"/till/sales/{sale.pk}/void/", {**wrong, "manager_password": "no"})
+    html = response.content.decode()
+    assert response.status_code == 403 and "username or password is wrong" in html
+    assert 'value="boss"' in html and "Manager password" in html
+    sale.refresh_from_db()
+    assert sale.status == Sale.Status.COMPLETED
+    response = till.post(f"/till/sales/{sale.pk}/void/", {**wrong, "manager_password": "pass"})
     assert response.status_code == 302
+    sale.refresh_from_db()
+    assert sale.void_approved_by_id == manager.user_id
     sale.refresh_from_db()
     assert sale.status == Sale.Status.VOIDED
     assert sale.void_reason == "customer changed mind"
@@ -409,3 +423,62 @@ def test_a_scan_costs_the_same_queries_whatever_the_cart_size(
 SCAN_QUERIES = 10
 # the same without the variant look-up by code
 LINE_QUERIES = 9
+
+
+def test_a_discount_above_the_limit_asks_a_manager_at_pay(till, shop, make_member):
+    make_member(role=Role.MANAGER, tenant=shop.tenant, username="boss")
+    scan(till, shop.frame.barcode)
+    till.post("/till/cart/lines/1/", {"action": "discount", "discount": "50%"}, **HTMX)
+    response = pay(till, cash="20")
+    html = response.content.decode()
+    assert response.status_code == 403 and "Manager username" in html
+    assert "Reason for the discount" in html and not Sale.objects.exists()
+    response = pay(till, cash="20", manager_username="boss", manager_password="pass")
+    assert response.status_code == 400 and "Give the reason" in response.content.decode()
+    response = pay(
+        till,
+        cash="20",
+        manager_username="boss",
+        manager_password="pass",
+        approval_reason="Last one",
+    )
+    assert response.status_code == 302
+    line = Sale.objects.get().lines.get()
+    assert line.discount_reason == "Last one" and line.discount_approved_by.username == "boss"
+
+
+def test_a_discount_within_the_limit_needs_no_manager(till, shop):
+    scan(till, shop.frame.barcode)
+    till.post("/till/cart/lines/1/", {"action": "discount", "discount": "10%"}, **HTMX)
+    assert pay(till, cash="30").status_code == 302
+    assert Sale.objects.get().lines.get().discount_approved_by is None
+
+
+def test_a_refund_above_the_limit_asks_a_manager_when_confirmed(till, shop, make_member):
+    make_member(role=Role.MANAGER, tenant=shop.tenant, username="boss")
+    shop.tenant.cashier_refund_limit = Decimal("5.00")
+    shop.tenant.save()
+    sale = _sell(till, shop, shop.frame.barcode, cash="30")
+    line = sale.lines.get()
+    response = till.post(
+        f"/till/sales/{sale.pk}/return/", {f"qty-{line.pk}": "1", "refund_method": "CASH"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 403 and "Manager username" in html
+    response = till.post(
+        f"/till/sales/{sale.pk}/return/",
+        {
+            f"qty-{line.pk}": "1",
+            "refund_method": "CASH",
+            "reason": "Broken glass",
+            "manager_username": "boss",
+            "manager_password": "pass",
+        },
+    )
+    assert response.status_code == 302
+    ret = Return.objects.get()
+    assert ret.approved_by.username == "boss" and ret.reason == "Broken glass"
+    assert "Approved by boss" in till.get(response["Location"]).content.decode()
+    till.post(response["Location"])
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.FINALIZED

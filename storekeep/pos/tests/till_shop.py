@@ -26,6 +26,9 @@ class Shop:
 
 
 def build_shop(tenant, *, extra_variants: int = 0, stock_qty: int = 50) -> Shop:
+    """The shop lets a cashier give up to 10 % off alone; voids need a manager (the default)."""
+    tenant.max_cashier_discount_percent = Decimal("10")
+    tenant.save(update_fields=["max_cashier_discount_percent"])
     store = factories.LocationFactory(tenant=tenant, code="HS", name="High Street")
     register = Register.objects.create(tenant=tenant, location=store, code="T1", name="Till 1")
     standard = factories.TaxCategoryFactory(tenant=tenant, name="Standard rate", rate=Decimal("20"))

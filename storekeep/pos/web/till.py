@@ -29,6 +29,10 @@ from storekeep.pos import selectors, services
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Payment, Register, RegisterSession, Return, ReturnLine, Sale
 from storekeep.pos.services import ReturnLineInput, Tender
+from storekeep.pos.services.approvals import (
+    approval_from_credentials,
+    void_needs_approval,
+)
 from storekeep.pos.totals import tax_summary
 from storekeep.tenants.models import Role
 from storekeep.web.access import TILL_ROLES, check_member
@@ -140,7 +144,48 @@ def _error_text(exc: DomainError) -> str:
         return "This till is closed. Nothing was changed. Open a till to carry on."
     if code == PosErrorCode.EMPTY_CART:
         return "The cart is empty: scan an item first."
+    if code == PosErrorCode.APPROVAL_REQUIRED:
+        return "A manager must approve this: ask a manager to type their username and password."
+    if code == PosErrorCode.REASON_REQUIRED:
+        return "Give the reason the manager approves."
+    if code == ErrorCode.TOO_MANY_ATTEMPTS:
+        wait = details.get("retry_after")
+        return f"Too many wrong passwords: try again in {wait} seconds." if wait else exc.message
     return exc.message
+
+
+# Refusals after which the page asks for (again) a manager's username and password.
+APPROVAL_CODES = {
+    PosErrorCode.APPROVAL_REQUIRED,
+    PosErrorCode.APPROVAL_INVALID,
+    PosErrorCode.REASON_REQUIRED,
+    ErrorCode.TOO_MANY_ATTEMPTS,
+}
+
+
+def _manager_approval(request, location_id):
+    """The approval of the manager who typed their username and password on the page
+    (checked through the login throttle: 403 ``approval_invalid``, 429), or None."""
+    username = request.POST.get("manager_username", "").strip()
+    if not username:
+        return None
+    return approval_from_credentials(
+        request=request,
+        tenant=request.tenant,
+        location_id=location_id,
+        username=username,
+        password=request.POST.get("manager_password", ""),
+    )
+
+
+def _approval_context(request, exc: DomainError | None = None, *, ask=False) -> dict:
+    """What the page needs to ask for a manager: after a refusal that needs one, or
+    ``ask`` when it is known beforehand; the username typed is kept, never the password."""
+    return {
+        "ask_manager": ask or (exc is not None and exc.code in APPROVAL_CODES),
+        "manager_username": request.POST.get("manager_username", "").strip(),
+        "approval_reason": request.POST.get("approval_reason", ""),
+    }
 
 
 def _money(value) -> Decimal:
@@ -505,12 +550,16 @@ def _quick_amounts(total: Decimal) -> list[Decimal]:
     return amounts[:5]
 
 
-def _pay_page(request, cart: Cart, priced, *, error=None, short=None, form=None, status=200):
+def _pay_page(
+    request, cart: Cart, priced, *, error=None, short=None, form=None, status=200, approval=None
+):
     receipt = priced.receipt if priced is not None else None
     return render(
         request,
         "pos/pay.html",
         {
+            **(approval or {}),
+            "ask_reason": True,
             "session": request.till,
             "cart": cart,
             "rows": _rows(cart, priced),
@@ -551,7 +600,7 @@ def _paid_sale_id(tenant, key: str) -> int | None:
     return record.response_body.get("sale_id")
 
 
-def _checkout_once(request, cart: Cart, tenders: list[Tender]):
+def _checkout_once(request, cart: Cart, tenders: list[Tender], approval=None):
     """Checkout recorded under the cart's key in the same transaction: a second submit of
     the same key (double click, reload) waits for the first and finds its sale."""
     key = IDEMPOTENCY_PREFIX + cart.key
@@ -571,6 +620,9 @@ def _checkout_once(request, cart: Cart, tenders: list[Tender]):
                 source=Sale.Source.POS,
                 order_discount_percent=cart.order_discount_percent,
                 order_discount_amount=cart.order_discount_amount,
+                membership=request.membership,
+                approval=approval,
+                discount_reason=request.POST.get("approval_reason", ""),
             )
             record.response_status = 201
             record.response_body = {"sale_id": result.sale.pk}
@@ -664,15 +716,29 @@ def pay(request):
             status=400,
         )
     try:
-        sale_id, replayed = _checkout_once(request, cart, tenders)
+        approval = _manager_approval(request, request.till.register.location_id)
+        sale_id, replayed = _checkout_once(request, cart, tenders, approval)
     except DomainError as exc:
         short = []
         error = _error_text(exc)
         if exc.code == ErrorCode.INSUFFICIENT_STOCK:
             short = _short_lines(exc, cart, priced)
             error = "Not enough stock for the lines below. Nothing was sold."
+        elif exc.code == PosErrorCode.APPROVAL_REQUIRED:
+            limit = request.tenant.max_cashier_discount_percent.normalize()
+            error = (
+                f"The discount is more than you may give alone ({limit:f} %). "
+                "A manager must approve it."
+            )
         return _pay_page(
-            request, cart, priced, error=error, short=short, form=form, status=exc.status_code
+            request,
+            cart,
+            priced,
+            error=error,
+            short=short,
+            form=form,
+            status=exc.status_code,
+            approval=_approval_context(request, exc),
         )
     if not replayed:
         Cart.discard(request.session)
@@ -765,7 +831,12 @@ def sale_void(request, sale_id: int):
     sale = _visible_sale(request, sale_id)
     if sale is None:
         return _leave(request, "No such sale in your stores.")
-    context = {"sale": sale, "reason": request.POST.get("reason", "").strip()}
+    ask = void_needs_approval(tenant=request.tenant, membership=request.membership)
+    context = {
+        "sale": sale,
+        "reason": request.POST.get("reason", "").strip(),
+        **_approval_context(request, ask=ask),
+    }
     if request.method != "POST":
         return render(request, "pos/void.html", context)
     if not context["reason"]:
@@ -778,9 +849,12 @@ def sale_void(request, sale_id: int):
             actor=request.user,
             register_session=request.till,
             reason=context["reason"],
+            membership=request.membership,
+            approval=_manager_approval(request, sale.location_id),
         )
     except DomainError as exc:
-        context["error"] = exc.message
+        context["error"] = _error_text(exc)
+        context.update(_approval_context(request, exc, ask=ask))
         return render(request, "pos/void.html", context, status=exc.status_code)
     messages.success(request, f"Sale {sale.receipt_number} is void; its items are back in stock.")
     return redirect("till-sale", sale_id=sale.pk)
@@ -858,9 +932,14 @@ def sale_return(request, sale_id: int):
             register_session=request.till,
             manager_approved=request.membership.has_role(Role.MANAGER),
             refund_method=context["refund_method"],
+            membership=request.membership,
+            approval=_manager_approval(request, request.till.register.location_id),
         )
     except DomainError as exc:
-        context["error"] = exc.message
+        context["error"] = _error_text(exc)
+        if exc.code == PosErrorCode.REASON_REQUIRED:
+            context["error"] = "Give the reason for the return."
+        context.update(_approval_context(request, exc))
         return render(request, "pos/return_form.html", context, status=exc.status_code)
     return redirect("till-return", return_id=ret.pk)
 
@@ -868,7 +947,7 @@ def sale_return(request, sale_id: int):
 def _visible_return(request, return_id: int) -> Return | None:
     ret = (
         Return.objects.filter(tenant=request.tenant, pk=return_id)
-        .select_related("sale", "location")
+        .select_related("sale", "location", "approved_by")
         .first()
     )
     if ret is None or not request.membership.can_access_location(ret.location_id):
@@ -887,26 +966,46 @@ def return_detail(request, return_id: int):
             return _leave(request, "Open a till to pay the refund.")
         try:
             ret, applied = services.return_finalize(
-                tenant=request.tenant, return_id=ret.pk, actor=request.user
+                tenant=request.tenant,
+                return_id=ret.pk,
+                actor=request.user,
+                membership=request.membership,
+                approval=_manager_approval(request, ret.location_id),
+                reason=request.POST.get("approval_reason", ""),
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("till-return", return_id=return_id)
+            if exc.code not in APPROVAL_CODES:
+                messages.error(request, exc.message)
+                return redirect("till-return", return_id=return_id)
+            return _return_page(
+                request,
+                ret,
+                error=_error_text(exc),
+                status=exc.status_code,
+                approval={**_approval_context(request, exc), "ask_reason": not ret.reason},
+            )
         if applied:
             messages.success(
                 request,
                 f"Refunded {ret.refund_total} by {ret.get_refund_method_display().lower()}.",
             )
         return redirect("till-return", return_id=ret.pk)
+    return _return_page(request, ret)
+
+
+def _return_page(request, ret: Return, *, error=None, status=200, approval=None):
     lines = list(ret.lines.select_related("variant__product", "sale_line").order_by("pk"))
     return render(
         request,
         "pos/return_detail.html",
         {
+            **(approval or {}),
             "ret": ret,
             "lines": [{"line": line, "name": _display_name(line.variant)} for line in lines],
             "session": request.till,
+            "error": error,
         },
+        status=status,
     )
 
 
