@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "storekeep.pos",
     "storekeep.reports",
     "storekeep.importers",
+    "storekeep.webhooks",
     "storekeep.web",
 ]
 
@@ -207,6 +208,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# --- Webhooks (storekeep.webhooks, SPEC §8) ---------------------------------------------
+# Targets on private, loopback or link-local addresses are refused (SSRF) unless this is 1.
+STOREKEEP_WEBHOOK_ALLOW_PRIVATE = env_bool("STOREKEEP_WEBHOOK_ALLOW_PRIVATE", False)
+STOREKEEP_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("STOREKEEP_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Retry n waits BASE × 2^(n−1) seconds (first retry within 30 s, doubling); after
+# MAX_ATTEMPTS attempts the delivery is FAILED.
+STOREKEEP_WEBHOOK_RETRY_BASE_SECONDS = float(
+    os.environ.get("STOREKEEP_WEBHOOK_RETRY_BASE_SECONDS", "10")
+)
+STOREKEEP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("STOREKEEP_WEBHOOK_MAX_ATTEMPTS", "10"))
+# The beat job that sends what is due (retries, events whose queueing was lost).
+STOREKEEP_WEBHOOK_SWEEP_SECONDS = float(os.environ.get("STOREKEEP_WEBHOOK_SWEEP_SECONDS", "15"))
+CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
+    "task": "storekeep.webhooks.tasks.sweep_webhooks",
+    "schedule": timedelta(seconds=STOREKEEP_WEBHOOK_SWEEP_SECONDS),
+}
+# Only these beat entries (comma-separated names); unset = all. The tests' beat runs only the
+# webhook sweep, so no minute job touches another test's rows.
+if os.environ.get("STOREKEEP_BEAT_ONLY"):
+    _beat_only = set(os.environ["STOREKEEP_BEAT_ONLY"].split(","))
+    CELERY_BEAT_SCHEDULE = {k: v for k, v in CELERY_BEAT_SCHEDULE.items() if k in _beat_only}
 
 # Optional Redis lock around reservation flows (SPEC §8); "none" or "redis".
 STOREKEEP_LOCK_BACKEND = os.environ.get("STOREKEEP_LOCK_BACKEND", "none")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/purchasing/", include("storekeep.purchasing.urls")),
     path("api/v1/pos/", include("storekeep.pos.urls")),
     path("api/v1/reports/", include("storekeep.reports.urls")),
+    path("api/v1/", include("storekeep.webhooks.urls")),
     # The back office (SPEC §11)
     path("", include("storekeep.inventory.web.urls")),
     path("", include("storekeep.purchasing.web.urls")),

@@ -322,6 +322,31 @@ def _reservation(r: Rival):
     )
 
 
+def _webhook(r: Rival):
+    from storekeep.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        tenant=r.tenant,
+        url=f"https://{MARKER.lower()}.example.com/hooks",
+        events=["stock.low"],
+        description=MARKER,
+        secret=f"whsec_{MARKER}",
+    )
+
+
+def _webhook_delivery(r: Rival) -> dict:
+    from storekeep.core.outbox import emit_event
+    from storekeep.webhooks.models import WebhookDelivery
+
+    def build():
+        endpoint = r.once("webhook", lambda: _webhook(r))
+        event = emit_event(tenant=r.tenant, event_type="stock.low", data={"note": MARKER})
+        return WebhookDelivery.objects.create(tenant=r.tenant, endpoint=endpoint, event=event)
+
+    delivery = r.once("webhook_delivery", build)
+    return {"pk": delivery.endpoint_id, "delivery_id": delivery.pk}
+
+
 def _lot(r: Rival):
     from storekeep.inventory.models import Lot
 
@@ -379,6 +404,8 @@ FACTORIES = {
             tenant=r.tenant, role=Role.CASHIER, user__username=f"{MARKER}-cashier"
         ),
     ),
+    "webhooks/{pk}": lambda r: r.once("webhook", lambda: _webhook(r)),
+    "webhooks/{pk}/deliveries/{delivery_id}": lambda r: _webhook_delivery(r),
 }
 
 #: Route key → builder of the client to call it with (default: an OWNER bearer token of our tenant).

@@ -49,6 +49,11 @@ def quiet_low_stock_alerts() -> Iterator[None]:
         _quiet.reset(token)
 
 
+def alerts_are_quiet() -> bool:
+    """True inside :func:`quiet_low_stock_alerts` (nothing announced, no ``stock.low`` event)."""
+    return _quiet.get()
+
+
 def announce_on_commit(alert_ids: list[int]) -> None:
     """Queue :func:`low_stock_alerts` for ``alert_ids`` once the transaction commits
     (not inside :func:`quiet_low_stock_alerts`)."""

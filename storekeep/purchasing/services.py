@@ -28,6 +28,7 @@ from storekeep.core.errors import (
     ValidationFailed,
 )
 from storekeep.core.numbers import clean_cost, clean_qty
+from storekeep.core.outbox import emit_event
 from storekeep.inventory.error_codes import InventoryErrorCode
 from storekeep.inventory.models import LedgerRefType, StockLedger
 from storekeep.inventory.services import ReceiptLine, receive_stock
@@ -332,6 +333,20 @@ def purchase_order_receive(
     order.status = PurchaseOrder.Status.RECEIVED if done else PurchaseOrder.Status.PARTIAL_RECEIVED
     order.received_at = now if done else None
     order.save(update_fields=["status", "received_at", "updated_at"])
+    emit_event(
+        tenant=tenant,
+        event_type="purchase_order.received",
+        data={
+            "order_id": order.pk,
+            "status": order.status,
+            "vendor_id": order.vendor_id,
+            "location_id": order.location_id,
+            "lines": [
+                {"variant_id": variant_id, "qty_received": str(qty.quantize(Decimal("0.001")))}
+                for variant_id, qty in totals.items()
+            ],
+        },
+    )
     return order, rows
 
 

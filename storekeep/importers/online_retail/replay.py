@@ -52,6 +52,7 @@ from django.utils.text import slugify
 from storekeep.catalog.models import Category, Product, Variant
 from storekeep.core.db import analyze_apps
 from storekeep.core.errors import DomainError
+from storekeep.core.outbox import quiet_events
 from storekeep.inventory.alerts import quiet_low_stock_alerts
 from storekeep.inventory.models import LedgerRefType, StockLedger
 from storekeep.inventory.services import (
@@ -527,10 +528,10 @@ class OnlineRetailImporter:
         A year replayed from an exact opening stock crosses the low-stock
         threshold thousands of times: the engine writes every LowStockAlert
         row, but their announcement (the log task) is not queued for a
-        historic replay.
+        historic replay; nor are webhook events written (``quiet_events``).
         """
         started = time.monotonic()
-        with quiet_low_stock_alerts():
+        with quiet_low_stock_alerts(), quiet_events():
             scanned = self._prepare()
             self._replay(scanned)
         analyze_apps(*self.filled_apps)

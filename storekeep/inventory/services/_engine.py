@@ -27,7 +27,8 @@ from storekeep.core.numbers import COST_STEP, MAX_COST, MAX_QTY
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Tenant
 
-from ..alerts import announce_on_commit
+from .. import events
+from ..alerts import alerts_are_quiet, announce_on_commit
 from ..models import InventoryItem, LedgerRefType, Lot, LowStockAlert, Reservation, StockLedger
 from ..models.stock import ENGINE_WRITE
 from ..rules import resolve_threshold
@@ -230,6 +231,10 @@ def _expire_overdue_reservations(tenant, keys, now) -> dict[tuple[int, int], Dec
         Reservation.objects.filter(pk__in=expired_ids).update(
             status=Reservation.Status.EXPIRED, released_at=now
         )
+        expired = [r for r in overdue if r.pk in set(expired_ids)]
+        for reservation in expired:
+            reservation.status = Reservation.Status.EXPIRED
+        events.reservations_expired(tenant, expired)
     return dict(freed)
 
 
@@ -638,7 +643,7 @@ def _write(plan: _Plan) -> None:
         _write_lots(plan)
         alerts = _write_items(plan)
         _write_ledger(plan)
-        _write_alerts(alerts)
+        _write_alerts(alerts, plan)
     finally:
         ENGINE_WRITE.reset(token)
 
@@ -722,8 +727,11 @@ def _write_ledger(plan: _Plan) -> None:
             row.line_index = index
 
 
-def _write_alerts(alerts: list[LowStockAlert]) -> None:
-    """Insert the alerts and announce them once the transaction commits."""
+def _write_alerts(alerts: list[LowStockAlert], plan: _Plan) -> None:
+    """Insert the alerts, announce them once the transaction commits and write their
+    ``stock.low`` events (not inside ``quiet_low_stock_alerts``)."""
     if alerts:
         LowStockAlert.objects.bulk_create(alerts)
         announce_on_commit([a.pk for a in alerts])
+        if not alerts_are_quiet():
+            events.stock_low(plan.tenant, alerts, plan.variants)

@@ -30,6 +30,7 @@ from storekeep.core.errors import (
 from storekeep.core.numbers import clean_qty
 from storekeep.locations.models import Location
 
+from .. import events
 from ..error_codes import InventoryErrorCode
 from ..models import (
     CountSession,
@@ -250,6 +251,7 @@ def count_finalize(*, tenant, count_id: int, actor=None) -> tuple[CountSession, 
     count.status = CountSession.Status.FINALIZED
     count.finalized_at = now
     count.save(update_fields=["status", "finalized_at", "updated_at"])
+    events.count_finalized(tenant, count, rows)
     return count, rows
 
 

@@ -19,6 +19,7 @@ from storekeep.core.db import atomic_with_retry, lock_rows, run_atomic
 from storekeep.core.errors import InvalidState, NotFound, ValidationFailed
 from storekeep.core.numbers import clean_qty
 
+from .. import events
 from ..error_codes import InventoryErrorCode
 from ..locks import inventory_lock
 from ..models import InventoryItem, LedgerRefType, Reservation, StockLedger
@@ -137,6 +138,7 @@ def confirm_reservation(*, tenant, reservation_id: int, actor=None) -> list[Stoc
     reservation.status = Reservation.Status.CONFIRMED
     reservation.confirmed_at = timezone.now()
     reservation.save(update_fields=["status", "confirmed_at", "updated_at"])
+    events.reservation_confirmed(tenant, reservation, rows)
     return rows
 
 
@@ -187,6 +189,8 @@ def _release(tenant, reservation_id, *, actor, expire) -> tuple[Reservation, boo
     reservation.status = Reservation.Status.EXPIRED if expire else Reservation.Status.RELEASED
     reservation.released_at = timezone.now()
     reservation.save(update_fields=["status", "released_at", "updated_at"])
+    if expire:
+        events.reservations_expired(tenant, [reservation])
     return reservation, True
 
 

@@ -32,6 +32,7 @@ from storekeep.core.errors import (
 from storekeep.core.numbers import clean_qty
 from storekeep.locations.models import Location
 
+from .. import events
 from ..error_codes import InventoryErrorCode
 from ..models import InventoryTransfer, InventoryTransferLine, LedgerRefType, StockLedger
 from ._engine import StockMove, apply_moves
@@ -300,6 +301,7 @@ def transfer_receive(
     )
     transfer.received_at = now if done else None
     transfer.save(update_fields=["status", "received_at", "updated_at"])
+    events.transfer_received(tenant, transfer, dict(cleaned))
     return transfer
 
 

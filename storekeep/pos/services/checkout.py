@@ -33,6 +33,7 @@ from storekeep.core.errors import (
 )
 from storekeep.inventory.services.stock import SaleStock, StockLine, record_sales
 from storekeep.locations.models import Location
+from storekeep.pos import events
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import (
     Payment,
@@ -380,6 +381,7 @@ def _persist_rows(
     payments = [payment for result in results for payment in result.payments]
     if payments:
         Payment.objects.bulk_create(payments)
+    events.sales_completed(tenant, results)
     return results
 
 

@@ -33,6 +33,7 @@ from storekeep.core.errors import (
 )
 from storekeep.inventory.services.stock import StockLine, record_return
 from storekeep.locations.models import Location
+from storekeep.pos import events
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import Payment, RegisterSession, Return, ReturnLine, Sale, SaleLine
 from storekeep.pos.totals import (
@@ -495,6 +496,7 @@ def _write_return(
         )
         if final:
             _take_back(tenant, ret, rows, sale_lines, taken, variants, actor, occurred_at)
+            events.return_finalized(tenant, ret, rows)
         return ret
 
     return run_atomic(write, savepoint=True)
@@ -638,6 +640,7 @@ def return_finalize(
             occurred_at=occurred_at,
         )
         _save_finalized(ret, rows, occurred_at or timezone.now())
+        events.return_finalized(tenant, ret, rows)
         return ret, True
 
     return run_atomic(finalize, savepoint=True)

@@ -13,6 +13,7 @@ from storekeep.catalog.models import Variant
 from storekeep.core.db import lock_row, run_atomic
 from storekeep.core.errors import InvalidState, NotFound, PermissionDenied
 from storekeep.inventory.services.stock import StockLine, record_void
+from storekeep.pos import events
 from storekeep.pos.error_codes import PosErrorCode
 from storekeep.pos.models import RegisterSession, Return, Sale, SaleLine
 from storekeep.tenants.models import Role
@@ -179,6 +180,7 @@ def _apply_void(tenant, sale: Sale, actor, occurred_at) -> None:
             "updated_at",
         ]
     )
+    events.sale_voided(tenant, sale, lines)
 
 
 def void_note(sale: Sale) -> str:
