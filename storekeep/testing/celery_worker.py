@@ -76,16 +76,25 @@ def _point_app_at(url: str):
 
     before = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url = url
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
     app._pool = None
     app.amqp._producer_pool = None
 
     def undo():
         app.conf.broker_url, app.conf.task_always_eager = before
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # keep this worker's own db (pytest_configure)
+            app.conf.broker_url = url
         app._pool = None
         app.amqp._producer_pool = None
 
     return undo
+
+
+def pytest_configure(config):
+    """Each xdist worker's test process publishes to its own Redis db from the start, so what
+    one worker's tests queue never reaches the Celery worker another one started."""
+    if settings.REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+        _point_app_at(worker_redis_url(settings.REDIS_URL))
 
 
 @dataclass

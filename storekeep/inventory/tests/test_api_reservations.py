@@ -214,7 +214,7 @@ def test_the_beat_job_expires_each_overdue_reservation_once(manager_client, stoc
     ]
     overdue(ids[0])
     overdue(ids[1])
-    assert release_expired_reservations.delay().get() == 2
+    assert release_expired_reservations.apply().get() == 2
     assert release_expired_reservations() == 0
     assert item(stocked, store).reserved == 1
     statuses = dict(Reservation.objects.values_list("pk", "status"))

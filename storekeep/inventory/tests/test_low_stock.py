@@ -4,9 +4,11 @@ import logging
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from storekeep.core.models import OutboxEvent
 from storekeep.inventory.models import InventoryItem, LowStockAlert
 from storekeep.inventory.services import StockLine, record_sale
 from storekeep.inventory.services.counts import count_create, count_finalize, count_record_scan
@@ -171,8 +173,11 @@ def test_alerts_written_inside_quiet_low_stock_alerts_are_not_announced(
         sell(variant, store, "8", ref="QUIET")
     assert LowStockAlert.objects.filter(tenant=tenant).count() == 1
     assert quiet == []
+    assert not OutboxEvent.objects.filter(event_type="stock.low").exists()  # no webhook event
     InventoryItem.objects.filter(tenant=tenant).update(low_stock_alerted=False)
     with django_capture_on_commit_callbacks() as loud:
         sell(variant, store, "1", ref="LOUD")
     assert LowStockAlert.objects.filter(tenant=tenant).count() == 2
-    assert len(loud) == 1
+    # the announcement, plus (with a broker) the queueing of the stock.low webhook event
+    assert len(loud) == (1 if settings.CELERY_TASK_ALWAYS_EAGER else 2)
+    assert OutboxEvent.objects.filter(event_type="stock.low").count() == 1
