@@ -49,6 +49,12 @@ def test_error_shape_is_a_component(schema):
         ("/api/v1/variants", "post", {"201", "400", "401", "403", "409"}),
         ("/api/v1/variants/{id}", "delete", {"204", "401", "403", "404", "409"}),
         ("/api/v1/locations/{id}", "patch", {"200", "400", "401", "403", "404", "409"}),
+        ("/api/v1/staff", "get", {"200", "400", "401", "403"}),
+        ("/api/v1/staff", "post", {"201", "400", "401", "403", "409", "422"}),
+        ("/api/v1/staff/{id}", "get", {"200", "401", "403", "404"}),
+        ("/api/v1/staff/{id}", "patch", {"200", "400", "401", "403", "404"}),
+        ("/api/v1/staff/{id}/password", "post", {"200", "400", "401", "403", "404"}),
+        ("/api/v1/staff/{id}/history", "get", {"200", "401", "403", "404"}),
     ],
 )
 def test_my_operations_document_bodies_and_errors(schema, path, method, statuses):
@@ -115,3 +121,24 @@ def test_till_controls_are_documented(schema):
     assert "tax_summary" in components["SaleOutput"]["properties"]
     z = components["ZReport"]["properties"]
     assert {"tax_rates", "cashiers", "paid_in", "paid_out", "approvals", "voids"} <= set(z)
+
+
+def test_staff_operations_describe_their_bodies(schema):
+    """Issue 12 item 1: the staff endpoints' request and response fields are documented."""
+    components = schema["components"]["schemas"]
+    create = components["StaffCreateInputRequest"]
+    assert set(create["required"]) == {"username", "password", "role"}
+    assert {"name", "email", "location_ids"} <= set(create["properties"])
+    assert set(components["StaffOutput"]["properties"]) >= {
+        "id",
+        "username",
+        "name",
+        "email",
+        "role",
+        "location_ids",
+        "is_active",
+    }
+    role = components["StaffOutput"]["properties"]["role"]["$ref"].rsplit("/", 1)[1]
+    assert components[role]["enum"] == ["OWNER", "MANAGER", "INTEGRATION", "CASHIER", "VIEWER"]
+    history = components["StaffHistoryEntry"]["properties"]
+    assert {"at", "by", "action", "note", "changes"} <= set(history)

@@ -413,3 +413,16 @@ def test_history_costs_constant_queries(owner_client, tenant, store, django_asse
         owner_client.patch(f"{STAFF}/{created['id']}", {"is_active": flag}, format="json")
     with django_assert_num_queries(queries):
         assert len(owner_client.get(url).json()) == 5
+
+
+def test_the_list_exports_csv_with_its_filters(owner_client, make_member, tenant, store):
+    from storekeep.testing.http import csv_text
+
+    make_member(role=Role.CASHIER, tenant=tenant, locations=[store], username="till-a")
+    make_member(role=Role.VIEWER, tenant=tenant, username="auditor")
+    response = owner_client.get(STAFF, {"role": "CASHIER", "format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = csv_text(response)
+    lines = body.splitlines()
+    assert lines[0].startswith("id,user_id,username,name,email,role,location_ids")
+    assert len(lines) == 2 and "till-a" in lines[1] and "auditor" not in body
