@@ -105,7 +105,7 @@ class CountDetailView(BackOfficeView):
                 variance=variance,
                 last=last,
                 active=count.status in ACTIVE,
-                can_scan=count.status in ACTIVE and self.membership.has_role(Role.CASHIER),
+                can_scan=count.status in ACTIVE and self.can_write(),  # CASHIER+, not INTEGRATION
                 can_finalize=count.status in ACTIVE and self.membership.has_role(Role.MANAGER),
                 errors=errors,
                 form=form or {"mode": request.GET.get("mode", "add"), "qty": "1"},

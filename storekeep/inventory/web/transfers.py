@@ -167,7 +167,7 @@ class TransferDetailView(BackOfficeView):
             and membership.has_role(Role.MANAGER)
             and membership.can_access_location(transfer.from_location_id),
             can_receive=transfer.status in (Status.IN_TRANSIT, Status.PARTIAL_RECEIVED)
-            and membership.has_role(Role.CASHIER)
+            and self.can_write()  # CASHIER+, not INTEGRATION
             and membership.can_access_location(transfer.to_location_id),
         )
         return render(request, "inventory/transfer_detail.html", context, status=status)
