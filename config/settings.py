@@ -306,6 +306,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_METADATA_CLASS": "storekeep.core.metadata.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "storekeep.core.negotiation.ContentNegotiation",
     "EXCEPTION_HANDLER": "storekeep.core.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

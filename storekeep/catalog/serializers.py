@@ -4,7 +4,11 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from storekeep.core.serializers import TenantModelSerializer, TenantPrimaryKeyRelatedField
+from storekeep.core.serializers import (
+    DecimalField,
+    TenantModelSerializer,
+    TenantPrimaryKeyRelatedField,
+)
 
 from .models import QTY, Category, Product, TaxCategory, UnitConversion, Variant
 
@@ -33,7 +37,7 @@ class CategorySerializer(TenantModelSerializer):
 
 
 class TaxCategorySerializer(TenantModelSerializer):
-    rate = serializers.DecimalField(
+    rate = DecimalField(
         max_digits=7,
         decimal_places=4,
         min_value=ZERO,
@@ -76,13 +80,11 @@ class VariantSerializer(TenantModelSerializer):
     barcode = serializers.CharField(
         max_length=64, required=False, allow_null=True, allow_blank=True
     )
-    price = serializers.DecimalField(
-        max_digits=14, decimal_places=4, min_value=ZERO, required=False
-    )
-    cost = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=ZERO, required=False)
-    fee = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=ZERO, required=False)
-    reorder_point = serializers.DecimalField(**QTY, min_value=ZERO, required=False, allow_null=True)
-    reorder_qty = serializers.DecimalField(**QTY, min_value=ZERO, required=False, allow_null=True)
+    price = DecimalField(max_digits=14, decimal_places=4, min_value=ZERO, required=False)
+    cost = DecimalField(max_digits=14, decimal_places=4, min_value=ZERO, required=False)
+    fee = DecimalField(max_digits=12, decimal_places=2, min_value=ZERO, required=False)
+    reorder_point = DecimalField(**QTY, min_value=ZERO, required=False, allow_null=True)
+    reorder_qty = DecimalField(**QTY, min_value=ZERO, required=False, allow_null=True)
 
     class Meta:
         model = Variant
@@ -119,7 +121,7 @@ class VariantSerializer(TenantModelSerializer):
 
 class UnitConversionSerializer(TenantModelSerializer):
     variant_id = TenantPrimaryKeyRelatedField(Variant, source="variant")
-    factor = serializers.DecimalField(
+    factor = DecimalField(
         max_digits=14,
         decimal_places=6,
         min_value=Decimal("0.000001"),

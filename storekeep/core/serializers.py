@@ -1,5 +1,5 @@
-"""Serializer support shared by the API: the error shape, tenant-scoped references,
-duplicate detection, and OpenAPI helpers (SPEC §10).
+"""Serializer support shared by the API: the error shape, decimals read by the one number
+rule, tenant-scoped references, duplicate detection, and OpenAPI helpers (SPEC §10).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from .errors import Conflict, ErrorCode
+from .numbers import number_problem, unsigned_zero
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -26,6 +27,32 @@ class ErrorSerializer(serializers.Serializer):
     )
     message = serializers.CharField(help_text="Human-readable explanation.")
     details = serializers.DictField(help_text="Context: field errors, short lines, versions…")
+
+
+class DecimalField(serializers.DecimalField):
+    """DRF's ``DecimalField`` reading numbers by the rule of :mod:`storekeep.core.numbers`.
+
+    Input is a JSON number or ASCII number text with nothing around it: full-width or
+    other digits and padded strings (``"１"``, ``" 1 "``) are 400 ``validation_error``
+    naming the rule (DRF would read both); ``-0`` becomes ``0`` (never a stored negative
+    zero). Every API serializer declares decimals with this field (tested in
+    ``core/tests/test_code_layout.py``); :class:`ModelSerializer` maps model decimals to it.
+    """
+
+    def to_internal_value(self, data):
+        problem = number_problem(data)
+        if problem is not None:
+            raise serializers.ValidationError(f"Must be {problem.removeprefix('must be ')}")
+        return unsigned_zero(super().to_internal_value(data))
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ``ModelSerializer`` with model decimals read by :class:`DecimalField`."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: DecimalField,
+    }
 
 
 _ERROR_DESCRIPTIONS = {
@@ -107,7 +134,7 @@ def _unique_field_groups(model) -> list[tuple[str, ...]]:
     return groups
 
 
-class TenantModelSerializer(serializers.ModelSerializer):
+class TenantModelSerializer(ModelSerializer):
     """A ModelSerializer for tenant-owned rows.
 
     Before saving it checks the model's tenant-leading unique constraints and

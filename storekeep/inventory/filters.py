@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import django_filters
 from django import forms
@@ -142,7 +142,11 @@ class LowStockAlertFilter(TenantDateRangeMixin, TenantFilterSet):
 
 
 class MomentField(forms.CharField):
-    """An ISO date-time, or a date (kept as a ``date``)."""
+    """An ISO date-time, or a date (kept as a ``date``: a whole tenant-local day).
+
+    A date is read first: ``parse_datetime`` also reads ``2026-03-14`` (as
+    midnight), which would make ``date_to=D`` exclude the day D (issue 9).
+    """
 
     def to_python(self, value):
         if isinstance(value, datetime):
@@ -153,8 +157,8 @@ class MomentField(forms.CharField):
         if not value:
             return None
         try:
-            moment = parse_datetime(value)
-            day = None if moment else parse_date(value)
+            day = parse_date(value)
+            moment = None if day else parse_datetime(value)
         except ValueError:
             moment = day = None
         if moment is None and day is None:
@@ -182,13 +186,13 @@ class LedgerFilter(TenantFilterSet):
         fields: list = []
 
     def _bound(self, value, *, end: bool) -> datetime:
+        """A date-time as given (naive: tenant-local); a date as its tenant-local day's start,
+        or (``end``) the next day's start, so ``date_to`` includes the whole day
+        (``Tenant.day_bounds``, as the other lists)."""
         if isinstance(value, datetime):
-            moment = value
-        else:
-            moment = datetime.combine(value + timedelta(days=1) if end else value, time.min)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.tenant.zone)
-        return moment
+            return value if value.tzinfo else value.replace(tzinfo=self.tenant.zone)
+        start, stop = self.tenant.day_bounds(value, value)
+        return stop if end else start
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(created_at__gte=self._bound(value, end=False))
@@ -230,7 +234,7 @@ class ReservationFilter(TenantFilterSet):
 
     def _moment(self, value) -> datetime:
         if not isinstance(value, datetime):
-            value = datetime.combine(value, time.min)
+            return self.tenant.day_start(value)
         return value if value.tzinfo else value.replace(tzinfo=self.tenant.zone)
 
     def filter_expires_before(self, queryset, name, value):

@@ -28,6 +28,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
 
+from storekeep.core.currencies import MINOR_UNITS
+
 __all__ = [
     "Receipt",
     "ReceiptError",
@@ -46,35 +48,6 @@ __all__ = [
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
-# ISO 4217 minor units that differ from the usual 2.
-_MINOR_UNIT_EXCEPTIONS = {
-    # no minor unit
-    "BIF": 0,
-    "CLP": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "ISK": 0,
-    "JPY": 0,
-    "KMF": 0,
-    "KRW": 0,
-    "PYG": 0,
-    "RWF": 0,
-    "UGX": 0,
-    "UYI": 0,
-    "VND": 0,
-    "VUV": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "XPF": 0,
-    # three decimals
-    "BHD": 3,
-    "IQD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "TND": 3,
-}
 
 # Generous working precision: unit prices have ≤ 4 decimals, quantities ≤ 3,
 # so products are exact; only the tax extraction divides.
@@ -170,7 +143,7 @@ def minor_unit_exponent(currency: str) -> int:
     """Number of decimals of the currency's minor unit (ISO 4217): GBP 2, JPY 0."""
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
         raise ReceiptError("invalid_currency", f"Unknown currency {currency!r}.", currency=currency)
-    return _MINOR_UNIT_EXCEPTIONS.get(currency.upper(), 2)
+    return MINOR_UNITS.get(currency.upper(), 2)  # 2 for a code stored before codes were checked
 
 
 _QUANTA = {exponent: Decimal(1).scaleb(-exponent) for exponent in range(5)}

@@ -27,6 +27,7 @@ from storekeep.core.csv import list_response
 from storekeep.core.filters import StableOrderingFilter
 from storekeep.core.idempotency import idempotent
 from storekeep.core.serializers import (
+    DecimalField,
     TenantModelSerializer,
     TenantPrimaryKeyRelatedField,
     crud_schema,
@@ -77,7 +78,7 @@ class VendorVariantSerializer(TenantModelSerializer):
     variant_id = TenantPrimaryKeyRelatedField(
         VendorVariant._meta.get_field("variant").related_model, source="variant"
     )
-    unit_cost = serializers.DecimalField(**COST, min_value=Decimal("0"), required=False)
+    unit_cost = DecimalField(**COST, min_value=Decimal("0"), required=False)
 
     class Meta:
         model = VendorVariant
@@ -119,10 +120,10 @@ class VendorVariantViewSet(TenantModelViewSet):
 class OrderLineOutputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")
-    qty_ordered = serializers.DecimalField(**QTY)
-    qty_received = serializers.DecimalField(**QTY)
+    qty_ordered = DecimalField(**QTY)
+    qty_received = DecimalField(**QTY)
     qty_remaining = serializers.SerializerMethodField()
-    unit_cost = serializers.DecimalField(**COST)
+    unit_cost = DecimalField(**COST)
     line_total = serializers.SerializerMethodField()
 
     def get_qty_remaining(self, line) -> str:
@@ -155,10 +156,8 @@ class OrderOutputSerializer(serializers.Serializer):
 
 class OrderLineInputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1)
-    qty_ordered = serializers.DecimalField(**QTY, min_value=Decimal("0"))
-    unit_cost = serializers.DecimalField(
-        **COST, min_value=Decimal("0"), required=False, allow_null=True
-    )
+    qty_ordered = DecimalField(**QTY, min_value=Decimal("0"))
+    unit_cost = DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
 
 
 class OrderCreateInputSerializer(serializers.Serializer):
@@ -179,10 +178,8 @@ class OrderUpdateInputSerializer(serializers.Serializer):
 
 class OrderReceiveLineSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1)
-    qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
-    unit_cost = serializers.DecimalField(
-        **COST, min_value=Decimal("0"), required=False, allow_null=True
-    )
+    qty = DecimalField(**QTY, min_value=Decimal("0"))
+    unit_cost = DecimalField(**COST, min_value=Decimal("0"), required=False, allow_null=True)
     lot_code = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, max_length=64
     )
@@ -215,7 +212,7 @@ class SkippedSuggestionSerializer(serializers.Serializer):
     location_id = serializers.IntegerField()
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
-    suggested_qty = serializers.DecimalField(**QTY)
+    suggested_qty = DecimalField(**QTY)
 
 
 class FromSuggestionsOutputSerializer(serializers.Serializer):
@@ -427,17 +424,17 @@ class ReorderSuggestionSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
-    on_hand = serializers.DecimalField(**QTY)
-    reserved = serializers.DecimalField(**QTY)
-    available = serializers.DecimalField(**QTY)
-    threshold = serializers.DecimalField(**QTY)
+    on_hand = DecimalField(**QTY)
+    reserved = DecimalField(**QTY)
+    available = DecimalField(**QTY)
+    threshold = DecimalField(**QTY)
     is_low_stock = serializers.BooleanField()
-    reorder_qty = serializers.DecimalField(**QTY, allow_null=True)
-    open_po_qty = serializers.DecimalField(**QTY)
-    suggested_qty = serializers.DecimalField(**QTY)
+    reorder_qty = DecimalField(**QTY, allow_null=True)
+    open_po_qty = DecimalField(**QTY)
+    suggested_qty = DecimalField(**QTY)
     vendor_id = serializers.IntegerField(allow_null=True)
     vendor_name = serializers.CharField(allow_null=True)
-    unit_cost = serializers.DecimalField(**COST, allow_null=True)
+    unit_cost = DecimalField(**COST, allow_null=True)
 
 
 def suggestion_rows(tenant, items) -> list[dict]:

@@ -1,9 +1,11 @@
 """Admin of tenants and memberships. Tenant settings go through ``tenants.services``."""
 
+from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from storekeep.core.admin import TenantConsistentForm
+from storekeep.core.currencies import CURRENCY_RULE, is_currency
 from storekeep.core.errors import DomainError
 
 from .models import Membership, Tenant
@@ -18,8 +20,19 @@ class MembershipInline(admin.TabularInline):
     show_change_link = True
 
 
+class TenantForm(forms.ModelForm):
+    """The admin's tenant form (its fields come from ``TenantAdmin``): currency checked."""
+
+    def clean_currency(self):
+        code = self.cleaned_data["currency"]
+        if not is_currency(code):
+            raise forms.ValidationError(f"Not {CURRENCY_RULE}.")
+        return code.upper()
+
+
 @admin.register(Tenant)
 class TenantAdmin(SimpleHistoryAdmin):
+    form = TenantForm
     list_display = [
         "slug",
         "name",

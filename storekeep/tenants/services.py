@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storekeep.core.currencies import clean_currency
 from storekeep.core.db import atomic_with_retry, lock_rows
 from storekeep.core.hooks import Hook
 
@@ -33,10 +34,13 @@ def tenant_update_settings(*, tenant: Tenant, **changes) -> Tenant:
     ``allow_negative`` to follow ``allow_negative_stock`` and refuses turning it
     off while some item is below zero (409 ``conflict``; see
     :func:`storekeep.inventory.hooks.follow_negative_stock_setting`). SPEC §2, §3.3.
+    ``currency`` must be a current ISO 4217 code (400 ``validation_error``; stored upper-case).
     """
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"not tenant settings: {sorted(unknown)}")
+    if "currency" in changes:
+        changes["currency"] = clean_currency(changes["currency"])
     locked = lock_rows(Tenant.objects.filter(pk=tenant.pk))[0]
     settings_changing(tenant=locked, changes=changes)
     for name, value in changes.items():

@@ -167,6 +167,18 @@ def test_select_for_update_appears_in_one_module():
     assert users == ["storekeep.core.db"]
 
 
+def test_api_decimals_are_read_by_the_one_number_rule():
+    """Serializers declare decimals with ``core.serializers.DecimalField`` and subclass
+    ``core.serializers.ModelSerializer``: ASCII digits, no padding, no negative zero (issue 9)."""
+    users = sorted(
+        _module_name(p)
+        for p in _source_files()
+        if "serializers.DecimalField(" in p.read_text()
+        or "(serializers.ModelSerializer)" in p.read_text()
+    )
+    assert users == ["storekeep.core.serializers"]
+
+
 def test_the_import_scan_sees_imports():
     """Guards the rules above against a scanner that finds nothing."""
     seen = {(i.module, i.target) for i in all_imports()}

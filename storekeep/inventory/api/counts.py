@@ -23,6 +23,7 @@ from storekeep.core.api import (
 )
 from storekeep.core.csv import csv_download, list_response, wants_csv
 from storekeep.core.idempotency import idempotent
+from storekeep.core.serializers import DecimalField
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
 
@@ -41,8 +42,8 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class CountLineOutputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")
-    expected_qty = serializers.DecimalField(**QTY)
-    counted_qty = serializers.DecimalField(**QTY)
+    expected_qty = DecimalField(**QTY)
+    counted_qty = DecimalField(**QTY)
     variance = serializers.SerializerMethodField()
     scanned_at = serializers.DateTimeField()
 
@@ -73,7 +74,7 @@ class CountCreateInputSerializer(serializers.Serializer):
 class CountScanInputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(required=False, min_value=1)
     barcode = serializers.CharField(required=False, max_length=64)
-    counted_qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+    counted_qty = DecimalField(**QTY, min_value=Decimal("0"))
     mode = serializers.ChoiceField(
         choices=["set", "add"],
         default="set",
@@ -98,20 +99,20 @@ class VarianceLineSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
-    expected_qty = serializers.DecimalField(**QTY)
-    counted_qty = serializers.DecimalField(**QTY)
-    variance = serializers.DecimalField(**QTY)
-    on_hand_now = serializers.DecimalField(**QTY)
-    unit_cost = serializers.DecimalField(**COST)
-    variance_value = serializers.DecimalField(**MONEY)
+    expected_qty = DecimalField(**QTY)
+    counted_qty = DecimalField(**QTY)
+    variance = DecimalField(**QTY)
+    on_hand_now = DecimalField(**QTY)
+    unit_cost = DecimalField(**COST)
+    variance_value = DecimalField(**MONEY)
 
 
 class VarianceTotalsSerializer(serializers.Serializer):
     lines = serializers.IntegerField()
-    units_over = serializers.DecimalField(**QTY)
-    units_short = serializers.DecimalField(**QTY)
-    net_units = serializers.DecimalField(**QTY)
-    net_value = serializers.DecimalField(**MONEY)
+    units_over = DecimalField(**QTY)
+    units_short = DecimalField(**QTY)
+    net_units = DecimalField(**QTY)
+    net_value = DecimalField(**MONEY)
 
 
 class VarianceOutputSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from storekeep.catalog.models import QTY
 from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response, wants_csv
+from storekeep.core.serializers import DecimalField
 
 from ..selectors import stock_summary_list, stock_summary_rows
 
@@ -33,23 +34,23 @@ class StockSummaryQuerySerializer(serializers.Serializer):
 class StockSummaryLocationSerializer(serializers.Serializer):
     location_id = serializers.IntegerField()
     location_code = serializers.CharField()
-    on_hand = serializers.DecimalField(**QTY)
-    reserved = serializers.DecimalField(**QTY)
-    available = serializers.DecimalField(**QTY)
-    threshold = serializers.DecimalField(**QTY)
+    on_hand = DecimalField(**QTY)
+    reserved = DecimalField(**QTY)
+    available = DecimalField(**QTY)
+    threshold = DecimalField(**QTY)
     is_low_stock = serializers.BooleanField()
-    avg_unit_cost = serializers.DecimalField(max_digits=14, decimal_places=4)
-    value = serializers.DecimalField(**MONEY)
+    avg_unit_cost = DecimalField(max_digits=14, decimal_places=4)
+    value = DecimalField(**MONEY)
 
 
 class StockSummarySerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
-    on_hand = serializers.DecimalField(**QTY)
-    reserved = serializers.DecimalField(**QTY)
-    available = serializers.DecimalField(**QTY)
-    value = serializers.DecimalField(**MONEY)
+    on_hand = DecimalField(**QTY)
+    reserved = DecimalField(**QTY)
+    available = DecimalField(**QTY)
+    value = DecimalField(**MONEY)
     is_low_stock = serializers.BooleanField(help_text="low at one location or more")
     locations = StockSummaryLocationSerializer(many=True)
 

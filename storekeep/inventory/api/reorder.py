@@ -17,6 +17,7 @@ from storekeep.core.api import (
     parse_query,
 )
 from storekeep.core.csv import list_response
+from storekeep.core.serializers import DecimalField
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
 
@@ -49,8 +50,8 @@ class LowStockAlertSerializer(serializers.Serializer):
     location_code = serializers.CharField(source="location.code")
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")
-    available = serializers.DecimalField(**QTY, help_text="available right after the crossing")
-    threshold = serializers.DecimalField(**QTY)
+    available = DecimalField(**QTY, help_text="available right after the crossing")
+    threshold = DecimalField(**QTY)
     acknowledged_at = serializers.DateTimeField(allow_null=True)
 
 

@@ -27,6 +27,7 @@ from storekeep.core.api import (
 )
 from storekeep.core.csv import list_response
 from storekeep.core.idempotency import idempotent
+from storekeep.core.serializers import DecimalField
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
 
@@ -51,7 +52,7 @@ class ReservationSerializer(serializers.Serializer):
     location_code = serializers.CharField(source="location.code")
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")
-    qty = serializers.DecimalField(**QTY)
+    qty = DecimalField(**QTY)
     order_ref = serializers.CharField()
     status = serializers.ChoiceField(choices=Reservation.Status.choices)
     expires_at = serializers.DateTimeField()
@@ -68,7 +69,7 @@ class ReservationConfirmSerializer(ReservationSerializer):
 class ReservationCreateSerializer(serializers.Serializer):
     location_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     variant_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    qty = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="> 0, stock unit")
+    qty = DecimalField(max_digits=20, decimal_places=6, help_text="> 0, stock unit")
     order_ref = serializers.CharField(max_length=100, help_text="your order number")
     ttl_minutes = serializers.IntegerField(
         required=False,

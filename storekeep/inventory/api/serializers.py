@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from storekeep.catalog.models import QTY, UNIT_MONEY
 from storekeep.core.filters import StableOrderingFilter
+from storekeep.core.serializers import DecimalField, ModelSerializer
 
 from ..filters import STOCK_ORDERING
 from ..models import LedgerRefType, StockLedger, StockReason
@@ -37,15 +38,15 @@ class StockRowSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")
     name = serializers.CharField(source="variant.display_name")
-    on_hand = serializers.DecimalField(**QTY)
-    reserved = serializers.DecimalField(**QTY)
-    available = serializers.DecimalField(**QTY, source="available_qty")
-    threshold = serializers.DecimalField(**QTY)
+    on_hand = DecimalField(**QTY)
+    reserved = DecimalField(**QTY)
+    available = DecimalField(**QTY, source="available_qty")
+    threshold = DecimalField(**QTY)
     is_low_stock = serializers.BooleanField()
     version = serializers.IntegerField(
         help_text="Also the `ETag` of GET /inventory/stock/{id}; send it as `If-Match`."
     )
-    avg_unit_cost = serializers.DecimalField(**UNIT_MONEY)
+    avg_unit_cost = DecimalField(**UNIT_MONEY)
     last_movement_at = serializers.DateTimeField(allow_null=True)
     last_counted_at = serializers.DateTimeField(allow_null=True)
 
@@ -53,12 +54,12 @@ class StockRowSerializer(serializers.Serializer):
 STOCK_COLUMNS = list(StockRowSerializer().fields)
 
 
-class LedgerRowSerializer(serializers.ModelSerializer):
+class LedgerRowSerializer(ModelSerializer):
     location_code = serializers.CharField(source="location.code", read_only=True)
     sku = serializers.CharField(source="variant.sku", read_only=True)
-    qty_delta = serializers.DecimalField(**QTY, read_only=True)
-    balance_after = serializers.DecimalField(**QTY, read_only=True)
-    unit_cost = serializers.DecimalField(**UNIT_MONEY, read_only=True, allow_null=True)
+    qty_delta = DecimalField(**QTY, read_only=True)
+    balance_after = DecimalField(**QTY, read_only=True)
+    unit_cost = DecimalField(**UNIT_MONEY, read_only=True, allow_null=True)
 
     class Meta:
         model = StockLedger
@@ -145,8 +146,8 @@ class LedgerQuerySerializer(serializers.Serializer):
 
 class ReceiptLineSerializer(serializers.Serializer):
     variant_id = _id_field()
-    qty = serializers.DecimalField(**RAW_QTY, help_text="> 0, in `unit` (default: the stock unit)")
-    unit_cost = serializers.DecimalField(
+    qty = DecimalField(**RAW_QTY, help_text="> 0, in `unit` (default: the stock unit)")
+    unit_cost = DecimalField(
         **UNIT_MONEY,
         min_value=Decimal("0"),
         required=False,
@@ -177,10 +178,8 @@ class ReceiptSerializer(serializers.Serializer):
 
 class AdjustmentLineSerializer(serializers.Serializer):
     variant_id = _id_field()
-    delta = serializers.DecimalField(
-        **RAW_QTY, required=False, help_text="signed change (not zero)"
-    )
-    on_hand = serializers.DecimalField(**RAW_QTY, required=False, help_text="absolute new on hand")
+    delta = DecimalField(**RAW_QTY, required=False, help_text="signed change (not zero)")
+    on_hand = DecimalField(**RAW_QTY, required=False, help_text="absolute new on hand")
     expected_version = serializers.IntegerField(
         min_value=0,
         max_value=MAX_ID,
@@ -188,9 +187,7 @@ class AdjustmentLineSerializer(serializers.Serializer):
         help_text="with on_hand: 409 version_conflict on mismatch",
     )
     unit = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    unit_cost = serializers.DecimalField(
-        **UNIT_MONEY, min_value=Decimal("0"), required=False, allow_null=True
-    )
+    unit_cost = DecimalField(**UNIT_MONEY, min_value=Decimal("0"), required=False, allow_null=True)
     lot_code = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate(self, attrs):
@@ -223,7 +220,7 @@ WRITE_OFF_REASON_CHOICES = [(r.value, r.label) for r in WRITE_OFF_REASONS]
 
 class WriteOffLineSerializer(serializers.Serializer):
     variant_id = _id_field()
-    qty = serializers.DecimalField(**RAW_QTY, help_text="> 0, in the variant's stock unit")
+    qty = DecimalField(**RAW_QTY, help_text="> 0, in the variant's stock unit")
     lot_id = _id_field(
         required=False, allow_null=True, help_text="the lot to take it from (default FEFO)"
     )

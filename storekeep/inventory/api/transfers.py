@@ -24,6 +24,7 @@ from storekeep.core.api import (
 )
 from storekeep.core.csv import list_response
 from storekeep.core.idempotency import idempotent
+from storekeep.core.serializers import DecimalField
 from storekeep.core.views import TenantAPIView
 from storekeep.tenants.models import Role
 
@@ -42,10 +43,10 @@ from ..services.transfers import (
 class TransferLineOutputSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField(source="variant.sku")
-    qty = serializers.DecimalField(**QTY)
-    qty_sent = serializers.DecimalField(**QTY)
-    qty_received = serializers.DecimalField(**QTY)
-    qty_remaining = serializers.DecimalField(**QTY)
+    qty = DecimalField(**QTY)
+    qty_sent = DecimalField(**QTY)
+    qty_received = DecimalField(**QTY)
+    qty_remaining = DecimalField(**QTY)
 
 
 class TransferOutputSerializer(serializers.Serializer):
@@ -64,7 +65,7 @@ class TransferOutputSerializer(serializers.Serializer):
 
 class TransferCreateLineSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1)
-    qty = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+    qty = DecimalField(**QTY, min_value=Decimal("0"))
 
 
 class TransferCreateInputSerializer(serializers.Serializer):
@@ -76,7 +77,7 @@ class TransferCreateInputSerializer(serializers.Serializer):
 
 class TransferReceiveLineSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField(min_value=1)
-    qty_receive = serializers.DecimalField(**QTY, min_value=Decimal("0"))
+    qty_receive = DecimalField(**QTY, min_value=Decimal("0"))
 
 
 class TransferReceiveInputSerializer(serializers.Serializer):

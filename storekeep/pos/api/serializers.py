@@ -7,7 +7,11 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from storekeep.core.serializers import ErrorSerializer  # noqa: F401  (re-exported for views)
+from storekeep.core.serializers import (
+    DecimalField,
+    ErrorSerializer,  # noqa: F401  (re-exported for views)
+    ModelSerializer,
+)
 from storekeep.pos.models import (
     CashMovement,
     Payment,
@@ -29,19 +33,19 @@ def id_field(**kw):
 
 
 def _money(**kw):
-    return serializers.DecimalField(max_digits=12, decimal_places=2, **kw)
+    return DecimalField(max_digits=12, decimal_places=2, **kw)
 
 
 def _qty(**kw):
-    return serializers.DecimalField(max_digits=14, decimal_places=3, **kw)
+    return DecimalField(max_digits=14, decimal_places=3, **kw)
 
 
 def _unit_price(**kw):
-    return serializers.DecimalField(max_digits=14, decimal_places=4, **kw)
+    return DecimalField(max_digits=14, decimal_places=4, **kw)
 
 
 def _percent(**kw):
-    return serializers.DecimalField(
+    return DecimalField(
         max_digits=7, decimal_places=4, min_value=Decimal("0"), max_value=Decimal("100"), **kw
     )
 
@@ -49,7 +53,7 @@ def _percent(**kw):
 # --------------------------------------------------------------------- registers
 
 
-class RegisterSerializer(serializers.ModelSerializer):
+class RegisterSerializer(ModelSerializer):
     location_id = id_field()
     open_session_id = serializers.SerializerMethodField()
 
@@ -135,7 +139,7 @@ class TenderTotalSerializer(serializers.Serializer):
 
 
 class TaxRateTotalSerializer(serializers.Serializer):
-    rate = serializers.DecimalField(
+    rate = DecimalField(
         max_digits=7, decimal_places=4, help_text="Tax rate in percent (20 = 20 %)."
     )
     net = _money(help_text="Amount without tax (fees left out).")
@@ -252,7 +256,8 @@ class CartInput(serializers.Serializer):
     order_discount_amount = _money(required=False, min_value=Decimal("0"))
     location_id = id_field(
         required=False,
-        help_text="Back-office (Bearer) checkouts only: the store selling. Ignored at the till.",
+        help_text="Back-office (Bearer) calls only: the store selling (checkout: required; "
+        "quote: optional, checked as checkout checks it). Ignored at the till.",
     )
 
     def validate(self, attrs):
@@ -307,7 +312,7 @@ class ReceiptLineOutput(serializers.Serializer):
     gross = _money()
     discount = _money()
     net = _money()
-    tax_rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+    tax_rate = DecimalField(max_digits=7, decimal_places=4)
     tax = _money()
     fee = _money()
     line_total = _money()
@@ -373,7 +378,7 @@ class SaleLineRecordOutput(serializers.Serializer):
     gross = _money()
     discount = _money()
     net = _money()
-    tax_rate = serializers.DecimalField(max_digits=7, decimal_places=4)
+    tax_rate = DecimalField(max_digits=7, decimal_places=4)
     tax = _money()
     fee = _money()
     line_total = _money()

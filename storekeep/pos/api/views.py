@@ -430,7 +430,11 @@ class CashMovementListCreateApi(PosView):
 
 @extend_schema(tags=["pos"])
 class QuoteApi(PosView):
-    """Price a cart exactly as checkout would (SPEC §5 Totals); writes nothing."""
+    """Price a cart exactly as checkout would (SPEC §5 Totals); writes nothing.
+
+    A back-office ``location_id`` is checked as checkout checks it: unknown or another
+    tenant's → 404 ``not_found``, not one of the member's → 403 (issue 9).
+    """
 
     integration_writes = True  # a POST that writes nothing
 
@@ -440,6 +444,8 @@ class QuoteApi(PosView):
     )
     def post(self, request):
         data = validated(s.CartInput, request.data)
+        if self.register_auth is None and data.get("location_id") is not None:
+            self.location_from_body(data["location_id"])  # 404 / 403 exactly as checkout
         priced = services.quote(
             tenant=self.tenant,
             lines=s.CartInput.cart_lines(data),

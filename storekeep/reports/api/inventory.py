@@ -24,6 +24,7 @@ from storekeep.catalog.models import QTY
 from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response
 from storekeep.core.pagination import requested_page
+from storekeep.core.serializers import DecimalField
 from storekeep.inventory.rules import stock_value
 from storekeep.reports.selectors import (
     MOVEMENT_COLUMNS,
@@ -48,10 +49,8 @@ class OverviewSerializer(serializers.Serializer):
     currency = serializers.CharField()
     location_id = serializers.IntegerField(allow_null=True)
     total_skus = serializers.IntegerField(help_text="distinct tracked variants with on hand ≠ 0")
-    total_qty = serializers.DecimalField(**QTY)
-    total_value = serializers.DecimalField(
-        **MONEY, help_text="Σ on hand × moving-average unit cost"
-    )
+    total_qty = DecimalField(**QTY)
+    total_value = DecimalField(**MONEY, help_text="Σ on hand × moving-average unit cost")
     low_stock_count = serializers.IntegerField(
         help_text="items (location, variant) with available ≤ threshold"
     )
@@ -103,18 +102,18 @@ class MovementRowSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
-    opening_balance = serializers.DecimalField(**QTY)
-    purchases = serializers.DecimalField(**QTY)
-    sales = serializers.DecimalField(**QTY, help_text="negative: stock out")
-    returns = serializers.DecimalField(**QTY)
-    voids = serializers.DecimalField(**QTY)
-    adjustments = serializers.DecimalField(**QTY)
-    transfers_in = serializers.DecimalField(**QTY)
-    transfers_out = serializers.DecimalField(**QTY)
-    waste = serializers.DecimalField(**QTY)
-    expired = serializers.DecimalField(**QTY)
-    net_change = serializers.DecimalField(**QTY, help_text="Σ ledger qty_delta in the range")
-    closing_balance = serializers.DecimalField(**QTY)
+    opening_balance = DecimalField(**QTY)
+    purchases = DecimalField(**QTY)
+    sales = DecimalField(**QTY, help_text="negative: stock out")
+    returns = DecimalField(**QTY)
+    voids = DecimalField(**QTY)
+    adjustments = DecimalField(**QTY)
+    transfers_in = DecimalField(**QTY)
+    transfers_out = DecimalField(**QTY)
+    waste = DecimalField(**QTY)
+    expired = DecimalField(**QTY)
+    net_change = DecimalField(**QTY, help_text="Σ ledger qty_delta in the range")
+    closing_balance = DecimalField(**QTY)
 
 
 def _movement_rows(rows) -> list[dict]:
@@ -181,15 +180,15 @@ class ValuationRowSerializer(serializers.Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
-    on_hand = serializers.DecimalField(**QTY)
-    avg_unit_cost = serializers.DecimalField(max_digits=14, decimal_places=4)
-    value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    on_hand = DecimalField(**QTY)
+    avg_unit_cost = DecimalField(max_digits=14, decimal_places=4)
+    value = DecimalField(max_digits=16, decimal_places=2)
 
 
 class ValuationTotalsSerializer(serializers.Serializer):
     currency = serializers.CharField()
-    total_qty = serializers.DecimalField(max_digits=16, decimal_places=3)
-    total_value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    total_qty = DecimalField(max_digits=16, decimal_places=3)
+    total_value = DecimalField(max_digits=16, decimal_places=2)
     by_location = serializers.ListField(child=serializers.DictField())
 
 

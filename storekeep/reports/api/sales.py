@@ -27,6 +27,7 @@ from rest_framework import serializers
 
 from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response
+from storekeep.core.serializers import DecimalField
 from storekeep.reports.selectors import SALES_GROUPS as GROUPS
 from storekeep.reports.selectors import sales_summary
 
@@ -62,35 +63,35 @@ class SalesSummaryRow(serializers.Serializer):
     )
     register_code = serializers.CharField(required=False, allow_null=True)
     sales_count = serializers.IntegerField()
-    gross_sales = serializers.DecimalField(**MONEY)
-    discounts = serializers.DecimalField(**MONEY)
-    tax = serializers.DecimalField(**MONEY)
-    sales_total = serializers.DecimalField(**MONEY)
+    gross_sales = DecimalField(**MONEY)
+    discounts = DecimalField(**MONEY)
+    tax = DecimalField(**MONEY)
+    sales_total = DecimalField(**MONEY)
     voids_count = serializers.IntegerField()
-    voids_total = serializers.DecimalField(**MONEY)
+    voids_total = DecimalField(**MONEY)
     returns_count = serializers.IntegerField()
-    refunds = serializers.DecimalField(**MONEY)
-    refund_tax = serializers.DecimalField(**MONEY)
-    net_sales = serializers.DecimalField(**MONEY, help_text="sales_total − refunds")
-    net_tax = serializers.DecimalField(**MONEY)
-    net_sales_ex_tax = serializers.DecimalField(**MONEY)
+    refunds = DecimalField(**MONEY)
+    refund_tax = DecimalField(**MONEY)
+    net_sales = DecimalField(**MONEY, help_text="sales_total − refunds")
+    net_tax = DecimalField(**MONEY)
+    net_sales_ex_tax = DecimalField(**MONEY)
 
 
 class SalesSummaryTotals(serializers.Serializer):
     currency = serializers.CharField()
     sales_count = serializers.IntegerField()
-    gross_sales = serializers.DecimalField(**MONEY)
-    discounts = serializers.DecimalField(**MONEY)
-    tax = serializers.DecimalField(**MONEY)
-    sales_total = serializers.DecimalField(**MONEY)
+    gross_sales = DecimalField(**MONEY)
+    discounts = DecimalField(**MONEY)
+    tax = DecimalField(**MONEY)
+    sales_total = DecimalField(**MONEY)
     voids_count = serializers.IntegerField()
-    voids_total = serializers.DecimalField(**MONEY)
+    voids_total = DecimalField(**MONEY)
     returns_count = serializers.IntegerField()
-    refunds = serializers.DecimalField(**MONEY)
-    refund_tax = serializers.DecimalField(**MONEY)
-    net_sales = serializers.DecimalField(**MONEY)
-    net_tax = serializers.DecimalField(**MONEY)
-    net_sales_ex_tax = serializers.DecimalField(**MONEY)
+    refunds = DecimalField(**MONEY)
+    refund_tax = DecimalField(**MONEY)
+    net_sales = DecimalField(**MONEY)
+    net_tax = DecimalField(**MONEY)
+    net_sales_ex_tax = DecimalField(**MONEY)
 
 
 class SalesSummaryPage(serializers.Serializer):

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from storekeep.core.currencies import CURRENCY_RULE, is_currency
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Membership, Role, Tenant
 
@@ -38,9 +39,9 @@ def bootstrap_tenant(
         raise CommandError(
             f"--slug {slug!r} is not a valid slug (lowercase letters, digits, hyphens)."
         )
+    if not is_currency(currency):
+        raise CommandError(f"--currency {currency!r} is not {CURRENCY_RULE}.")
     currency = currency.upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise CommandError(f"--currency {currency!r} is not an ISO 4217 code.")
     user_model = get_user_model()
     with transaction.atomic():
         if Tenant.objects.filter(slug=slug).exists():
