@@ -325,18 +325,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "Bearer": {"type": "http", "scheme": "bearer"},
-            "Register": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "`Register <token>` from opening a register session",
-            },
-        }
-    },
-    "SECURITY": [{"Bearer": []}],
+    # Security schemes: storekeep/accounts/schema.py (one per credential class).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "storekeep.core.schema.document_error_responses",  # statuses every operation can answer
+    ],
     "ENUM_NAME_OVERRIDES": {  # one name per shared choice set (else --fail-on-warn fails)
         "CountStatusEnum": "storekeep.inventory.models.CountSession.Status",
         "PaymentMethodEnum": "storekeep.pos.models.Payment.Method",

@@ -1,6 +1,8 @@
 """OpenAPI security schemes for the project's credential classes (SPEC §10).
 
-Loaded by ``AccountsConfig.ready``. Names match ``SPECTACULAR_SETTINGS["APPEND_COMPONENTS"]``.
+Loaded by ``AccountsConfig.ready``. Each operation lists the schemes of its view's
+authentication classes (``Bearer`` everywhere; ``Register`` first on the till's calls), so
+Swagger UI's "Authorize" offers both and sends the right header.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -27,5 +29,7 @@ class RegisterTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Register <token>` from opening a register session",
+            "description": "The till's credential: enter `Register <token>` (the word "
+            "`Register`, a space, then the `token` answered by "
+            "`POST /api/v1/pos/registers/{id}/sessions`).",
         }

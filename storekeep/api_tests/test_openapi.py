@@ -1,5 +1,6 @@
 """The OpenAPI document is generated without warnings and describes bodies and errors (SPEC §10)."""
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -142,3 +143,101 @@ def test_staff_operations_describe_their_bodies(schema):
     assert components[role]["enum"] == ["OWNER", "MANAGER", "INTEGRATION", "CASHIER", "VIEWER"]
     history = components["StaffHistoryEntry"]["properties"]
     assert {"at", "by", "action", "note", "changes"} <= set(history)
+
+
+# ------------------------------------------------- issue 9: the document matches the API
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+def response_schema(schema, path, method, status="200"):
+    found = schema["paths"].get(path) or schema["paths"][path + "/"]
+    body = found[method]["responses"][status]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        return schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    return body
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/pos/sales", "/api/v1/pos/returns", "/api/v1/inventory/stock"]
+)
+def test_paginated_lists_are_documented_as_pages(schema, path):
+    page = response_schema(schema, path, "get")
+    assert page["type"] == "object"
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+    params = {
+        p["name"]: p
+        for p in (schema["paths"].get(path) or schema["paths"][path + "/"])["get"]["parameters"]
+    }
+    assert params["page"]["schema"]["minimum"] == 1
+    assert params["page_size"]["schema"]["maximum"] == 500
+
+
+def test_ledger_reason_documents_the_empty_reason(schema):
+    row = response_schema(schema, "/api/v1/inventory/ledger", "get")["properties"]["results"]
+    ref = row["items"]["$ref"].rsplit("/", 1)[1]
+    reason = schema["components"]["schemas"][ref]["properties"]["reason"]
+    values = set()
+    for option in reason.get("oneOf", [reason]):
+        target = option
+        if "$ref" in option:
+            target = schema["components"]["schemas"][option["$ref"].rsplit("/", 1)[1]]
+        values |= set(target.get("enum", []))
+    assert {"", "damage", "theft", "spoilage", "correction", "initial", "expiry", "other"} <= values
+
+
+def test_every_operation_documents_the_statuses_its_shape_implies(schema):
+    missing = []
+    for path, method, operation in operations(schema):
+        statuses = set(operation["responses"])
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        want = {"503"}
+        if "{" in path or "page" in names:
+            want.add("404")
+        if names or "requestBody" in operation:
+            want.add("400")
+        if operation.get("security") and {} not in operation["security"]:
+            want |= {"401", "403"}
+        if not want <= statuses:
+            missing.append((method, path, sorted(want - statuses)))
+    assert missing == []
+
+
+def test_the_register_scheme_is_declared_and_used_by_the_till_calls(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["Register"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schemes["Register"]["description"],
+    }
+    assert "Register <token>" in schemes["Register"]["description"]
+    for path in ("/api/v1/pos/checkout", "/api/v1/pos/quote"):
+        security = schema["paths"][path]["post"]["security"]
+        assert security[0] == {"Register": []} and {"Bearer": []} in security
+        assert security.count({"Bearer": []}) == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/pos/checkout", "/api/v1/pos/quote", "/api/v1/pos/returns"]
+)
+def test_pos_request_examples_are_valid_calls(schema, path):
+    examples = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+        "examples"
+    ]
+    assert examples
+    for example in examples.values():
+        body = example["value"]
+        for line in body["lines"]:
+            assert not ("variant_id" in line and "barcode" in line), line
+            assert Decimal(line["qty"]) > 0
+            for key, value in line.items():
+                if key.endswith("_id"):
+                    assert 0 < value < 2**31
+        for tender in body.get("tenders", []):
+            assert Decimal(tender["amount"]) > 0

@@ -2,11 +2,13 @@
 
 import django_filters
 
+from storekeep.core.filters import IdFilter
+
 from .models import Category, Product, UnitConversion, Variant
 
 
 class CategoryFilter(django_filters.FilterSet):
-    parent_id = django_filters.NumberFilter(field_name="parent_id")
+    parent_id = IdFilter(field_name="parent_id")
 
     class Meta:
         model = Category
@@ -14,10 +16,8 @@ class CategoryFilter(django_filters.FilterSet):
 
 
 class ProductFilter(django_filters.FilterSet):
-    category = django_filters.NumberFilter(field_name="category_id", help_text="category id")
-    tax_category = django_filters.NumberFilter(
-        field_name="tax_category_id", help_text="tax category id"
-    )
+    category = IdFilter(field_name="category_id", help_text="category id")
+    tax_category = IdFilter(field_name="tax_category_id", help_text="tax category id")
 
     class Meta:
         model = Product
@@ -25,10 +25,8 @@ class ProductFilter(django_filters.FilterSet):
 
 
 class VariantFilter(django_filters.FilterSet):
-    product_id = django_filters.NumberFilter(field_name="product_id")
-    category = django_filters.NumberFilter(
-        field_name="product__category_id", help_text="category id"
-    )
+    product_id = IdFilter(field_name="product_id")
+    category = IdFilter(field_name="product__category_id", help_text="category id")
     barcode = django_filters.CharFilter(field_name="barcode")
     sku = django_filters.CharFilter(field_name="sku")
 
@@ -47,7 +45,7 @@ class VariantFilter(django_filters.FilterSet):
 
 
 class UnitConversionFilter(django_filters.FilterSet):
-    variant_id = django_filters.NumberFilter(field_name="variant_id")
+    variant_id = IdFilter(field_name="variant_id")
 
     class Meta:
         model = UnitConversion

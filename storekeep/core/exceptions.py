@@ -79,7 +79,9 @@ def exception_handler(exc, context):
         return error_response(
             timeout.status_code, timeout.code, timeout.message, timeout.details, timeout.headers
         )
-    elif isinstance(exc, DataError):
+    elif isinstance(exc, (DataError, OverflowError)):
+        # PostgreSQL refuses an out-of-range value (DataError); SQLite's driver cannot
+        # even bind an integer beyond 64 bits (OverflowError): the same 400 on both.
         set_rollback()
         return error_response(400, ErrorCode.VALIDATION_ERROR, "A value is out of range.", {})
     elif isinstance(exc, IntegrityError):

@@ -55,11 +55,12 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
 
-_ERROR_DESCRIPTIONS = {
-    400: "Invalid input (`validation_error`, `malformed_request`).",
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input (`validation_error`, `malformed_request`): a bad body, filter, "
+    "`format`, `page` or `cursor`.",
     401: "Missing, invalid, expired or revoked credentials (`not_authenticated`).",
     403: "The role or location assignment does not allow this (`permission_denied`).",
-    404: "No such object in this tenant (`not_found`).",
+    404: "No such object in this tenant, or a page beyond the last (`not_found`).",
     409: "Conflict (`conflict`, `duplicate`, `insufficient_stock`, `version_conflict`, `concurrent_update`).",
     415: "Unsupported content type (`unsupported_media_type`).",
     413: "The request body is larger than the limit (`payload_too_large`).",
@@ -81,7 +82,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """``{status: OpenApiResponse(ErrorSerializer)}`` for ``@extend_schema(responses=…)``."""
     return {
         status: OpenApiResponse(
-            ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status, "Error.")
+            ErrorSerializer, description=ERROR_DESCRIPTIONS.get(status, "Error.")
         )
         for status in statuses
     }
@@ -215,11 +216,17 @@ def destroy_or_conflict(instance) -> None:
         ) from None
 
 
-def crud_schema(serializer_class, noun: str, *, plural: str | None = None):
-    """``@extend_schema_view`` for a tenant CRUD viewset: bodies and the error shape per action."""
+def crud_schema(
+    serializer_class, noun: str, *, plural: str | None = None, write_errors: tuple[int, ...] = ()
+):
+    """``@extend_schema_view`` for a tenant CRUD viewset: bodies and the error shape per action.
+
+    ``write_errors``: more statuses a create or update can answer (e.g. 404 for an unknown
+    ``location_id`` in the body). Shape-implied statuses are added by ``core.schema``.
+    """
     plural = plural or f"{noun}s"
     obj = error_responses(401, 403, 404)
-    write = error_responses(400, 401, 403, 409)
+    write = error_responses(400, 401, 403, 409, *write_errors)
     return extend_schema_view(
         list=extend_schema(
             summary=f"List {plural}",

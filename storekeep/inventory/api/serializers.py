@@ -60,6 +60,12 @@ class LedgerRowSerializer(ModelSerializer):
     qty_delta = DecimalField(**QTY, read_only=True)
     balance_after = DecimalField(**QTY, read_only=True)
     unit_cost = DecimalField(**UNIT_MONEY, read_only=True, allow_null=True)
+    reason = serializers.ChoiceField(
+        choices=StockReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Adjustment/waste reason; empty on rows written without one (sales, transfers…).",
+    )
 
     class Meta:
         model = StockLedger

@@ -22,12 +22,6 @@ from storekeep.tenants.models import Role
 from ..selectors import stock_level_list
 from .serializers import STOCK_COLUMNS, StockQuerySerializer, StockRowSerializer
 
-PAGE_PARAMS = [
-    OpenApiParameter("page", int, description="page number (from 1)"),
-    OpenApiParameter("page_size", int, description="rows per page (≤ 500, default 50)"),
-]
-
-
 #: ``values_list`` fields giving the CSV's ``STOCK_COLUMNS`` in order (no model instances).
 STOCK_CSV_FIELDS = [
     {
@@ -47,10 +41,11 @@ def etag(version: int) -> str:
 class StockListView(TenantAPIView):
     read_role = Role.VIEWER
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    pagination_class = PageNumberPagination  # also documents the page (count/next/previous/results)
 
     @extend_schema(
         summary="Stock levels by location",
-        parameters=[StockQuerySerializer, FORMAT_PARAM, *PAGE_PARAMS],
+        parameters=[StockQuerySerializer, FORMAT_PARAM],
         responses={200: StockRowSerializer(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
@@ -69,7 +64,7 @@ class StockListView(TenantAPIView):
                 "stock.csv",
                 to_row=quantizing(STOCK_COLUMNS, {"available": 3, "threshold": 3}),
             )
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(StockRowSerializer(page, many=True).data)
 

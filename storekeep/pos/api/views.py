@@ -7,7 +7,7 @@ Views parse input, call one service or selector, and render its result.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
 from storekeep.core.query import parse_query
-from storekeep.core.serializers import RETRY_AFTER_HEADER, error_responses
+from storekeep.core.serializers import RETRY_AFTER_HEADER, crud_schema, error_responses
 from storekeep.core.views import TenantAPIView, TenantModelViewSet
 from storekeep.locations.models import Location
 from storekeep.pos import selectors, services
@@ -39,6 +39,62 @@ from . import serializers as s
 LIST_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 POS_AUTH = [RegisterTokenAuthentication, BearerTokenAuthentication]
 POS_SECURITY = [{"Register": []}, {"Bearer": []}]
+
+
+# Request examples Swagger UI shows (and the schemathesis suite sends): valid calls, where the
+# generated ones would not be (an id at the int64 limit, a negative quantity, both
+# variant_id and barcode on one line).
+QUOTE_EXAMPLES = [
+    OpenApiExample(
+        "Two lines, one by barcode, 10 % off the second",
+        value={
+            "lines": [
+                {"variant_id": 1, "qty": "2"},
+                {"barcode": "5012345678900", "qty": "1", "discount_percent": "10"},
+            ]
+        },
+        request_only=True,
+    ),
+]
+CHECKOUT_EXAMPLES = [
+    OpenApiExample(
+        "Till sale paid in cash (Register token)",
+        value={
+            "lines": [{"variant_id": 1, "qty": "2"}],
+            "tenders": [{"method": "CASH", "amount": "50.00"}],
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Back-office sale (Bearer token): the store selling is named",
+        value={
+            "location_id": 1,
+            "lines": [{"variant_id": 1, "qty": "1.5", "discount_amount": "1.00"}],
+            "tenders": [{"method": "CARD", "amount": "12.50"}],
+            "source": "API",
+            "external_ref": "web-order-1001",
+        },
+        request_only=True,
+    ),
+]
+RETURN_EXAMPLES = [
+    OpenApiExample(
+        "Against a receipt: one unit back on the shelf",
+        value={
+            "sale_id": 1,
+            "lines": [{"sale_line_id": 1, "qty": "1", "disposition": "RESTOCK"}],
+            "reason": "wrong size",
+            "refund_method": "CASH",
+        },
+        request_only=True,
+    ),
+]
+SESSION_OPEN_EXAMPLES = [
+    OpenApiExample("Float of 100.00", value={"opening_float": "100.00"}, request_only=True),
+]
+SESSION_CLOSE_EXAMPLES = [
+    OpenApiExample("Counted cash", value={"counted_cash": "312.40"}, request_only=True),
+]
 
 
 def sale_body(sale: Sale, lines, payments, tenant) -> dict:
@@ -171,7 +227,7 @@ class PosView(TenantAPIView):
         )
         if wants_csv(request):
             return stream_queryset(qs, lambda objs: output(objs, many=True).data, filename)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(output(page, many=True).data)
 
@@ -252,6 +308,7 @@ class PosView(TenantAPIView):
 
 
 @extend_schema(tags=["pos"])
+@crud_schema(s.RegisterSerializer, "register", write_errors=(404, 422))  # location_id
 class RegisterViewSet(TenantModelViewSet):
     """Registers of the tenant's stores: list/show (VIEWER), create/update (MANAGER)."""
 
@@ -310,6 +367,7 @@ class RegisterSessionOpenApi(TenantAPIView):
     write_role = Role.CASHIER
 
     @extend_schema(
+        examples=SESSION_OPEN_EXAMPLES,
         request=s.SessionOpenInput,
         parameters=[IDEMPOTENCY_PARAM],
         responses={201: s.SessionOpenOutput, **error_responses(400, 401, 403, 404, 409, 422)},
@@ -359,6 +417,7 @@ class RegisterSessionCloseApi(PosView):
     """Close the session with the counted cash; returns the Z report."""
 
     @extend_schema(
+        examples=SESSION_CLOSE_EXAMPLES,
         request=s.SessionCloseInput,
         parameters=[IDEMPOTENCY_PARAM],
         responses={200: s.ZReportSerializer, **error_responses(400, 401, 403, 404, 409)},
@@ -439,6 +498,7 @@ class QuoteApi(PosView):
     integration_writes = True  # a POST that writes nothing
 
     @extend_schema(
+        examples=QUOTE_EXAMPLES,
         request=s.CartInput,
         responses={200: s.ReceiptOutput, **error_responses(400, 401, 403, 404, 422)},
     )
@@ -467,6 +527,7 @@ class CheckoutApi(PosView):
     integration_writes = True
 
     @extend_schema(
+        examples=CHECKOUT_EXAMPLES,
         request=s.CheckoutInput,
         parameters=[IDEMPOTENCY_PARAM, RETRY_AFTER_HEADER],
         responses={201: s.SaleOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
@@ -532,6 +593,7 @@ class SaleListApi(PosView):
 
     read_role = Role.VIEWER
     renderer_classes = LIST_RENDERERS
+    pagination_class = PageNumberPagination  # the list's page, documented as one
 
     @extend_schema(
         parameters=[SaleFilterInput, FORMAT_PARAM],
@@ -598,6 +660,7 @@ class ReturnListCreateApi(PosView):
 
     read_role = Role.VIEWER
     renderer_classes = LIST_RENDERERS
+    pagination_class = PageNumberPagination  # the list's page, documented as one
 
     @extend_schema(
         parameters=[ReturnFilterInput, FORMAT_PARAM],
@@ -613,6 +676,7 @@ class ReturnListCreateApi(PosView):
         )
 
     @extend_schema(
+        examples=RETURN_EXAMPLES,
         request=s.ReturnInput,
         parameters=[IDEMPOTENCY_PARAM, RETRY_AFTER_HEADER],
         responses={201: s.ReturnOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
