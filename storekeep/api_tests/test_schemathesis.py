@@ -46,7 +46,8 @@ from schemathesis.specs.openapi.checks import (
 
 from storekeep.accounts.models import ApiToken
 from storekeep.catalog.models import Category, UnitConversion
-from storekeep.inventory.models import InventoryItem, LowStockAlert
+from storekeep.inventory.models import InventoryItem, LowStockAlert, StockLedger
+from storekeep.inventory.services import reserve_stock
 from storekeep.inventory.services.counts import count_create
 from storekeep.inventory.services.transfers import TransferLineInput, transfer_create
 from storekeep.pos.services import CartLine, Tender, checkout, return_process
@@ -187,6 +188,11 @@ class Shop:
             ).pk,
             "/api/v1/inventory/counts": count_create(tenant=tenant, location_id=store.pk).pk,
             "/api/v1/inventory/low-stock-alerts": LowStockAlert.objects.get(variant=low).pk,
+            "/api/v1/inventory/ledger": StockLedger.objects.filter(variant=variant).first().pk,
+            "/api/v1/inventory/reservations": reserve_stock(
+                tenant=tenant, location_id=store.pk, variant_id=other.pk, qty=Decimal("2")
+            ).pk,
+            "/api/v1/staff": world.cashier.pk,
             "/api/v1/pos/registers": world.register.pk,
             "/api/v1/pos/sessions": session.pk,
             "/api/v1/pos/sales": sold.pk,

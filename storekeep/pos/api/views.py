@@ -448,13 +448,15 @@ class CashMovementListCreateApi(PosView):
     """Cash paid in / paid out of a session's drawer (issue 12 item 6): recorded with the
     session's register token or by a manager of its store; listed oldest first."""
 
+    pagination_class = PageNumberPagination  # the list's page, documented as one
+
     @extend_schema(
         responses={200: s.CashMovementOutput(many=True), **error_responses(401, 403, 404)},
     )
     def get(self, request, pk):
         session = self.session_for(pk)
         qs = selectors.cash_movement_list(tenant=self.tenant, session=session)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([cash_movement_body(m) for m in page])
 
