@@ -46,6 +46,7 @@ from schemathesis.specs.openapi.checks import (
 
 from storekeep.accounts.models import ApiToken
 from storekeep.catalog.models import Category, UnitConversion
+from storekeep.core.outbox import EVENT_TYPES
 from storekeep.inventory.models import InventoryItem, LowStockAlert, StockLedger
 from storekeep.inventory.services import reserve_stock
 from storekeep.inventory.services.counts import count_create
@@ -57,6 +58,7 @@ from storekeep.purchasing.models import Vendor, VendorVariant
 from storekeep.purchasing.services import OrderLineInput, purchase_order_create
 from storekeep.tenants.models import Role
 from storekeep.testing.factories import LocationFactory
+from storekeep.webhooks.services import endpoint_create
 
 #: Generated requests per operation (valid and invalid ones), plus the schema's examples.
 #: ``STOREKEEP_SCHEMATHESIS_EXAMPLES`` / ``_SEED`` run a deeper or another search locally.
@@ -193,6 +195,11 @@ class Shop:
                 tenant=tenant, location_id=store.pk, variant_id=other.pk, qty=Decimal("2")
             ).pk,
             "/api/v1/staff": world.cashier.pk,
+            "/api/v1/webhooks": endpoint_create(
+                tenant=tenant,
+                url="https://hooks.example.com/storekeep",
+                events=list(EVENT_TYPES[:1]),
+            )[0].pk,
             "/api/v1/pos/registers": world.register.pk,
             "/api/v1/pos/sessions": session.pk,
             "/api/v1/pos/sales": sold.pk,
@@ -207,7 +214,10 @@ class Shop:
     def known_id(self, path: str) -> int | None:
         """The id of the shop's object on a ``…/{id}…`` route, else None."""
         collection, marker, _ = path.partition("/{id}")
-        return self.ids[collection] if marker else None
+        if not marker:
+            return None
+        assert collection in self.ids, f"add an object of {collection} to Shop.ids"
+        return self.ids[collection]
 
 
 @pytest.fixture
