@@ -120,7 +120,9 @@ def analyze_tables(models) -> list[str]:
     once). A freshly bulk-loaded table has no statistics until autovacuum gets
     to it, and the planner then picks sequential scans and disk sorts for the
     first reads. PostgreSQL and SQLite both run ``ANALYZE <table>`` (cheap: a
-    sample of 30,000 rows per table). Returns the table names analyzed.
+    sample of 30,000 rows per table); on PostgreSQL outside a transaction it is
+    ``VACUUM (ANALYZE)``, which also sets the visibility map so that reports can
+    use index-only scans at once. Returns the table names analyzed.
     """
     tables: list[str] = []
     for model in models:
@@ -128,9 +130,11 @@ def analyze_tables(models) -> list[str]:
         if meta.proxy or not meta.managed or meta.db_table in tables:
             continue
         tables.append(meta.db_table)
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+    command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            cursor.execute(f"{command} {connection.ops.quote_name(table)}")
     return tables
 
 
