@@ -19,6 +19,7 @@ can be stopped (connection refused), restarted on the same port, slowed or made 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -168,6 +169,7 @@ def start_celery(django_db_setup, django_db_blocker):  # noqa: ARG001 - fixture 
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        shutil.rmtree(services.log_dir, ignore_errors=True)
 
 
 def _wait_ready(services: CeleryServices, timeout: float = 60) -> None:
