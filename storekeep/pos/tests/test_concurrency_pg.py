@@ -150,6 +150,9 @@ def test_same_idempotency_key_twenty_times_concurrently_creates_one_sale():
 
 def test_concurrent_voids_of_one_sale_restore_stock_once():
     world = build_world(n_variants=1, on_hand="10")
+    # this test is about concurrency, not approvals (issue 12: a cashier's void needs one by default)
+    world.tenant.cashier_void_requires_approval = False
+    world.tenant.save(update_fields=["cashier_void_requires_approval"])
     _, raw = register_session_open(membership=world.cashier, register=world.register)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Register {raw}")
