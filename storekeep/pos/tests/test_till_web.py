@@ -482,3 +482,27 @@ def test_a_refund_above_the_limit_asks_a_manager_when_confirmed(till, shop, make
     till.post(response["Location"])
     ret.refresh_from_db()
     assert ret.status == Return.Status.FINALIZED
+
+
+def test_paid_in_and_paid_out_at_the_till_count_in_the_expected_cash(till, shop):
+    page = till.get("/till/cash/").content.decode()
+    assert "Paid in" in page and "Paid out" in page
+    response = till.post("/till/cash/", {"direction": "OUT", "amount": "abc", "reason": "Milk"})
+    assert response.status_code == 400
+    response = till.post("/till/cash/", {"direction": "OUT", "amount": "2.50", "reason": ""})
+    assert response.status_code == 400 and "Give the reason" in response.content.decode()
+    response = till.post("/till/cash/", {"direction": "SIDEWAYS", "amount": "1", "reason": "x"})
+    assert response.status_code == 400
+    assert (
+        till.post("/till/cash/", {"direction": "OUT", "amount": "2.50", "reason": "Milk"})[
+            "Location"
+        ]
+        == "/till/cash/"
+    )
+    till.post("/till/cash/", {"direction": "IN", "amount": "20", "reason": "Change"})
+    html = till.get("/till/cash/").content.decode()
+    assert "Milk" in html and "Change" in html
+    response = till.post("/till/close/", {"counted_cash": "117.50"})
+    html = till.get(response["Location"]).content.decode()
+    assert "Paid in" in html and "£20.00" in html and "£117.50" in html
+    assert RegisterSession.objects.get().variance == Decimal("0.00")

@@ -1013,6 +1013,46 @@ def _return_page(request, ret: Return, *, error=None, status=200, approval=None)
 
 
 @till_view
+def cash_movements(request):
+    """Paid in / paid out: cash put into or taken out of the drawer, with a reason (counted in
+    the expected cash of the Z report; issue 12 item 6)."""
+    session = request.till
+    form = {
+        "direction": request.POST.get("direction", "OUT"),
+        "amount": request.POST.get("amount", ""),
+        "reason": request.POST.get("reason", "").strip(),
+    }
+    context = {"session": session, "form": form}
+    status = 200
+    if request.method == "POST":
+        try:
+            amount = _amount(form["amount"], "Amount", blank_is_zero=False)
+            if not form["reason"]:
+                raise CartInputError("Give the reason (e.g. change from the bank, milk).")
+            movement = services.cash_movement_record(
+                session=session,
+                direction=form["direction"],
+                amount=amount,
+                reason=form["reason"],
+                actor=request.user,
+            )
+        except CartInputError as exc:
+            context["error"], status = str(exc), 400
+        except DomainError as exc:
+            context["error"], status = _error_text(exc), exc.status_code
+        else:
+            messages.success(
+                request,
+                f"{movement.get_direction_display()}: {movement.amount} ({movement.reason}).",
+            )
+            return redirect("till-cash")
+    context["movements"] = list(
+        selectors.cash_movement_list(tenant=request.tenant, session=session)
+    )
+    return render(request, "pos/cash.html", context, status=status)
+
+
+@till_view
 def close(request):
     """Close the till: counted cash, then the Z report."""
     session = request.till

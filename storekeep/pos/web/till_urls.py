@@ -21,6 +21,7 @@ urlpatterns = [
     path("sales/<int:sale_id>/return/", views.sale_return, name="till-sale-return"),
     path("returns/", views.returns, name="till-returns"),
     path("returns/<int:return_id>/", views.return_detail, name="till-return"),
+    path("cash/", views.cash_movements, name="till-cash"),
     path("close/", views.close, name="till-close"),
     path("sessions/<int:session_id>/", views.z_report, name="till-z-report"),
 ]
