@@ -84,7 +84,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    # Generous: a CI machine running two xdist workers, PostgreSQL and a live server on two
+    # cores can take seconds to answer a page; a real failure still fails, only later.
+    context.set_default_timeout(25_000)
     tab = context.new_page()
     try:
         yield tab
