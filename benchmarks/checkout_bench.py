@@ -211,8 +211,8 @@ def sell_sql(ctx, cart, till):
             "INSERT INTO pos_sale (created_at, updated_at, tenant_id, receipt_number, "
             "register_session_id, location_id, cashier_id, status, source, external_ref, "
             "customer_ref, subtotal, discount_total, tax_total, total, change_due, "
-            "completed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'COMPLETED', 'POS', '', '', "
-            "%s, %s, %s, %s, 0, %s) RETURNING id",
+            "completed_at, void_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, 'COMPLETED', 'POS', "
+            "'', '', %s, %s, %s, %s, 0, %s, '') RETURNING id",
             [
                 now,
                 now,
@@ -298,8 +298,8 @@ def sell_sql(ctx, cart, till):
         cur.execute(
             "INSERT INTO pos_saleline (created_at, updated_at, tenant_id, sale_id, line_no, "
             "variant_id, qty, unit_price, gross, discount, net, tax_rate, tax, fee, line_total, "
-            "unit_cost, qty_returned) VALUES "
-            + ", ".join(["(" + ", ".join(["%s"] * 17) + ")"] * len(rows)),
+            "unit_cost, qty_returned, discount_reason) VALUES "
+            + ", ".join(["(" + ", ".join(["%s"] * 17) + ", '')"] * len(rows)),
             [x for row in rows for x in row],
         )
         cur.execute(
