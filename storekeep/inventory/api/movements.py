@@ -22,7 +22,7 @@ from storekeep.core.views import TenantAPIView
 from storekeep.locations.models import Location
 from storekeep.tenants.models import Role
 
-from ..models import LedgerRefType, StockLedger, StockReason
+from ..models import StockLedger
 from ..selectors import ledger_rows_written, stock_level_list
 from ..services import StockLine, clean_qty, write_off
 from ..services.units import (
@@ -209,10 +209,5 @@ class WriteOffView(MovementView):
             reason=data["reason"],
             note=data.get("note", ""),
             actor=request.user,
-            ref_type=(
-                LedgerRefType.EXPIRY
-                if data["reason"] == StockReason.EXPIRY
-                else LedgerRefType.WASTE
-            ),
         )
         return self.result(rows, location.pk, variants)

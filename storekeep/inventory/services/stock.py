@@ -194,15 +194,19 @@ def write_off(
     reason: str,
     note: str = "",
     actor=None,
-    ref_type: str = LedgerRefType.WASTE,
+    ref_type: str | None = None,
     ref_id: str = "",
     occurred_at: datetime | None = None,
 ) -> list[StockLedger]:
     """Throw stock away (WASTE) or write off expired lots (EXPIRY); qty > 0 leaves stock.
 
     ``reason``: damage, theft, spoilage, expiry, correction or other. A line may
-    name ``lot_id`` (expiry of one lot). Raises InsufficientStock (409). SPEC §4, §7.
+    name ``lot_id`` (expiry of one lot). ``ref_type`` defaults to EXPIRY for the
+    reason ``expiry`` and WASTE otherwise (issue 15 item 3: the movement report's
+    expired and waste columns). Raises InsufficientStock (409). SPEC §4, §7.
     """
+    if ref_type is None:
+        ref_type = LedgerRefType.EXPIRY if reason == StockReason.EXPIRY else LedgerRefType.WASTE
     if ref_type not in (LedgerRefType.WASTE, LedgerRefType.EXPIRY):
         raise ValidationFailed("write_off writes WASTE or EXPIRY rows.")
     if not reason:
