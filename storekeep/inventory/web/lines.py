@@ -72,6 +72,15 @@ def line_qty(line: FormLine, name: str = "qty", *, required: bool = True) -> Dec
     return value
 
 
+def lines_message(used: list[FormLine]) -> str:
+    """The form's message about its filled-in lines: none given, or some with errors; "" if fine."""
+    if not used:
+        return "Add at least one line."
+    if any(line.errors for line in used):
+        return "Check the highlighted lines."
+    return ""
+
+
 def attach_service_errors(lines: list[FormLine], details: dict) -> None:
     """Put a service's per-line details (``lines`` by index, or ``variant_ids``) on the form lines."""
     by_variant = {line.variant.pk: line for line in lines if line.variant}

@@ -37,7 +37,7 @@ from ..services import (
     write_off,
 )
 from ..services.reorder import stock_item_reorder_update
-from .lines import attach_service_errors, line_count, line_qty, read_lines
+from .lines import attach_service_errors, line_count, line_qty, lines_message, read_lines
 
 ZERO = Decimal("0")
 VALUE_FIELD = DecimalField(max_digits=28, decimal_places=7)
@@ -409,12 +409,10 @@ class ReceiveView(BackOfficeView):
                     expiry_date=expiry,
                 )
             )
-        message = ""
-        if not used:
-            message = "Add at least one line."
-        elif any(line.errors for line in used) or location_id is None:
+        message = lines_message(used)
+        if not message and location_id is None:
             message = "Check the highlighted lines."
-        else:
+        if not message:
             try:
                 rows = receive_stock(
                     tenant=self.tenant,
@@ -557,9 +555,6 @@ class AdjustView(BackOfficeView):
                     reason=reason,
                     note=note,
                     actor=request.user,
-                    ref_type=LedgerRefType.EXPIRY
-                    if reason == StockReason.EXPIRY
-                    else LedgerRefType.WASTE,
                 )
             else:
                 raise Http404("Unknown adjustment.")

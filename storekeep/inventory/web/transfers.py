@@ -27,7 +27,7 @@ from ..services.transfers import (
     transfer_receive,
     transfer_send,
 )
-from .lines import attach_service_errors, line_count, line_qty, read_lines
+from .lines import attach_service_errors, line_count, line_qty, lines_message, read_lines
 
 ZERO = Decimal("0")
 Status = InventoryTransfer.Status
@@ -107,11 +107,9 @@ class TransferCreateView(BackOfficeView):
         errors = FormErrors()
         if not form["from_location_id"].isdigit() or not form["to_location_id"].isdigit():
             errors.message = "Choose where the goods leave from and where they go."
-        elif not used:
-            errors.message = "Add at least one line."
-        elif any(line.errors for line in used):
-            errors.message = "Check the highlighted lines."
         else:
+            errors.message = lines_message(used)
+        if not errors.message:
             self.check_location(form["from_location_id"])
             try:
                 transfer = transfer_create(

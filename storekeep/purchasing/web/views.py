@@ -19,6 +19,7 @@ from storekeep.inventory.web.lines import (
     attach_service_errors,
     line_count,
     line_qty,
+    lines_message,
     read_lines,
 )
 from storekeep.tenants.models import Role
@@ -140,11 +141,9 @@ class OrderCreateView(BackOfficeView):
             pass
         elif not form["vendor_id"].isdigit() or not form["location_id"].isdigit():
             errors.message = "Choose the vendor and the location the goods are delivered to."
-        elif not used:
-            errors.message = "Add at least one line."
-        elif any(line.errors for line in used):
-            errors.message = "Check the highlighted lines."
         else:
+            errors.message = lines_message(used)
+        if not errors.message:
             self.check_location(form["location_id"])
             try:
                 order = purchase_order_create(
