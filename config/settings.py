@@ -176,6 +176,15 @@ STOREKEEP_LOCK_TIMEOUT_MS = int(os.environ.get("STOREKEEP_LOCK_TIMEOUT_MS", "500
 STOREKEEP_STATEMENT_TIMEOUT_MS = int(os.environ.get("STOREKEEP_STATEMENT_TIMEOUT_MS", "30000"))
 # Retry-After (seconds) of a 503 statement_timeout.
 STOREKEEP_RETRY_AFTER_SECONDS = int(os.environ.get("STOREKEEP_RETRY_AFTER_SECONDS", "5"))
+if IS_POSTGRES:
+    # The hot statements read and written through storekeep.core.db.bound_cursor (register
+    # auth, stock lock, ledger and sale-line inserts) bind on the server and are prepared
+    # after this many runs on a connection (psycopg; Django's own queries are not). Set
+    # STOREKEEP_PG_PREPARE_THRESHOLD=off behind a transaction-pooling PgBouncer < 1.21.
+    _prepare = os.environ.get("STOREKEEP_PG_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if _prepare.lower() in {"off", "none", ""} else int(_prepare)
+    )
 if IS_POSTGRES and STOREKEEP_DB_TIMEOUTS:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c lock_timeout={STOREKEEP_LOCK_TIMEOUT_MS} "

@@ -25,6 +25,8 @@ from django.db import connection, models
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
+from .db import bound_cursor
+
 #: Rows per statement (bounds the size of one message to the server).
 _MAX_ROWS = 5000
 
@@ -53,24 +55,6 @@ def _columns(objs, fields) -> list[list]:
 
 def _array_type(field) -> str:
     return f"{field.db_type(connection)}[]"
-
-
-def _binary_cursor():
-    """A cursor on Django's connection that binds parameters on the server (``%b``: binary).
-
-    Wrapped like Django's own cursors, so query logging, ``execute_wrapper``
-    and query-count assertions see its statements.
-    """
-    import psycopg
-
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = psycopg.Cursor(connection.connection)
-    return (
-        connection.make_debug_cursor(raw)
-        if connection.queries_logged
-        else connection.make_cursor(raw)
-    )
 
 
 def _fields(model: type[models.Model], names: Sequence[str] | None) -> list:
@@ -131,7 +115,7 @@ def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[mod
                 related = field.get_cached_value(obj)
                 if related is not None:
                     setattr(obj, field.attname, related.pk)
-    with _binary_cursor() as cursor:
+    with bound_cursor() as cursor:
         for start in range(0, len(objs), _MAX_ROWS):
             chunk = objs[start : start + _MAX_ROWS]
             cursor.execute(sql, _columns(chunk, fields))
@@ -166,7 +150,7 @@ def update_rows(model: type[models.Model], objs: list[models.Model], names: Sequ
             cursor.executemany(sql, params)
         return
     sql, fields = _update_statement(model, tuple(names))
-    with _binary_cursor() as cursor:
+    with bound_cursor() as cursor:
         for start in range(0, len(objs), _MAX_ROWS):
             chunk = objs[start : start + _MAX_ROWS]
             cursor.execute(sql, [[obj.pk for obj in chunk], *_columns(chunk, fields)])

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
 from .errors import ConcurrentUpdate
@@ -145,3 +146,179 @@ def analyze_apps(*labels: str) -> list[str]:
     return analyze_tables(
         model for label in labels for model in apps.get_app_config(label).get_models()
     )
+
+
+# ------------------------------------------------------------ hand-written hot statements
+
+
+def column_list(model, names, alias: str | None = None) -> str:
+    """``"col", "col"…`` (qualified by ``alias`` when given) of ``model``'s fields ``names``
+    (attnames), for a hand-written statement read with :func:`fetch_rows`."""
+    quote = connection.ops.quote_name
+    prefix = f"{alias}." if alias else ""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return ", ".join(prefix + quote(by_attname[name].column) for name in names)
+
+
+def any_of(model, attname: str, values) -> tuple[str, list]:
+    """``column = ANY(%s::<its type>[])`` with the values as one array on PostgreSQL (the
+    statement text stays the same whatever their number), ``column IN (%s, …)`` elsewhere,
+    for ``model``'s field ``attname``: (SQL, params); as the ``__any_of`` lookup compiles.
+    ``values`` must not be empty."""
+    field = model._meta.get_field(attname)
+    column = connection.ops.quote_name(field.column)
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::{field.db_type(connection)}[])", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def for_update() -> str:
+    """`` FOR UPDATE`` where the backend locks rows (PostgreSQL), else nothing (SQLite
+    serialises writers itself), as ``select_for_update`` compiles."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+@functools.cache
+def _converters(vendor: str, columns: tuple) -> tuple:
+    found = []
+    for index, (model, attname) in enumerate(columns):
+        if model is None:
+            continue
+        col = model._meta.get_field(attname).get_col(model._meta.db_table)  # name or attname
+        steps = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if steps:
+            found.append((index, col, tuple(steps)))
+    return tuple(found)
+
+
+def bound_cursor():
+    """A cursor on Django's connection whose parameters are bound on the server (PostgreSQL),
+    so a statement whose text does not change is prepared once per connection (psycopg
+    prepares it from its fifth run) and later runs skip parsing and planning; on other
+    backends Django's own cursor.
+
+    Wrapped like Django's own cursors, so query logging, ``execute_wrapper``
+    and query-count assertions see its statements.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return _BoundDebugCursor(raw, connection)
+    return connection.make_cursor(raw)
+
+
+class _BoundDebugCursor(CursorWrapper):
+    """Logs :func:`bound_cursor` statements with their values written in (Django's debug
+    cursor reads the text from psycopg, which has none once a statement is prepared), so
+    query logging and ``CaptureQueriesContext`` see every statement and its SQL."""
+
+    def execute(self, sql, params=None):
+        start = time.monotonic()
+        try:
+            return super().execute(sql, params)
+        finally:
+            duration = time.monotonic() - start
+            self.db.queries_log.append({"sql": _readable(sql, params), "time": f"{duration:.3f}"})
+
+
+def _readable(sql: str, params) -> str:
+    try:
+        return connection.ops.compose_sql(sql.replace("%b", "%s"), params)
+    except Exception:  # a value the text form cannot show: the statement as written
+        return sql
+
+
+def fetch_rows(sql: str, params, columns: tuple) -> list[tuple]:
+    """The rows of a hand-written ``sql``, each value converted as the ORM would read it.
+
+    For the few statements of the till's hot path (issue 11: the ORM compiling a query
+    cost more than the database running it); on PostgreSQL through :func:`bound_cursor`,
+    so each statement is prepared once per connection. ``columns``: one ``(model, attname)`` per
+    selected column, ``(None, None)`` for a computed one (left as the driver gives it);
+    on PostgreSQL most fields need no conversion, on SQLite decimals, dates and booleans
+    do. Returns a list of tuples.
+    """
+    with bound_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = _converters(connection.vendor, columns)
+    if not converters or not rows:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for index, col, steps in converters:
+            for convert in steps:
+                row[index] = convert(row[index], col, connection)
+        converted.append(tuple(row))
+    return converted
+
+
+@functools.cache
+def joined_columns(aliased: tuple[tuple[str, type], ...]) -> tuple[str, tuple, tuple]:
+    """For a hand-written join read with :func:`fetch_rows`: (select list, its ``columns``,
+    layout) of every concrete field of each ``(alias, Model)``, in order; the layout is
+    what :func:`joined_instances` reads. Computed once per join."""
+    selected, columns, layout = [], [], []
+    for alias, model in aliased:
+        names = tuple(f.attname for f in model._meta.concrete_fields)
+        layout.append((model, names, len(columns), len(columns) + len(names)))
+        selected.append(column_list(model, names, alias))
+        columns += [(model, name) for name in names]
+    return ", ".join(selected), tuple(columns), tuple(layout)
+
+
+def joined_instances(row, layout) -> list:
+    """One instance per model of ``layout`` (:func:`joined_columns`) from ``row``, as
+    ``select_related`` builds them; None for a LEFT JOIN that found no row (pk None).
+    The caller links them (``field.set_cached_value``)."""
+    db = connection.alias
+    instances = []
+    for model, names, start, end in layout:
+        values = row[start:end]
+        instances.append(None if values[0] is None else model.from_db(db, names, values))
+    return instances
+
+
+@functools.cache
+def _write_statement(model, names: tuple[str, ...], update: bool) -> tuple[str, tuple]:
+    quote = connection.ops.quote_name
+    fields = tuple(model._meta.get_field(name) for name in names)
+    table = quote(model._meta.db_table)
+    if update:
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        return f"UPDATE {table} SET {assignments} WHERE id = %s", fields
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING id", fields
+
+
+def insert_row(model, values: dict) -> int:
+    """INSERT one row of ``model`` (``values`` by field name or attname, prepared as the ORM
+    prepares them; omitted fields take their database defaults, so give every field without
+    one); returns its id. One prepared statement per set of names, for hot paths; raises
+    ``IntegrityError`` as ``save()`` would."""
+    sql, fields = _write_statement(model, tuple(values), False)
+    params = [
+        f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)
+    ]
+    with bound_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def update_row(model, pk: int, values: dict) -> None:
+    """UPDATE the row ``pk`` of ``model`` with ``values`` (as :func:`insert_row` prepares
+    them): ``save(update_fields=…)`` without compiling a query."""
+    sql, fields = _write_statement(model, tuple(values), True)
+    params = [
+        f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)
+    ]
+    with bound_cursor() as cursor:
+        cursor.execute(sql, [*params, pk])

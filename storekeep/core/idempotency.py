@@ -20,9 +20,10 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from rest_framework.response import Response
 
-from .db import run_atomic
+from .db import insert_row, run_atomic, update_row
 from .errors import Conflict, ErrorCode, Unprocessable, ValidationFailed
 from .models import IdempotencyRecord
 
@@ -110,10 +111,9 @@ def idempotent(handler):
         def replay(record):
             return _replay(self, request, args, kwargs, record, fingerprint, caller)
 
-        existing = IdempotencyRecord.objects.filter(tenant_id=tenant_id, key=key).first()
-        if existing is not None:
-            return replay(existing)
-
+        # No lookup first: the key's INSERT is the lookup. A new key (the usual case) costs
+        # one statement; a used one fails on the unique index (after waiting for its
+        # transaction, if that is still running) and is read and replayed below.
         # Inside a caller's transaction (tests, batch jobs) a savepoint keeps a failed
         # request from leaving its key or half its work behind; at top level the
         # transaction of run_atomic is enough.
@@ -121,12 +121,19 @@ def idempotent(handler):
 
         def attempt():
             with transaction.atomic(savepoint=nested):
-                record = IdempotencyRecord.objects.create(
-                    tenant_id=tenant_id,
-                    key=key,
-                    fingerprint=fingerprint,
-                    membership_id=caller[0],
-                    credential=caller[1],
+                record_id = insert_row(
+                    IdempotencyRecord,
+                    {
+                        "tenant_id": tenant_id,
+                        "membership_id": caller[0],
+                        "credential": caller[1],
+                        "secret_fields": [],
+                        "key": key,
+                        "fingerprint": fingerprint,
+                        "response_status": None,
+                        "response_body": None,
+                        "created_at": timezone.now(),
+                    },
                 )
                 response = handler(self, request, *args, **kwargs)
                 if response.status_code >= 400:
@@ -137,10 +144,15 @@ def idempotent(handler):
                 body, secrets = _redact(body)
                 if secrets:
                     response["Cache-Control"] = "no-store"
-                record.response_status = response.status_code
-                record.response_body = body
-                record.secret_fields = secrets
-                record.save(update_fields=["response_status", "response_body", "secret_fields"])
+                update_row(
+                    IdempotencyRecord,
+                    record_id,
+                    {
+                        "response_status": response.status_code,
+                        "response_body": body,
+                        "secret_fields": secrets,
+                    },
+                )
                 return response
 
         try:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
 from storekeep.catalog.models import Variant
 from storekeep.catalog.units import require_whole_units
 from storekeep.core.bulk import RowFactory, insert_rows, update_rows
-from storekeep.core.db import lock_rows
+from storekeep.core.db import any_of, column_list, fetch_rows, for_update, lock_rows
 from storekeep.core.errors import InsufficientStock, NotFound, ValidationFailed, VersionConflict
 from storekeep.core.numbers import COST_STEP, MAX_COST, MAX_QTY
 from storekeep.locations.models import Location
@@ -161,15 +161,29 @@ def _lock_existing(
 ) -> dict[tuple[int, int], InventoryItem]:
     """Lock the existing items of ``pairs``; ``engine_columns`` loads only
     ``_ENGINE_ITEM_FIELDS`` (the rest deferred), which is all :func:`apply_moves` reads."""
-    queryset = _items_queryset(tenant, pairs)
     if engine_columns:
-        items = [
-            _loaded_item(row, queryset.db)
-            for row in lock_rows(queryset.values_list(*_ENGINE_ITEM_FIELDS))
-        ]
+        db = connection.alias
+        items = [_loaded_item(row, db) for row in _lock_engine_rows(tenant.pk, pairs)]
     else:
-        items = lock_rows(queryset)
+        items = lock_rows(_items_queryset(tenant, pairs))
     return {(i.location_id, i.variant_id): i for i in items}
+
+
+_ENGINE_ITEM_COLUMNS = tuple((InventoryItem, name) for name in _ENGINE_ITEM_FIELDS)
+
+
+def _lock_engine_rows(tenant_id: int, pairs) -> list[tuple]:
+    """``_ENGINE_ITEM_FIELDS`` of the existing items of ``pairs``, locked in id order: the
+    statement ``lock_rows(_items_queryset(…).values_list(…))`` compiles, written by hand
+    because every stock operation runs it (issue 11: compiling it cost more than running it)."""
+    locations, location_params = any_of(InventoryItem, "location_id", {loc for loc, _ in pairs})
+    variants, variant_params = any_of(InventoryItem, "variant_id", {var for _, var in pairs})
+    sql = (
+        f"SELECT {column_list(InventoryItem, _ENGINE_ITEM_FIELDS)} "
+        f"FROM {connection.ops.quote_name(InventoryItem._meta.db_table)} "
+        f"WHERE tenant_id = %s AND {locations} AND {variants} ORDER BY id{for_update()}"
+    )
+    return fetch_rows(sql, [tenant_id, *location_params, *variant_params], _ENGINE_ITEM_COLUMNS)
 
 
 def _loaded_item(row: tuple, db: str) -> InventoryItem:

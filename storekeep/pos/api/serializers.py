@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -298,6 +299,83 @@ class CheckoutInput(CartInput, ApprovalFields):
     )
     external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
     customer_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+    @classmethod
+    def fast_validated(cls, data) -> dict | None:
+        """``validated_data`` of the till's everyday cart, read without DRF's per-field
+        dispatch (issue 11: a 21-line cart cost ~3 ms); None for anything else.
+
+        Taken: a JSON object with ``lines`` (1–500 objects of ``variant_id`` as a JSON
+        integer or a plain ``barcode``, and ``qty``) and optional ``tenders`` (at most 20
+        objects of ``method`` and ``amount``), every number within its field's digits and
+        minimum. Anything else (another key, a string id, a value out of range, a bad
+        value) returns None and the caller validates with the serializer, so every
+        message stays the serializer's. The result equals ``validated_data`` (tested
+        against it on generated bodies in ``pos/tests/test_fast_checkout_input.py``).
+        """
+        if type(data) is not dict or not data.keys() <= _FAST_KEYS:
+            return None
+        lines = data.get("lines")
+        tenders = data.get("tenders", [])
+        if type(lines) is not list or not 0 < len(lines) <= MAX_LINES:
+            return None
+        if type(tenders) is not list or len(tenders) > _MAX_TENDERS:
+            return None
+        clean_lines = []
+        for line in lines:
+            if type(line) is not dict or len(line) != 2:
+                return None
+            qty = _fast_decimal(line.get("qty"), _QTY_TEXT, _QTY_QUANTUM)
+            if qty is None:
+                return None
+            if "variant_id" in line:
+                variant_id = line["variant_id"]
+                if type(variant_id) is not int or not 0 < variant_id <= MAX_ID:
+                    return None
+                clean_lines.append({"variant_id": variant_id, "qty": qty})
+            elif "barcode" in line:
+                barcode = line["barcode"]
+                if type(barcode) is not str or not _BARCODE_TEXT.match(barcode):
+                    return None
+                clean_lines.append({"barcode": barcode, "qty": qty})
+            else:
+                return None
+        clean_tenders = []
+        for tender in tenders:
+            if type(tender) is not dict or tender.keys() != _TENDER_KEYS:
+                return None
+            method = tender["method"]
+            amount = _fast_decimal(tender["amount"], _MONEY_TEXT, _MONEY_QUANTUM)
+            if type(method) is not str or method not in _METHODS or amount is None:
+                return None
+            clean_tenders.append({"method": method, "amount": amount})
+        return {"lines": clean_lines, "discount_reason": "", "tenders": clean_tenders}
+
+
+# Fast checkout input (CheckoutInput.fast_validated): positive numbers within the fields'
+# digits (qty: 14 digits, 3 places, ≥ 0.001; money: 12 digits, 2 places, ≥ 0.01).
+_FAST_KEYS = frozenset({"lines", "tenders"})
+_TENDER_KEYS = {"method", "amount"}
+_MAX_TENDERS = 20
+_METHODS = frozenset(Payment.Method.values)
+_QTY_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,10})(?:\.[0-9]{1,3})?\Z")
+_MONEY_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,9})(?:\.[0-9]{1,2})?\Z")
+_QTY_QUANTUM = Decimal("0.001")
+_MONEY_QUANTUM = Decimal("0.01")
+_BARCODE_TEXT = re.compile(r"[0-9A-Za-z._-]{1,64}\Z")
+
+
+def _fast_decimal(value, pattern, quantum: Decimal) -> Decimal | None:
+    """``value`` (number text or a JSON integer) quantized to ``quantum`` if it matches
+    ``pattern`` and is at least ``quantum``; else None."""
+    if type(value) is int:
+        value = str(value)
+    elif type(value) is not str:
+        return None
+    if not pattern.match(value):
+        return None
+    number = Decimal(value).quantize(quantum)
+    return number if number >= quantum else None
 
 
 class ReceiptLineOutput(serializers.Serializer):

@@ -19,7 +19,12 @@ from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
 from storekeep.core.query import parse_query
-from storekeep.core.serializers import RETRY_AFTER_HEADER, crud_schema, error_responses
+from storekeep.core.serializers import (
+    RETRY_AFTER_HEADER,
+    crud_schema,
+    error_responses,
+    represent,
+)
 from storekeep.core.views import TenantAPIView, TenantModelViewSet
 from storekeep.locations.models import Location
 from storekeep.pos import selectors, services
@@ -515,7 +520,7 @@ class QuoteApi(PosView):
             order_discount_percent=data.get("order_discount_percent"),
             order_discount_amount=data.get("order_discount_amount"),
         )
-        return Response(s.ReceiptOutput(quote_body(priced, self.tenant)).data)
+        return Response(represent(s.ReceiptOutput, quote_body(priced, self.tenant)))
 
 
 @extend_schema(tags=["pos"])
@@ -536,7 +541,9 @@ class CheckoutApi(PosView):
     )
     @idempotent
     def post(self, request):
-        data = validated(s.CheckoutInput, request.data)
+        data = s.CheckoutInput.fast_validated(request.data)
+        if data is None:
+            data = validated(s.CheckoutInput, request.data)
         auth = self.register_auth
         location = None
         if auth is None and data.get("location_id") is not None:
@@ -571,7 +578,7 @@ class CheckoutApi(PosView):
         sale = result.sale
         sale.register_session = kwargs.get("register_session")
         body = sale_body(sale, result.lines, result.payments, self.tenant)
-        return Response(s.SaleOutput(body).data, status=status.HTTP_201_CREATED)
+        return Response(represent(s.SaleOutput, body), status=status.HTTP_201_CREATED)
 
 
 # --------------------------------------------------------------------------- sales

@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from storekeep.core.bulk import RowFactory, insert_rows
-from storekeep.core.db import run_atomic
+from storekeep.core.db import bound_cursor, run_atomic
 from storekeep.core.errors import (
     Conflict,
     DomainError,
@@ -181,7 +181,7 @@ def _check_cover(total: Decimal, clean: list[tuple[str, Decimal]]) -> None:
 def _next_register_number(*, tenant_id: int, register_id: int, count: int = 1) -> int:
     """Advance the register's receipt counter by ``count`` (row lock held until commit);
     returns the last number taken."""
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"UPDATE {Register._meta.db_table} SET receipt_counter = receipt_counter + %s "
             "WHERE id = %s AND tenant_id = %s RETURNING receipt_counter",
@@ -312,17 +312,20 @@ def _prepare(*, tenant, cart: CartInput, source, allow_price_override) -> _Prepa
     return _Prepared(cart, priced, settled, change_due, cart.completed_at or timezone.now())
 
 
+_SESSION_STATUS_SQL = f"SELECT status FROM {RegisterSession._meta.db_table} WHERE id = %s"
+
+
 def _receipt_numbers(*, tenant, location, register_session, source, count: int) -> list[str]:
     """Take ``count`` consecutive receipt numbers (the counter row stays locked: parent first)."""
     if register_session is not None:
         last = _next_register_number(
             tenant_id=tenant.pk, register_id=register_session.register_id, count=count
         )
-        status = (
-            RegisterSession.objects.filter(pk=register_session.pk)
-            .values_list("status", flat=True)
-            .first()
-        )
+        # Read after the counter is locked: a close committed meanwhile is seen.
+        with bound_cursor() as cursor:
+            cursor.execute(_SESSION_STATUS_SQL, [register_session.pk])
+            row = cursor.fetchone()
+        status = row[0] if row else None
         if status != RegisterSession.Status.OPEN:
             raise InvalidState(
                 "This register session is closed.",
