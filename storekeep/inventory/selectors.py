@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
 
 from storekeep.catalog.models import Variant
 from storekeep.core.errors import NotFound
@@ -322,12 +322,13 @@ def stock_summary_list(*, tenant, filters: dict | None = None, location_ids=None
     ``filters`` (StockSummaryFilter): ``category``, ``search``, ``low_stock``
     (true: low at some location in scope; false: at none).
     """
-    in_scope = Q() if location_ids is None else Q(inventory_items__location_id__in=location_ids)
+    # A semi-join (no GROUP BY over every item): the page walks the (tenant, sku) index.
+    items = InventoryItem.objects.filter(tenant=tenant, variant_id=OuterRef("pk"))
+    items = _scoped(items, location_ids)
     variants = (
         Variant.objects.filter(tenant=tenant, track_inventory=True)
         .select_related("product")
-        .annotate(n_items=Count("inventory_items", filter=in_scope))
-        .filter(n_items__gt=0)
+        .filter(Exists(items))
     )
     variants = filter_queryset(
         StockSummaryFilter,
@@ -348,20 +349,33 @@ def stock_summary_rows(*, tenant, variants, location_ids=None) -> list[dict]:
     reserved, available and value (on hand × average cost) and ``is_low_stock`` (low at
     one location or more), with a ``locations`` breakdown. One query for the page."""
     by_variant: dict[int, list] = {}
-    for item in stock_level_list(tenant=tenant, location_ids=location_ids).filter(
-        variant_id__in=[v.pk for v in variants]
-    ):
-        by_variant.setdefault(item.variant_id, []).append(
+    items = (
+        stock_level_list(tenant=tenant, location_ids=location_ids)
+        .filter(variant_id__in=[v.pk for v in variants])
+        .values_list(
+            "variant_id",
+            "location_id",
+            "location__code",
+            "on_hand",
+            "reserved",
+            "available_qty",
+            "threshold",
+            "is_low_stock",
+            "avg_unit_cost",
+        )
+    )
+    for variant_id, location_id, code, on_hand, reserved, available, threshold, low, cost in items:
+        by_variant.setdefault(variant_id, []).append(
             {
-                "location_id": item.location_id,
-                "location_code": item.location.code,
-                "on_hand": item.on_hand,
-                "reserved": item.reserved,
-                "available": item.available_qty,
-                "threshold": item.threshold,
-                "is_low_stock": item.is_low_stock,
-                "avg_unit_cost": item.avg_unit_cost,
-                "value": stock_value(item.on_hand, item.avg_unit_cost),
+                "location_id": location_id,
+                "location_code": code,
+                "on_hand": on_hand,
+                "reserved": reserved,
+                "available": available,
+                "threshold": threshold,
+                "is_low_stock": low,
+                "avg_unit_cost": cost,
+                "value": stock_value(on_hand, cost),
             }
         )
     rows = []

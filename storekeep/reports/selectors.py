@@ -23,6 +23,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.lookups import LessThanOrEqual
 
 from storekeep.catalog.models import Variant
 from storekeep.core.filters import filter_queryset
@@ -35,8 +36,12 @@ from storekeep.inventory.models import (
     LedgerRefType,
     StockLedger,
 )
-from storekeep.inventory.rules import ZERO, stock_value_expression
-from storekeep.inventory.selectors import stock_level_list
+from storekeep.inventory.rules import (
+    ZERO,
+    available_expression,
+    stock_value_expression,
+    threshold_expression,
+)
 from storekeep.locations.models import Location
 from storekeep.pos.models import Register, Return, Sale, SaleLine
 from storekeep.purchasing.models import PurchaseOrder
@@ -90,17 +95,21 @@ def inventory_overview(*, tenant, location_ids=None, filters: dict | None = None
         transfers = transfers.filter(_has_line(transfers.model, "transfer", variants))
         orders = orders.filter(_has_line(orders.model, "order", variants))
         counts = counts.filter(_has_line(counts.model, "session", variants))
+    # One pass over the items: the low ones are those stock_level_list marks is_low_stock (its
+    # category/search filters select the same variants as StockSummaryFilter's).
     totals = items.aggregate(
         total_skus=Count("variant_id", distinct=True, filter=~Q(on_hand=0)),
         total_qty=Sum("on_hand"),
         total_value=Sum(stock_value_expression()),
+        low_stock_count=Count(
+            "pk", filter=LessThanOrEqual(available_expression(), threshold_expression(tenant))
+        ),
     )
-    low = stock_level_list(tenant=tenant, location_ids=location_ids, filters=filters)
     return {
         "total_skus": totals["total_skus"] or 0,
         "total_qty": totals["total_qty"] or ZERO,
         "total_value": money(totals["total_value"]),
-        "low_stock_count": low.filter(is_low_stock=True).count(),
+        "low_stock_count": totals["low_stock_count"],
         "transfers_in_transit": transfers.count(),
         "open_purchase_orders": orders.count(),
         "active_counts": counts.count(),
@@ -299,7 +308,8 @@ def valuation_list(
     out unless ``include_zero``. Returns ``(items, totals)``:
     items (location and variant joined) ordered by location code, SKU; totals
     ``{total_qty, total_value, by_location: [{location_id, location_code,
-    total_qty, total_value}]}`` (two aggregate queries).
+    total_qty, total_value}]}`` (one aggregate query, per location; the totals are
+    the exact sums of its rows).
     """
     items = InventoryItem.objects.filter(tenant=tenant, variant__track_inventory=True)
     if location_ids is not None:
@@ -307,8 +317,11 @@ def valuation_list(
     items = filter_queryset(ValuationFilter, items, filters, tenant=tenant)
     if not include_zero:
         items = items.exclude(on_hand=0)
-    value = stock_value_expression()
-    totals = items.aggregate(total_qty=Sum("on_hand"), total_value=Sum(value))
+    per_location = list(
+        items.values("location_id", "location__code")
+        .annotate(qty=Sum("on_hand"), value=Sum(stock_value_expression()))
+        .order_by("location__code")
+    )
     by_location = [
         {
             "location_id": row["location_id"],
@@ -316,16 +329,17 @@ def valuation_list(
             "total_qty": str(row["qty"]),
             "total_value": str(money(row["value"])),
         }
-        for row in items.values("location_id", "location__code")
-        .annotate(qty=Sum("on_hand"), value=Sum(value))
-        .order_by("location__code")
+        for row in per_location
     ]
+    # The totals are the exact (unrounded) sums of the per-location sums: no second pass.
+    total_qty = sum((row["qty"] for row in per_location), ZERO)
+    total_value = sum((row["value"] for row in per_location), ZERO)
     rows = items.select_related("location", "variant__product").order_by(
         "location__code", "variant__sku", "pk"
     )
     return rows, {
-        "total_qty": totals["total_qty"] or ZERO,
-        "total_value": money(totals["total_value"]),
+        "total_qty": total_qty or ZERO,
+        "total_value": money(total_value),
         "by_location": by_location,
     }
 

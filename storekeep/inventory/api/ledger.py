@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from storekeep.core.csv import FORMAT_PARAM, CSVRenderer, stream_csv, wants_csv
+from storekeep.core.csv import FORMAT_PARAM, CSVRenderer, stream_values, wants_csv
 from storekeep.core.pagination import LedgerCursorPagination
 from storekeep.core.serializers import error_responses
 from storekeep.core.views import TenantAPIView
@@ -97,8 +97,8 @@ class LedgerListView(TenantAPIView):
             location_ids=sorted(allowed) if allowed is not None else None,
         )
         if wants_csv(request):
-            rows = queryset.order_by("-created_at", "-id").values_list(*LEDGER_CSV_FIELDS)
-            return stream_csv(rows.iterator(chunk_size=2000), LEDGER_COLUMNS, "ledger.csv")
+            ordered = queryset.order_by("-created_at", "-id")
+            return stream_values(ordered, LEDGER_CSV_FIELDS, LEDGER_COLUMNS, "ledger.csv")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset.values(*LEDGER_CSV_FIELDS), request, view=self)
         return paginator.get_paginated_response(ledger_rows(page))

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from storekeep.catalog.models import QTY
 from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response, wants_csv
+from storekeep.core.rows import plain_rows
 from storekeep.core.serializers import DecimalField
 
 from ..selectors import stock_summary_list, stock_summary_rows
@@ -70,7 +71,7 @@ class StockSummaryApi(TenantListView):
 
         def to_rows(page):
             rows = stock_summary_rows(tenant=self.tenant, variants=page, location_ids=scope)
-            data = StockSummarySerializer(rows, many=True).data
+            data = plain_rows(StockSummarySerializer, rows)
             if csv:  # one row per variant; per-location on hand as "CODE=qty" pairs
                 return [
                     {

@@ -130,3 +130,66 @@ def test_stock_summary_query_count_does_not_grow_with_page_size(
         assert all(len(row["locations"]) == 2 for row in response.json()["results"])
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def _summary_as_before(tenant, location_ids=None):
+    """The stock summary JSON rows as built before issue 11: model instances, the DRF serializer."""
+    from storekeep.catalog.models import Variant
+    from storekeep.inventory.api.overview import StockSummarySerializer
+    from storekeep.inventory.rules import ZERO, stock_value
+    from storekeep.inventory.selectors import stock_level_list
+
+    variants = [
+        v
+        for v in Variant.objects.filter(tenant=tenant, track_inventory=True)
+        .select_related("product")
+        .order_by("sku", "pk")
+        if stock_level_list(tenant=tenant, location_ids=location_ids).filter(variant=v).exists()
+    ]
+    rows = []
+    for variant in variants:
+        locations = [
+            {
+                "location_id": item.location_id,
+                "location_code": item.location.code,
+                "on_hand": item.on_hand,
+                "reserved": item.reserved,
+                "available": item.available_qty,
+                "threshold": item.threshold,
+                "is_low_stock": item.is_low_stock,
+                "avg_unit_cost": item.avg_unit_cost,
+                "value": stock_value(item.on_hand, item.avg_unit_cost),
+            }
+            for item in stock_level_list(tenant=tenant, location_ids=location_ids).filter(
+                variant=variant
+            )
+        ]
+        rows.append(
+            {
+                "variant_id": variant.pk,
+                "sku": variant.sku,
+                "name": variant.display_name,
+                "on_hand": sum((loc["on_hand"] for loc in locations), ZERO),
+                "reserved": sum((loc["reserved"] for loc in locations), ZERO),
+                "available": sum((loc["available"] for loc in locations), ZERO),
+                "value": sum((loc["value"] for loc in locations), ZERO),
+                "is_low_stock": any(loc["is_low_stock"] for loc in locations),
+                "locations": locations,
+            }
+        )
+    return StockSummarySerializer(rows, many=True).data
+
+
+def test_stock_summary_json_equals_the_serializer_path(
+    tenant, viewer_client, client_for, stocked, store, warehouse
+):
+    import json
+
+    factories.VariantFactory(tenant=tenant, sku="NO-ITEMS")  # no stock row: left out
+    body = viewer_client.get(SUMMARY, {"page_size": 500}).content
+    expected = json.loads(json.dumps(_summary_as_before(tenant)), object_pairs_hook=list)
+    assert dict(json.loads(body, object_pairs_hook=list))["results"] == expected  # key order too
+    member = client_for(Role.VIEWER, locations=[warehouse])
+    scoped = member.get(SUMMARY, {"page_size": 500}).json()["results"]
+    assert scoped == json.loads(json.dumps(_summary_as_before(tenant, [warehouse.pk])))
+    assert [row["sku"] for row in scoped] == ["MUG"]

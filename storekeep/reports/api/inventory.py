@@ -24,6 +24,7 @@ from storekeep.catalog.models import QTY
 from storekeep.core.api import FORMAT_PARAM, READ_ERRORS, TenantListView, parse_query
 from storekeep.core.csv import list_response
 from storekeep.core.pagination import requested_page
+from storekeep.core.rows import plain_rows
 from storekeep.core.serializers import DecimalField
 from storekeep.inventory.rules import stock_value
 from storekeep.reports.selectors import (
@@ -200,6 +201,33 @@ class ValuationPageSerializer(serializers.Serializer):
     totals = ValuationTotalsSerializer()
 
 
+VALUATION_FIELDS = (
+    "location_id",
+    "location__code",
+    "variant_id",
+    "variant__sku",
+    "variant__name",
+    "variant__product__name",
+    "on_hand",
+    "avg_unit_cost",
+)
+
+
+def valuation_row(item: tuple) -> dict:
+    """A :class:`ValuationRowSerializer` row from a ``values_list(*VALUATION_FIELDS)`` tuple."""
+    location_id, code, variant_id, sku, name, product_name, on_hand, cost = item
+    return {
+        "location_id": location_id,
+        "location_code": code,
+        "variant_id": variant_id,
+        "sku": sku,
+        "name": f"{product_name} — {name}" if name else product_name,  # Variant.display_name
+        "on_hand": on_hand,
+        "avg_unit_cost": cost,
+        "value": stock_value(on_hand, cost),
+    }
+
+
 class ValuationReportApi(TenantListView):
     csv_columns = list(ValuationRowSerializer().fields)
 
@@ -219,26 +247,12 @@ class ValuationReportApi(TenantListView):
         )
 
         def to_rows(page):
-            return ValuationRowSerializer(
-                [
-                    {
-                        "location_id": i.location_id,
-                        "location_code": i.location.code,
-                        "variant_id": i.variant_id,
-                        "sku": i.variant.sku,
-                        "name": i.variant.display_name,
-                        "on_hand": i.on_hand,
-                        "avg_unit_cost": i.avg_unit_cost,
-                        "value": stock_value(i.on_hand, i.avg_unit_cost),
-                    }
-                    for i in page
-                ],
-                many=True,
-            ).data
+            return plain_rows(ValuationRowSerializer, [valuation_row(item) for item in page])
 
         extra = {
             "totals": ValuationTotalsSerializer({"currency": self.tenant.currency, **totals}).data
         }
+        rows = rows.values_list(*VALUATION_FIELDS)  # no model instances
         return list_response(self, rows, to_rows, filename="valuation.csv", extra=extra)
 
 

@@ -282,3 +282,53 @@ def test_report_query_count_does_not_grow_with_page_size(
         assert len(response.json()["results"]) == min(size, 12)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_valuation_json_equals_the_serializer_path(viewer_client, tenant, store, warehouse, stock):
+    """Rows from values_list() through plain_rows: the bytes of the instance + DRF path."""
+    import json
+
+    from storekeep.core.numbers import money
+    from storekeep.inventory.rules import stock_value, stock_value_expression
+    from storekeep.reports.api.inventory import ValuationRowSerializer, ValuationTotalsSerializer
+    from storekeep.reports.selectors import valuation_list
+
+    product = factories.ProductFactory(tenant=tenant, name='Mug "big", blue')
+    named = factories.VariantFactory(tenant=tenant, sku="A-1", product=product, name="Large")
+    plain = factories.VariantFactory(tenant=tenant, sku="B-2", product=product, name="")
+    stock(named, store, 7, unit_cost="1.3333")
+    stock(named, warehouse, 2, unit_cost="0.0051")
+    stock(plain, store, 3, unit_cost="2.125")
+    items, totals = valuation_list(tenant=tenant)
+    whole = InventoryItem.objects.filter(tenant=tenant).exclude(on_hand=0)
+    whole = whole.aggregate(qty=Sum("on_hand"), value=Sum(stock_value_expression()))
+    totals = {**totals, "total_qty": whole["qty"], "total_value": money(whole["value"])}
+    before = {
+        "count": 3,
+        "next": None,
+        "previous": None,
+        "results": ValuationRowSerializer(
+            [
+                {
+                    "location_id": i.location_id,
+                    "location_code": i.location.code,
+                    "variant_id": i.variant_id,
+                    "sku": i.variant.sku,
+                    "name": i.variant.display_name,
+                    "on_hand": i.on_hand,
+                    "avg_unit_cost": i.avg_unit_cost,
+                    "value": stock_value(i.on_hand, i.avg_unit_cost),
+                }
+                for i in items
+            ],
+            many=True,
+        ).data,
+        "totals": ValuationTotalsSerializer({"currency": tenant.currency, **totals}).data,
+    }
+    response = viewer_client.get(VALUATION)
+    pairs = json.loads(response.content, object_pairs_hook=list)  # key order too
+    assert pairs == json.loads(json.dumps(before), object_pairs_hook=list)
+    assert {r["name"] for r in before["results"]} == {'Mug "big", blue — Large', 'Mug "big", blue'}
+    assert before["totals"]["total_value"] == str(
+        (D("7") * D("1.3333") + D("2") * D("0.0051") + D("3") * D("2.125")).quantize(D("0.01"))
+    )
