@@ -1,51 +1,46 @@
-"""Read-only serializer output without per-field DRF calls (issue 11 item 2).
+"""Serializer output without DRF's per-field dispatch, for hot paths (issue 11).
 
-:func:`plain_rows` gives what ``Serializer(rows, many=True).data`` gives for
-dict rows, with one converter per field compiled once per serializer class:
-integers, text, booleans and decimals (DRF's rounding and ``"{:f}"`` text),
-nested ``many=True`` serializers of those. A serializer with any other kind of
-field (or a ``source`` other than its name) is serialized by DRF itself, so the
-output never differs; equality is tested per field kind.
+:func:`plain_row` gives what ``Serializer(row).data`` gives (and :func:`plain_rows`
+what ``Serializer(rows, many=True).data`` gives), with one converter per field
+compiled once per serializer class: integers, text and decimals (DRF's rounding
+and ``"{:f}"`` text) are converted directly, nested serializers by their own plan,
+every other field by its own ``to_representation``. Rows are dicts keyed by each
+field's source (``sale_id``, …) or objects; a key a dict lacks, or a dotted source,
+is read by the field itself (``get_attribute``: defaults, ``required=False``), so
+the output never differs (equality with ``.data`` is tested per field kind in
+``core/tests/test_rows.py`` and on real receipts and reports). The serializer stays
+the OpenAPI document's source. A ``SerializerMethodField`` needs the object, so a
+serializer with one is refused (``TypeError``).
 """
 
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
+from django.db import models
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-_compiled: dict[type, list[tuple[str, Callable]]] = {}
+# serializer class → [(output name, dict key or None, field, converter)]
+_PLANS: dict[type, list[tuple[str, str | None, serializers.Field, Callable]]] = {}
 
 
-def _boolean(field: serializers.BooleanField) -> Callable:
-    def convert(value):
-        if value in field.TRUE_VALUES:
-            return True
-        if value in field.FALSE_VALUES:
-            return False
-        if value in field.NULL_VALUES and field.allow_null:
-            return None
-        return bool(value)
-
-    return convert
-
-
-def _decimal(field: serializers.DecimalField) -> Callable | None:
+def _decimal(field: serializers.DecimalField) -> Callable:
+    """``field.to_representation`` for a Decimal, with its quantum and context made once."""
     coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
     if not coerce or field.localize or field.normalize_output or field.decimal_places is None:
-        return None
+        return field.to_representation
     step = Decimal(".1") ** field.decimal_places
-    rounding, prec = field.rounding, field.max_digits
+    context = decimal.getcontext().copy()  # as DRF's DecimalField.quantize
+    if field.max_digits is not None:
+        context.prec = field.max_digits
+    rounding = field.rounding
 
     def convert(value):
         if not isinstance(value, Decimal):
-            value = Decimal(str(value).strip())
-        context = decimal.getcontext().copy()  # as DRF's DecimalField.quantize
-        if prec is not None:
-            context.prec = prec
+            return field.to_representation(value)
         return f"{value.quantize(step, rounding=rounding, context=context):f}"
 
     return convert
@@ -55,46 +50,66 @@ def _converter(field) -> Callable:
     if isinstance(field, serializers.ListSerializer) and isinstance(
         field.child, serializers.Serializer
     ):
-        child = _compile(type(field.child))
-        if list(field.child.fields) != [name for name, _ in child]:
-            raise TypeError(f"{type(field.child).__name__}: built with other fields")
-        return lambda value: [_row(child, item) for item in value]
+        child = _plan(type(field.child), field.child)
+
+        def convert_many(value):
+            if isinstance(value, models.manager.BaseManager):
+                value = value.all()
+            return [_row(child, item) for item in value]
+
+        return convert_many
     if isinstance(field, serializers.SerializerMethodField):
         raise TypeError(f"{field.field_name}: a SerializerMethodField needs the object")
-    if isinstance(field, serializers.BooleanField):
-        return _boolean(field)
-    if isinstance(field, serializers.DecimalField):
-        return _decimal(field) or field.to_representation
+    if isinstance(field, serializers.Serializer):
+        nested = _plan(type(field), field)
+        return lambda value: _row(nested, value)
     if type(field) is serializers.IntegerField:
         return int
     if type(field) is serializers.CharField:
         return str
+    if isinstance(field, serializers.DecimalField) and (
+        type(field).to_representation is serializers.DecimalField.to_representation
+    ):
+        return _decimal(field)
     return field.to_representation
 
 
-def _compile(serializer_class) -> list[tuple[str, Callable]]:
-    compiled = _compiled.get(serializer_class)
-    if compiled is None:
-        fields = serializer_class().fields.items()
-        compiled = [(name, _converter(field)) for name, field in fields if not field.write_only]
-        _compiled[serializer_class] = compiled
-    return compiled
+def _plan(serializer_class, instance=None) -> list:
+    plan = _PLANS.get(serializer_class)
+    if plan is None:
+        if serializer_class.to_representation is not serializers.Serializer.to_representation:
+            raise TypeError(f"{serializer_class.__name__} has its own to_representation")
+        serializer = instance if instance is not None else serializer_class()
+        plan = []
+        for field in serializer._readable_fields:
+            simple = len(field.source_attrs) == 1 and field.source != "*"
+            key = field.source_attrs[0] if simple else None
+            plan.append((field.field_name, key, field, _converter(field)))
+        _PLANS[serializer_class] = plan
+    return plan
 
 
-def _row(fields: list[tuple[str, Callable]], row: dict) -> dict:
+def _row(plan, row) -> dict:
     out = {}
-    for name, convert in fields:
-        value = row[name]
+    mapping = isinstance(row, Mapping)
+    for name, key, field, convert in plan:
+        if mapping and key is not None and key in row:
+            value = row[key]
+        else:
+            try:
+                value = field.get_attribute(row)
+            except serializers.SkipField:
+                continue
         out[name] = None if value is None else convert(value)
     return out
 
 
-def plain_rows(serializer_class, rows) -> list[dict]:
-    """``serializer_class(objects, many=True).data`` from dict rows keyed by field name."""
-    fields = _compile(serializer_class)
-    return [_row(fields, row) for row in rows]
+def plain_row(serializer_class, row) -> dict:
+    """``serializer_class(row).data`` (a plain dict), without DRF's per-field dispatch."""
+    return _row(_plan(serializer_class), row)
 
 
-def plain_row(serializer_class, row: dict) -> dict:
-    """``serializer_class(obj).data`` from one dict row keyed by field name."""
-    return _row(_compile(serializer_class), row)
+def plain_rows(serializer_class, rows: Iterable) -> list[dict]:
+    """``serializer_class(rows, many=True).data`` (plain dicts), likewise."""
+    plan = _plan(serializer_class)
+    return [_row(plan, row) for row in rows]

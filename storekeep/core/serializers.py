@@ -4,9 +4,6 @@ rule, tenant-scoped references, duplicate detection, and OpenAPI helpers (SPEC Â
 
 from __future__ import annotations
 
-import decimal
-from collections.abc import Mapping
-
 from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +14,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers
-from rest_framework.settings import api_settings
 
 from .errors import Conflict, ErrorCode
 from .numbers import number_problem, unsigned_zero
@@ -251,104 +247,3 @@ def crud_schema(
             responses={204: None, **obj, **error_responses(409)},
         ),
     )
-
-
-# ------------------------------------------------------------- fast representation
-
-
-def _decimal_converter(field: serializers.DecimalField):
-    """``field.to_representation`` for a Decimal, with its quantum and context made once."""
-    if (
-        field.decimal_places is None
-        or field.localize
-        or field.normalize_output
-        or not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-    ):
-        return field.to_representation
-    quantum = decimal.Decimal(".1") ** field.decimal_places
-    context = decimal.getcontext().copy()
-    if field.max_digits is not None:
-        context.prec = field.max_digits
-    rounding = field.rounding
-
-    def convert(value):
-        if not isinstance(value, decimal.Decimal):
-            return field.to_representation(value)
-        return f"{value.quantize(quantum, rounding=rounding, context=context):f}"
-
-    return convert
-
-
-def _converter(field):
-    """How ``represent`` turns one attribute (not None) of ``field`` into its output."""
-    if isinstance(field, serializers.ListSerializer) and isinstance(
-        field.child, serializers.Serializer
-    ):
-        child = _plan(type(field.child), field.child)
-
-        def convert_many(value):
-            if isinstance(value, models.manager.BaseManager):
-                value = value.all()
-            return [_apply(child, item) for item in value]
-
-        return convert_many
-    if type(field) is serializers.IntegerField:
-        return int
-    if type(field) is serializers.CharField:
-        return str
-    if isinstance(field, serializers.DecimalField) and (
-        type(field).to_representation is serializers.DecimalField.to_representation
-    ):
-        return _decimal_converter(field)
-    if isinstance(field, serializers.Serializer) and type(field).to_representation is (
-        serializers.Serializer.to_representation
-    ):
-        nested = _plan(type(field), field)
-        return lambda value: _apply(nested, value)
-    return field.to_representation
-
-
-def _plan(serializer_class, instance=None) -> list:
-    """(field name, key, field, converter) of each readable field of ``serializer_class``."""
-    cached = _PLANS.get(serializer_class)
-    if cached is not None:
-        return cached
-    serializer = instance if instance is not None else serializer_class()
-    plan = []
-    for field in serializer._readable_fields:
-        simple = len(field.source_attrs) == 1 and field.source != "*"
-        key = field.source_attrs[0] if simple else None
-        plan.append((field.field_name, key, field, _converter(field)))
-    _PLANS[serializer_class] = plan
-    return plan
-
-
-_PLANS: dict[type, list] = {}
-
-
-def _apply(plan, instance) -> dict:
-    out = {}
-    mapping = isinstance(instance, Mapping)
-    for name, key, field, convert in plan:
-        if mapping and key is not None and key in instance:
-            value = instance[key]
-        else:
-            try:
-                value = field.get_attribute(instance)
-            except serializers.SkipField:
-                continue
-        out[name] = None if value is None else convert(value)
-    return out
-
-
-def represent(serializer_class, instance) -> dict:
-    """``serializer_class(instance).data`` for a hot path, without DRF's per-field dispatch.
-
-    The same fields, names and values (tested against ``.data``): plain integer, text and
-    decimal fields and nested serializers are converted directly; every other field by its
-    own ``to_representation``. For serializers without custom ``to_representation``; the
-    serializer stays the OpenAPI document's source. Returns a plain dict (not ReturnDict).
-    """
-    if serializer_class.to_representation is not serializers.Serializer.to_representation:
-        return serializer_class(instance).data
-    return _apply(_plan(serializer_class), instance)

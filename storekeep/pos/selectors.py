@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from storekeep.core.errors import NotFound
 from storekeep.core.filters import filter_queryset
@@ -48,7 +48,7 @@ def register_list(*, tenant, filters: dict | None = None, location_ids=None) -> 
 
 
 def sale_list(*, tenant, filters: dict | None = None, location_ids=None) -> QuerySet[Sale]:
-    """Sales of the tenant, newest first (register session joined).
+    """Sales of the tenant, newest first (register session joined; ``register_id`` annotated).
 
     ``filters`` (SaleFilter): ``location_id``, ``register_id``, ``session_id``, ``cashier_id``,
     ``status``, ``source``, ``external_ref``, ``date_from``/``date_to``
@@ -56,7 +56,11 @@ def sale_list(*, tenant, filters: dict | None = None, location_ids=None) -> Quer
     ``validation_error``) and ``search`` (receipt number or external ref).
     ``location_ids``: a member's locations.
     """
-    qs = Sale.objects.filter(tenant=tenant).select_related("register_session")
+    qs = (
+        Sale.objects.filter(tenant=tenant)
+        .select_related("register_session")
+        .annotate(register_id=F("register_session__register_id"))
+    )
     qs = filter_queryset(SaleFilter, _scoped(qs, location_ids), filters, tenant=tenant)
     return qs.order_by("-completed_at", "-id")
 

@@ -512,15 +512,15 @@ class SaleRecordOutput(serializers.Serializer):
         return self.context["tenant"].prices_include_tax
 
 
+# A row of ``sale_list``: an instance, or its ``values(*SALE_LIST_VALUES)`` row (no docstring:
+# it would become the OpenAPI description).
 class SaleListOutput(serializers.Serializer):
     sale_id = serializers.IntegerField(source="pk")
     receipt_number = serializers.CharField()
     status = serializers.CharField()
     source = serializers.CharField()
     location_id = serializers.IntegerField()
-    register_id = serializers.IntegerField(
-        source="register_session.register_id", allow_null=True, default=None
-    )
+    register_id = serializers.IntegerField(allow_null=True, default=None)  # sale_list annotates
     session_id = serializers.IntegerField(source="register_session_id", allow_null=True)
     external_ref = serializers.CharField()
     completed_at = serializers.DateTimeField()
@@ -528,6 +528,12 @@ class SaleListOutput(serializers.Serializer):
     discount_total = _money()
     tax_total = _money()
     total = _money()
+
+
+#: The ``values()`` of a ``sale_list`` row that ``SaleListOutput`` reads (one per field source).
+SALE_LIST_VALUES = tuple(
+    field.source for field in SaleListOutput().fields.values() if not field.write_only
+)
 
 
 # ---------------------------------------------------------------------- returns

@@ -19,11 +19,11 @@ from storekeep.core.errors import NotFound, PermissionDenied, ValidationFailed
 from storekeep.core.idempotency import idempotent
 from storekeep.core.pagination import PageNumberPagination
 from storekeep.core.query import parse_query
+from storekeep.core.rows import plain_row, plain_rows
 from storekeep.core.serializers import (
     RETRY_AFTER_HEADER,
     crud_schema,
     error_responses,
-    represent,
 )
 from storekeep.core.views import TenantAPIView, TenantModelViewSet
 from storekeep.locations.models import Location
@@ -217,10 +217,12 @@ class PosView(TenantAPIView):
     read_role = Role.CASHIER
     write_role = Role.CASHIER
 
-    def scoped_page(self, request, filter_input, select, output, *, filename: str):
+    def scoped_page(self, request, filter_input, select, output, *, filename: str, values=None):
         """One page of ``select(tenant=, filters=)`` (``?format=csv``: every row, streamed as
         ``filename``): at the till, its store only; for a member assigned to some locations,
-        those only. Bad filters → 400 ``validation_error``."""
+        those only. ``values``: the field sources ``output`` reads, taken as ``values()``
+        rows and written by ``plain_rows`` (no model instances). Bad filters → 400
+        ``validation_error``."""
         filters = parse_query(filter_input, request)
         if self.register_auth is not None:
             filters["location_id"] = self.register_auth.location.pk
@@ -230,11 +232,21 @@ class PosView(TenantAPIView):
             filters=filters,
             location_ids=sorted(allowed) if allowed is not None else None,
         )
+        if values is not None:
+            qs = qs.values(*values)
+
+            def rows(objs):
+                return plain_rows(output, objs)
+        else:
+
+            def rows(objs):
+                return output(objs, many=True).data
+
         if wants_csv(request):
-            return stream_queryset(qs, lambda objs: output(objs, many=True).data, filename)
+            return stream_queryset(qs, rows, filename)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(output(page, many=True).data)
+        return paginator.get_paginated_response(rows(page))
 
     def check_object_location(self, obj, **kwargs) -> None:
         """At the till only the register's store exists (404); then the member's locations (403)."""
@@ -520,7 +532,7 @@ class QuoteApi(PosView):
             order_discount_percent=data.get("order_discount_percent"),
             order_discount_amount=data.get("order_discount_amount"),
         )
-        return Response(represent(s.ReceiptOutput, quote_body(priced, self.tenant)))
+        return Response(plain_row(s.ReceiptOutput, quote_body(priced, self.tenant)))
 
 
 @extend_schema(tags=["pos"])
@@ -578,7 +590,7 @@ class CheckoutApi(PosView):
         sale = result.sale
         sale.register_session = kwargs.get("register_session")
         body = sale_body(sale, result.lines, result.payments, self.tenant)
-        return Response(represent(s.SaleOutput, body), status=status.HTTP_201_CREATED)
+        return Response(plain_row(s.SaleOutput, body), status=status.HTTP_201_CREATED)
 
 
 # --------------------------------------------------------------------------- sales
@@ -610,7 +622,12 @@ class SaleListApi(PosView):
     )
     def get(self, request):
         return self.scoped_page(
-            request, SaleFilterInput, selectors.sale_list, s.SaleListOutput, filename="sales.csv"
+            request,
+            SaleFilterInput,
+            selectors.sale_list,
+            s.SaleListOutput,
+            filename="sales.csv",
+            values=s.SALE_LIST_VALUES,
         )
 
 

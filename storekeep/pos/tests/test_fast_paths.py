@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storekeep.core.serializers import represent
+from storekeep.core.rows import plain_row
 from storekeep.pos.api import serializers as s
 from storekeep.pos.api.views import quote_body, sale_body
 from storekeep.pos.services import CartLine, Tender, checkout, quote
@@ -109,14 +109,14 @@ def test_represent_equals_the_serializers_data(world):
     sale = result.sale
     sale.register_session = None
     body = sale_body(sale, result.lines, result.payments, world.tenant)
-    fast = represent(s.SaleOutput, body)
+    fast = plain_row(s.SaleOutput, body)
     assert fast == s.SaleOutput(body).data
     assert list(fast) == list(s.SaleOutput(body).data)
     assert [list(x) for x in fast["lines"]] == [list(x) for x in s.SaleOutput(body).data["lines"]]
 
     priced = quote(tenant=world.tenant, lines=lines)
     receipt = quote_body(priced, world.tenant)
-    assert represent(s.ReceiptOutput, receipt) == s.ReceiptOutput(receipt).data
+    assert plain_row(s.ReceiptOutput, receipt) == s.ReceiptOutput(receipt).data
 
 
 qty_text = st.from_regex(r"\A(0|[1-9][0-9]{0,10})(\.[0-9]{1,3})?\Z").filter(
@@ -155,3 +155,26 @@ def test_every_everyday_cart_is_taken_and_equals_the_serializer(data):
     fast = s.CheckoutInput.fast_validated(data)
     assert fast is not None
     assert _exact(fast) == _exact(_drf(data))
+
+
+@pytest.mark.django_db
+def test_sale_list_rows_from_values_equal_the_instances(world):
+    from storekeep.core.rows import plain_rows
+    from storekeep.pos import selectors
+
+    manager = member(world.tenant, Role.MANAGER)
+    for ref in ("A", "B"):
+        checkout(
+            tenant=world.tenant,
+            location=world.store,
+            lines=[CartLine(variant=world.variants[0], qty=Decimal("1"))],
+            tenders=[Tender("CASH", Decimal("1000"))],
+            actor=manager.user,
+            source="API",
+            external_ref=ref,
+            membership=manager,
+        )
+    sales = selectors.sale_list(tenant=world.tenant)
+    fast = plain_rows(s.SaleListOutput, sales.values(*s.SALE_LIST_VALUES))
+    assert fast == s.SaleListOutput(sales, many=True).data
+    assert len(fast) == 2 and list(fast[0]) == list(s.SaleListOutput().fields)
