@@ -268,7 +268,9 @@ def joined_columns(aliased: tuple[tuple[str, type], ...]) -> tuple[str, tuple, t
     selected, columns, layout = [], [], []
     for alias, model in aliased:
         names = tuple(f.attname for f in model._meta.concrete_fields)
-        layout.append((model, names, len(columns), len(columns) + len(names)))
+        start = len(columns)
+        pk = start + names.index(model._meta.pk.attname)
+        layout.append((model, names, start, start + len(names), pk))
         selected.append(column_list(model, names, alias))
         columns += [(model, name) for name in names]
     return ", ".join(selected), tuple(columns), tuple(layout)
@@ -280,9 +282,8 @@ def joined_instances(row, layout) -> list:
     The caller links them (``field.set_cached_value``)."""
     db = connection.alias
     instances = []
-    for model, names, start, end in layout:
-        values = row[start:end]
-        instances.append(None if values[0] is None else model.from_db(db, names, values))
+    for model, names, start, end, pk in layout:
+        instances.append(None if row[pk] is None else model.from_db(db, names, row[start:end]))
     return instances
 
 

@@ -178,3 +178,31 @@ def test_sale_list_rows_from_values_equal_the_instances(world):
     fast = plain_rows(s.SaleListOutput, sales.values(*s.SALE_LIST_VALUES))
     assert fast == s.SaleListOutput(sales, many=True).data
     assert len(fast) == 2 and list(fast[0]) == list(s.SaleListOutput().fields)
+
+
+@pytest.mark.django_db
+def test_variant_look_up_is_one_statement_and_reads_as_the_orm(world, django_assert_num_queries):
+    """The hand-written variant look-up (barcode or id, product and tax category joined)
+    gives the ORM's instances and values, a product without a tax category included."""
+    from storekeep.catalog.models import Variant
+    from storekeep.pos.services.pricing import resolve_variants
+    from storekeep.testing.factories import ProductFactory, VariantFactory
+
+    untaxed = VariantFactory(
+        tenant=world.tenant,
+        product=ProductFactory(tenant=world.tenant, tax_category=None),
+        barcode="5012345678900",
+    )
+    lines = [
+        CartLine(variant_id=world.variants[0].pk, qty=Decimal("1")),
+        CartLine(barcode="5012345678900", qty=Decimal("1")),
+    ]
+    with django_assert_num_queries(1):
+        found = resolve_variants(world.tenant, lines)
+        assert found[1].product.tax_category is None
+        assert found[0].product.tax_category.rate == world.vat.rate
+    expected = Variant.objects.select_related("product__tax_category").get(pk=world.variants[0].pk)
+    for name in ("price", "fee", "created_at", "is_active", "unit", "sku"):
+        assert getattr(found[0], name) == getattr(expected, name)
+        assert type(getattr(found[0], name)) is type(getattr(expected, name))
+    assert found[1].pk == untaxed.pk
