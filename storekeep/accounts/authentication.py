@@ -3,7 +3,6 @@
 import functools
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -48,9 +47,7 @@ _JOINED = (("k", ApiToken), ("m", Membership), ("t", Tenant), ("u", get_user_mod
 
 @functools.cache
 def _token_statement() -> tuple[str, tuple, tuple]:
-    quote = connection.ops.quote_name
-    selected, columns, layout = joined_columns(_JOINED)
-    table = {alias: quote(model._meta.db_table) for alias, model in _JOINED}
+    selected, columns, layout, table = joined_columns(_JOINED)
     sql = (
         f"SELECT {selected} FROM {table['k']} k "
         f"JOIN {table['m']} m ON m.id = k.membership_id "

@@ -261,10 +261,11 @@ def fetch_rows(sql: str, params, columns: tuple) -> list[tuple]:
 
 
 @functools.cache
-def joined_columns(aliased: tuple[tuple[str, type], ...]) -> tuple[str, tuple, tuple]:
+def joined_columns(aliased: tuple[tuple[str, type], ...]) -> tuple[str, tuple, tuple, dict]:
     """For a hand-written join read with :func:`fetch_rows`: (select list, its ``columns``,
-    layout) of every concrete field of each ``(alias, Model)``, in order; the layout is
-    what :func:`joined_instances` reads. Computed once per join."""
+    layout, ``{alias: quoted table name}``) of every concrete field of each
+    ``(alias, Model)``, in order; the layout is what :func:`joined_instances` reads.
+    Computed once per join."""
     selected, columns, layout = [], [], []
     for alias, model in aliased:
         names = tuple(f.attname for f in model._meta.concrete_fields)
@@ -273,7 +274,8 @@ def joined_columns(aliased: tuple[tuple[str, type], ...]) -> tuple[str, tuple, t
         layout.append((model, names, start, start + len(names), pk))
         selected.append(column_list(model, names, alias))
         columns += [(model, name) for name in names]
-    return ", ".join(selected), tuple(columns), tuple(layout)
+    tables = {alias: connection.ops.quote_name(model._meta.db_table) for alias, model in aliased}
+    return ", ".join(selected), tuple(columns), tuple(layout), tables
 
 
 def joined_instances(row, layout) -> list:

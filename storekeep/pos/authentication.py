@@ -107,9 +107,8 @@ def _token_statement() -> tuple[str, tuple, tuple]:
     """(SQL, its ``fetch_rows`` columns, ``joined_columns`` layout) of
     :func:`_session_for_token`."""
     quote = connection.ops.quote_name
-    selected, columns, layout = joined_columns(_JOINED)
+    selected, columns, layout, table = joined_columns(_JOINED)
     through = quote(Membership.locations.through._meta.db_table)
-    table = {alias: quote(model._meta.db_table) for alias, model in _JOINED}
     sql = (
         f"SELECT {selected}, m.id, m.role, m.is_active, "
         f"NOT EXISTS (SELECT 1 FROM {through} a WHERE a.membership_id = m.id), "

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
-
 from storekeep.catalog.models import Product, TaxCategory, Variant
 from storekeep.catalog.units import require_whole_units
 from storekeep.core.db import any_of, fetch_rows, joined_columns, joined_instances
@@ -100,8 +98,7 @@ def _variants_with_product(tenant_id: int, ids: set[int], codes: set[str]) -> li
     ``tax_category`` loaded: ``Variant.objects.filter(Q(pk__in=ids) | Q(barcode__in=codes),
     tenant=…).select_related("product__tax_category")``, written by hand because every
     cart asks it (issue 11: building it cost more than running it)."""
-    selected, columns, layout = joined_columns(_VARIANT_JOIN)
-    quote = connection.ops.quote_name
+    selected, columns, layout, table = joined_columns(_VARIANT_JOIN)
     conditions, params = [], [tenant_id]
     if ids:
         condition, values = any_of(Variant, "id", ids)
@@ -112,9 +109,9 @@ def _variants_with_product(tenant_id: int, ids: set[int], codes: set[str]) -> li
         conditions.append(f"v.{condition}")
         params += values
     sql = (
-        f"SELECT {selected} FROM {quote(Variant._meta.db_table)} v "
-        f"JOIN {quote(Product._meta.db_table)} p ON p.id = v.product_id "
-        f"LEFT JOIN {quote(TaxCategory._meta.db_table)} t ON t.id = p.tax_category_id "
+        f"SELECT {selected} FROM {table['v']} v "
+        f"JOIN {table['p']} p ON p.id = v.product_id "
+        f"LEFT JOIN {table['t']} t ON t.id = p.tax_category_id "
         f"WHERE v.tenant_id = %s AND ({' OR '.join(conditions)})"
     )
     product_field = Variant._meta.get_field("product")
