@@ -234,3 +234,32 @@ def test_a_discount_above_the_cashiers_limit_asks_a_manager_at_pay(
     assert line.discount_reason == "Scratched frame"
     receipt = page.get_by_role("article", name=re.compile("Receipt")).inner_text()
     assert "approved by mo" in receipt and shop.frame.sku in receipt
+
+
+def test_cashier_records_paid_in_and_paid_out(page, sign_in, shop, screenshot):
+    """Paid in / Paid out at the till: the direction beside its words, the movement listed
+    and counted in the expected cash (issue 12)."""
+    open_till(page, sign_in, shop)
+    page.get_by_role("link", name="Paid in / Paid out").click()
+    page.get_by_role("radio", name="Paid in").check()
+    page.get_by_label("Amount").fill("20.00")
+    page.get_by_label("Reason").fill("Change from the bank")
+    page.get_by_role("button", name="Record").click()
+    movements = page.get_by_role("table", name="Cash movements")
+    movements.get_by_role(
+        "row", name=re.compile("Paid in .*£20.00.*Change from the bank")
+    ).wait_for()
+    page.get_by_role("radio", name="Paid out").check()
+    page.get_by_label("Amount").fill("3.50")
+    page.get_by_label("Reason").fill("Milk for the staff room")
+    page.get_by_role("button", name="Record").click()
+    movements.get_by_role("row", name=re.compile("Paid out .*£3.50")).wait_for()
+    page.get_by_text("Paid out: £3.50 (Milk for the staff room).").wait_for()
+    screenshot(page, "till-cash")
+    page.set_viewport_size(TABLET)
+    screenshot(page, "till-cash-tablet", full_page=True)
+    session = RegisterSession.objects.get(status=RegisterSession.Status.OPEN)
+    assert [(m.direction, m.amount) for m in session.cash_movements.order_by("pk")] == [
+        ("IN", Decimal("20.00")),
+        ("OUT", Decimal("3.50")),
+    ]

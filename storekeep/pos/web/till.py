@@ -36,6 +36,7 @@ from storekeep.pos.services.approvals import (
 from storekeep.pos.totals import tax_summary
 from storekeep.tenants.models import Role
 from storekeep.web.access import TILL_ROLES, check_member
+from storekeep.web.templatetags.storekeep_web import money
 
 from .cart import Cart, CartInputError, format_discount, parse_discount, parse_qty
 
@@ -1043,7 +1044,8 @@ def cash_movements(request):
         else:
             messages.success(
                 request,
-                f"{movement.get_direction_display()}: {movement.amount} ({movement.reason}).",
+                f"{movement.get_direction_display()}: "
+                f"{money({'request': request}, movement.amount)} ({movement.reason}).",
             )
             return redirect("till-cash")
     context["movements"] = list(
